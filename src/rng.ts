@@ -1,0 +1,71 @@
+// Seeded random numbers for every random choice in the workbook (init, shuffling, dropout,
+// action selection, augmentation). Our own generator, not tf.random*, so that the same seed gives
+// the same numbers on every backend, and the state can be saved in a checkpoint and restored.
+//
+// Generator: sfc32 (small fast counting), 128-bit state, seeded through splitmix32.
+
+export interface RngState { s: [number, number, number, number] }
+
+export class Rng {
+  private a: number; private b: number; private c: number; private d: number;
+
+  constructor(seed: number | RngState) {
+    if (typeof seed === 'number') {
+      if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
+      let x = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+      const next = () => {              // splitmix32: spreads a small seed over 128 bits
+        x = (x + 0x9e3779b9) >>> 0;
+        let z = x;
+        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+        return (z ^ (z >>> 16)) >>> 0;
+      };
+      this.a = next(); this.b = next(); this.c = next(); this.d = next();
+      for (let i = 0; i < 12; i++) this.uint32();
+    } else {
+      [this.a, this.b, this.c, this.d] = seed.s;
+    }
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  uint32(): number {
+    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
+    this.d = (this.d + 1) >>> 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) >>> 0;
+    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
+    this.c = (this.c + t) >>> 0;
+    return t;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number { return this.uint32() / 4294967296; }
+
+  /** Uniform in [lo, hi). */
+  uniform(lo: number, hi: number): number { return lo + (hi - lo) * this.next(); }
+
+  /** Integer in [0, n). */
+  int(n: number): number { return Math.floor(this.next() * n); }
+
+  /** Fill a new Float32Array with uniform values in [lo, hi). */
+  uniformArray(n: number, lo: number, hi: number): Float32Array {
+    const out = new Float32Array(n);
+    const w = hi - lo;
+    for (let i = 0; i < n; i++) out[i] = lo + w * (this.uint32() / 4294967296);
+    return out;
+  }
+
+  /** In-place Fisher–Yates shuffle. */
+  shuffle<T extends { length: number; [i: number]: any }>(arr: T): T {
+    for (let i = arr.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = arr[i]; arr[i] = arr[j]; arr[j] = t;
+    }
+    return arr;
+  }
+
+  /** An independent child generator (e.g. one stream for dropout, one for actions). */
+  fork(): Rng { return new Rng({ s: [this.uint32(), this.uint32(), this.uint32(), this.uint32()] }); }
+
+  state(): RngState { return { s: [this.a, this.b, this.c, this.d] }; }
+}
