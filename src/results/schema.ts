@@ -1,0 +1,61 @@
+// The run record format: one JSON object per line in results/<experiment>/<runId>.jsonl.
+// Line 1 is the header (everything needed to re-run), then one line per finished epoch, then an
+// end line when the run stops. Tables and figures are always regenerated from these files.
+
+export type RuleName = 'deepagrel' | 'ebp';
+export type ArchName = 'fc' | 'conv' | 'loccon' | string;
+
+export interface RunHeader {
+  type: 'header';
+  runId: string;                 // e.g. "mnist-conv-deepagrel-s3"
+  experiment: string;            // folder under results/, e.g. "table1"
+  preset: string;                // preset name, e.g. "mnist-conv-deepagrel" (the Table 1 row)
+  rule: RuleName;
+  dataset: string;               // 'mnist' | 'cifar10' | 'cifar100' | ...
+  arch: ArchName;
+  augment: boolean;
+  seed: number;
+  config: Record<string, unknown>;   // every hyper-parameter, after overrides
+  protocol: string;              // "paper" or a label such as "reduced: max 30 epochs"
+  datasetInfo?: { source: string; exact: boolean; nTrain: number; nVal: number; nTest: number };
+  backend: { name: string; threads: number; simd?: boolean };
+  versions: Record<string, string>;  // node, tfjs, workbook, ...
+  git?: { commit: string; dirty: boolean };
+  startedAt: string;             // ISO time
+  resumedAt?: string[];          // ISO times of resumes, if any
+}
+
+export interface EpochRecord {
+  type: 'epoch';
+  epoch: number;                 // 1-based
+  trainRewardRate: number;       // mean reward of the actions actually taken (exploration included)
+  trainAccuracy: number;         // greedy accuracy on the training batches (before each batch's update)
+  meanDelta2: number;            // mean δ² (DeepAGREL) or mean cross-entropy (EBP) over the epoch
+  valAccuracy: number;           // greedy accuracy on the validation split
+  wallTimeSec: number;           // seconds spent in this epoch (train + validation)
+  samplesPerSec: number;         // training samples per second in this epoch
+  alignmentDeg?: Record<string, number>;  // per layer: angle between W' and W (feedback-weight modes)
+}
+
+export type EndStatus =
+  | 'converged'        // early stopping fired (patience exhausted)
+  | 'max-epochs'       // hit the epoch cap before the criterion
+  | 'diverged';        // NaN/Inf in Q-values: counted as not converged (the paper's "*")
+
+export interface RunEnd {
+  type: 'end';
+  status: EndStatus;
+  epochs: number;                // epochs run until the run stopped (the paper's "Epochs [#]")
+  bestEpoch: number;             // epoch with the best validation accuracy (0 if none)
+  bestValAccuracy: number;
+  testAccuracy: number | null;   // test accuracy of the weights from bestEpoch (null if diverged)
+  testWeights: 'best-val' | 'last';
+  totalTimeSec: number;
+  finishedAt: string;
+  message?: string;              // e.g. the divergence message
+}
+
+export type RunLine = RunHeader | EpochRecord | RunEnd;
+
+/** A run as read back from disk. `end` is undefined while the run is unfinished. */
+export interface RunRecord { header: RunHeader; epochs: EpochRecord[]; end?: RunEnd; file: string }
