@@ -55,6 +55,14 @@ export class Rng {
     return out;
   }
 
+  /** Dropout mask: `scale` with probability keep, else 0 (inlined generator: this is per step). */
+  bernoulliMask(n: number, keep: number, scale: number): Float32Array {
+    const out = new Float32Array(n);
+    const threshold = keep * 4294967296;
+    for (let i = 0; i < n; i++) if (this.uint32() < threshold) out[i] = scale;
+    return out;
+  }
+
   /** In-place Fisher–Yates shuffle. */
   shuffle<T extends { length: number; [i: number]: any }>(arr: T): T {
     for (let i = arr.length - 1; i > 0; i--) {
@@ -68,4 +76,6 @@ export class Rng {
   fork(): Rng { return new Rng({ s: [this.uint32(), this.uint32(), this.uint32(), this.uint32()] }); }
 
   state(): RngState { return { s: [this.a, this.b, this.c, this.d] }; }
+
+  setState(st: RngState): void { [this.a, this.b, this.c, this.d] = st.s; }
 }

@@ -1,0 +1,108 @@
+// What every layer of a DeepAGREL network has: feedforward weights W, its own feedback weights W'
+// (Fig. 1: a feedforward and a feedback neuron per node), and the three phases it takes part in:
+//
+//   forward(x)   feedforward activity; in training it keeps the presynaptic activity `pre` and
+//                the gate g = [a > 0] (eq 8, 11) for the later phases.
+//   feedback(fb) fb = activity of this layer's feedback units (eq 9, 12, 14). The layer stores the
+//                postsynaptic factor g ⊙ fb and sends W'·(g ⊙ fb) down to the layer below.
+//   update(α)    the four-factor rule ΔW = α · pre ⊗ (g ⊙ fb) (eq 13), δ already folded into fb
+//                (see network.ts), averaged over the batch; the same ΔW is applied to W'.
+//
+// A layer never knows which learning rule is running: rules only shape the output signal.
+
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../rng.ts';
+
+/** How the feedback weights W' relate to the feedforward weights W. */
+export type FeedbackMode =
+  | 'symmetric'      // W' = Wᵀ at the start and the same updates: the paper's strict reciprocity
+  | 'reciprocal'     // W' starts independently random, learns by the same local rule
+  | 'fixed-random';  // W' random and frozen: the feedback-alignment control
+
+export const FEEDBACK_MODES: readonly FeedbackMode[] = ['symmetric', 'reciprocal', 'fixed-random'];
+
+export type Activation = 'relu' | 'linear';
+
+export interface WeightOptions {
+  /** Initial weights are uniform in [-init, init] (paper: 0.02 conv nets, 0.05 dense MNIST). */
+  init: number;
+  feedback: FeedbackMode;
+  /** L2 decay on W and W' per update (reciprocal mode: lets W' come to align with W). */
+  weightDecay: number;
+  rng: Rng;
+}
+
+export interface Layer {
+  readonly kind: string;
+  readonly name: string;
+  /** Shapes of one sample (no batch dimension). */
+  readonly inputShape: number[];
+  readonly outputShape: number[];
+
+  /** Feedforward pass. With `training`, keeps what feedback and update need (call release()). */
+  forward(x: tf.Tensor, training: boolean): tf.Tensor;
+  /**
+   * Feedback pass: `fb` has the shape of this layer's output. Keeps g ⊙ fb for the update and
+   * returns the feedback for the layer below, or null when `needBelow` is false (bottom layer).
+   */
+  feedback(fb: tf.Tensor, needBelow: boolean): tf.Tensor | null;
+  /** ΔW for learning rate α (averaged over the batch), without applying it; null if no weights. */
+  weightDelta(lr: number): tf.Tensor | null;
+  /** W += ΔW, and W' += ΔW in reciprocal mode (in symmetric mode W' is W), plus decay. */
+  applyDelta(dW: tf.Tensor, lr: number): void;
+  /** Free what forward/feedback kept. */
+  release(): void;
+
+  /** The pure feedforward function with explicit weights (for the autodiff check). */
+  call(x: tf.Tensor, W: tf.Tensor | null): tf.Tensor;
+
+  readonly W: tf.Variable | null;
+  /** Feedback weights, same layout as W (W' is used transposed); === W in symmetric mode. */
+  readonly Wfb: tf.Variable | null;
+  dispose(): void;
+}
+
+/** Seeded uniform init in [-a, a]: drawn in JS so every backend starts from the same numbers. */
+export function uniformWeights(shape: number[], a: number, rng: Rng): tf.Variable {
+  const n = shape.reduce((p, d) => p * d, 1);
+  // Unnamed: tfjs variable names are global, and users build many networks in one notebook.
+  return tf.variable(tf.tensor(rng.uniformArray(n, -a, a), shape), true);
+}
+
+/** W and W' for a layer, according to the feedback mode. W' is drawn after W from the same stream. */
+export function makeWeights(shape: number[], opts: WeightOptions, name: string): { W: tf.Variable; Wfb: tf.Variable } {
+  const W = uniformWeights(shape, opts.init, opts.rng);
+  if (opts.feedback === 'symmetric') return { W, Wfb: W };
+  return { W, Wfb: uniformWeights(shape, opts.init, opts.rng) };
+}
+
+/**
+ * Apply ΔW to W (and to W' where it learns), with optional L2 decay α·λ·W.
+ * Symmetric mode stores one array for W and W': identical start + identical updates keep them
+ * identical, so this is bit-for-bit the same as updating two copies, at half the memory traffic.
+ */
+export function applyWeightDelta(W: tf.Variable, Wfb: tf.Variable, dW: tf.Tensor, mode: FeedbackMode, lr: number, weightDecay: number): void {
+  tf.tidy(() => {
+    const step = (V: tf.Variable) => weightDecay > 0 ? V.add(dW).sub(V.mul(lr * weightDecay)) : V.add(dW);
+    W.assign(step(W));
+    if (mode === 'reciprocal') Wfb.assign(step(Wfb));
+  });
+}
+
+/** Gate of ReLU units: 1 where the unit is active (y > 0), else 0 (Fig. 2: silent units pass no feedback). */
+export function gateOf(y: tf.Tensor, activation: Activation): tf.Tensor | null {
+  return activation === 'relu' ? tf.step(y, 0) : null;
+}
+
+export function activate(a: tf.Tensor, activation: Activation): tf.Tensor {
+  return activation === 'relu' ? tf.relu(a) : a;
+}
+
+/** Keeps tensors across phases of one step; released together. */
+export class Kept {
+  private items: tf.Tensor[] = [];
+  keep<T extends tf.Tensor>(t: T): T { tf.keep(t); this.items.push(t); return t; }
+  release(): void { for (const t of this.items) t.dispose(); this.items = []; }
+}
+
+export function sizeOf(shape: number[]): number { return shape.reduce((p, d) => p * d, 1); }

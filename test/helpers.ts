@@ -1,0 +1,39 @@
+// Test helpers shared by the engine tests.
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../src/rng.ts';
+
+/** max |a − b| / max |b|: the relative error used throughout the derivation checks. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < b.length; i++) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
+  return den === 0 ? num : num / den;
+}
+
+export function randomImages(B: number, shape: number[], seed: number): tf.Tensor {
+  const n = B * shape.reduce((p, d) => p * d, 1);
+  return tf.tensor(new Rng(seed).uniformArray(n, 0, 1), [B, ...shape]);
+}
+
+export function randomLabels(B: number, classes: number, seed: number): Int32Array {
+  const r = new Rng(seed); const out = new Int32Array(B);
+  for (let i = 0; i < B; i++) out[i] = r.int(classes);
+  return out;
+}
+
+/**
+ * A seeded synthetic 4-class image problem: each class lights one quadrant of an h×w image
+ * (plus uniform noise), so every layer type can learn it quickly.
+ */
+export function quadrantTask(n: number, h: number, w: number, c: number, seed: number): { x: Float32Array; y: Int32Array } {
+  const r = new Rng(seed);
+  const x = new Float32Array(n * h * w * c), y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = r.int(4); y[i] = k;
+    const r0 = k < 2 ? 0 : h / 2, c0 = k % 2 === 0 ? 0 : w / 2;
+    for (let a = 0; a < h; a++) for (let b = 0; b < w; b++) for (let ch = 0; ch < c; ch++) {
+      const inQuad = a >= r0 && a < r0 + h / 2 && b >= c0 && b < c0 + w / 2;
+      x[((i * h + a) * w + b) * c + ch] = 0.5 * r.next() + (inQuad ? 0.5 : 0);
+    }
+  }
+  return { x, y };
+}
