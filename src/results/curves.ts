@@ -1,0 +1,141 @@
+// Learning curves: mean ± 2σ over runs, per group and epoch, as Plotly band traces.
+// Runs stop at different epochs (early stopping), so each epoch aggregates the runs that reached
+// it; n per epoch is kept with the band and shown in the hover text. Figure 3 is built from these.
+
+import * as aq from 'arquero';
+import type { PlotlyFigure } from '../plots/types.ts';
+import type { EpochRecord, RunRecord } from './schema.ts';
+import { meanSdRollup, orNull } from './stats.ts';
+
+/** Mean ± 2σ of one group of runs. `sd` is the sample sd, 0 where only one run reached the epoch. */
+export interface Band {
+  group: string;
+  epoch: number[];
+  mean: number[];
+  sd: number[];
+  n: number[];       // runs with a valid value at this epoch
+  lower: number[];   // mean − 2 sd
+  upper: number[];   // mean + 2 sd
+}
+
+export type EpochValue = (epoch: EpochRecord, run: RunRecord) => number | null | undefined;
+
+/** Per group (in order of first appearance in `runs`) and epoch: mean, sd, n and the ±2σ band. */
+export function epochBands(runs: RunRecord[], value: EpochValue, groupOf: (run: RunRecord) => string): Band[] {
+  const points = runs.flatMap((run) => {
+    const group = groupOf(run);
+    return run.epochs.map((e) => ({ group, epoch: e.epoch, value: value(e, run) ?? null }));
+  });
+  if (points.length === 0) return [];
+  const rows = aq.from(points)
+    .groupby('group', 'epoch')
+    .rollup(meanSdRollup('value', 'v'))
+    .filter('d => d.vN > 0')     // an epoch where every run had NaN (diverged) has nothing to plot
+    .orderby('epoch')
+    .objects() as Array<{ group: string; epoch: number; vMean: number; vSd?: number; vN: number }>;
+
+  const groups = [...new Set(points.map((p) => p.group))];
+  return groups.map((group) => {
+    const mine = rows.filter((r) => r.group === group);
+    const mean = mine.map((r) => r.vMean);
+    const sd = mine.map((r) => orNull(r.vSd) ?? 0);
+    return {
+      group,
+      epoch: mine.map((r) => r.epoch),
+      mean,
+      sd,
+      n: mine.map((r) => r.vN),
+      lower: mean.map((m, i) => m - 2 * sd[i]),
+      upper: mean.map((m, i) => m + 2 * sd[i]),
+    };
+  }).filter((b) => b.epoch.length > 0);
+}
+
+export interface BandStyle {
+  name: string;
+  color: string;          // '#rrggbb'
+  xaxis?: string;         // 'x', 'x2', ... for subplots
+  yaxis?: string;
+  showlegend?: boolean;
+}
+
+/**
+ * Three traces: the lower edge, the upper edge filled down to it ('tonexty' fills to the previous
+ * trace, so the order matters), and the mean line carrying the legend entry and the hover text.
+ */
+export function bandTraces(band: Band, style: BandStyle): Array<Record<string, unknown>> {
+  const axes = { xaxis: style.xaxis ?? 'x', yaxis: style.yaxis ?? 'y' };
+  const edge = { type: 'scatter', mode: 'lines', x: band.epoch, line: { width: 0, color: 'rgba(0,0,0,0)' },
+    hoverinfo: 'skip', showlegend: false, legendgroup: style.name, ...axes };
+  return [
+    { ...edge, y: band.lower, name: `${style.name} − 2σ` },
+    { ...edge, y: band.upper, name: `${style.name} + 2σ`, fill: 'tonexty', fillcolor: withAlpha(style.color, 0.2) },
+    {
+      type: 'scatter', mode: 'lines', x: band.epoch, y: band.mean, name: style.name,
+      line: { color: style.color, width: 2 }, legendgroup: style.name, showlegend: style.showlegend ?? true,
+      customdata: band.epoch.map((_, i) => [band.n[i], 2 * band.sd[i]]),
+      hovertemplate: 'epoch %{x}: %{y:.4f} ± %{customdata[1]:.4f} (2σ), n = %{customdata[0]} runs',
+      ...axes,
+    },
+  ];
+}
+
+export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+function withAlpha(hex: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) return hex;   // not '#rrggbb': use as given (opaque band)
+  const [r, g, b] = m.slice(1).map((h) => parseInt(h, 16));
+  return `rgba(${r},${g},${b},${alpha})`;
+}
+
+/** "Seeds stop at different epochs" — the sentence every curve figure needs. */
+export const N_PER_EPOCH_NOTE =
+  'Mean ± 2σ over runs; runs stop at different epochs (early stopping), so each epoch averages the runs that reached it (n in hover).';
+
+export type EpochMetric = 'trainRewardRate' | 'trainAccuracy' | 'valAccuracy' | 'meanDelta2' | 'wallTimeSec' | 'samplesPerSec';
+
+export interface LearningCurvesOptions {
+  metric: EpochMetric | EpochValue;
+  /** Default: the preset and, when runs differ in it, the protocol. */
+  groupBy?: 'preset' | 'rule' | 'dataset' | ((run: RunRecord) => string);
+  title?: string;
+  yTitle?: string;
+  width?: number;
+  height?: number;
+}
+
+/** Any per-epoch metric, mean ± 2σ per group, in one panel (for notebooks). */
+export function learningCurves(runs: RunRecord[], opts: LearningCurvesOptions): PlotlyFigure {
+  const value: EpochValue = typeof opts.metric === 'function' ? opts.metric : (e) => e[opts.metric as EpochMetric];
+  const bands = epochBands(runs, value, groupFunction(runs, opts.groupBy));
+  const yTitle = opts.yTitle ?? (typeof opts.metric === 'string' ? opts.metric : 'value');
+  const height = opts.height ?? 450;
+  const margin = { t: 50, b: CAPTION_MARGIN };
+  return {
+    data: bands.flatMap((b, i) => bandTraces(b, { name: b.group, color: PALETTE[i % PALETTE.length] })),
+    layout: {
+      width: opts.width ?? 800, height, margin,
+      title: { text: opts.title ?? `${yTitle} per epoch` },
+      xaxis: { title: { text: 'epoch' } },
+      yaxis: { title: { text: yTitle } },
+      annotations: [caption(N_PER_EPOCH_NOTE, height - margin.t - margin.b)],
+    },
+  };
+}
+
+function groupFunction(runs: RunRecord[], groupBy: LearningCurvesOptions['groupBy']): (run: RunRecord) => string {
+  if (typeof groupBy === 'function') return groupBy;
+  if (groupBy) return (run) => String(run.header[groupBy]);
+  const protocols = new Set(runs.map((r) => r.header.protocol));
+  return protocols.size > 1 ? (run) => `${run.header.preset} (${run.header.protocol})` : (run) => run.header.preset;
+}
+
+/** Bottom margin that leaves room for the x-axis title and a two-line caption. */
+export const CAPTION_MARGIN = 110;
+
+/** A caption under the x-axis title; y is in plot-area heights, so it depends on the plot's height in px. */
+export function caption(text: string, plotHeightPx: number): Record<string, unknown> {
+  return { text, showarrow: false, xref: 'paper', yref: 'paper', x: 0, y: -72 / plotHeightPx, xanchor: 'left',
+    yanchor: 'top', align: 'left', font: { size: 11, color: '#555' } };
+}

@@ -1,0 +1,106 @@
+// Reading run files (results/<experiment>/<runId>.jsonl) back into RunRecords.
+// Strict about anything that should never happen (bad JSON mid-file, unknown line types, epochs out
+// of order): such a file is an error naming the file and line. The one tolerated defect is a
+// trailing partial line without a newline, which is what a process killed mid-write leaves behind.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EpochRecord, RunEnd, RunHeader, RunLine, RunRecord } from './schema.ts';
+
+export class RunFileError extends Error {
+  constructor(readonly file: string, readonly line: number | undefined, detail: string) {
+    super(`${file}${line !== undefined ? `:${line}` : ''}: ${detail}`);
+    this.name = 'RunFileError';
+  }
+}
+
+export interface ParsedRunFile {
+  record: RunRecord;
+  /** True when a trailing partial line (a write cut short) was ignored. */
+  droppedPartialLine: boolean;
+}
+
+const LINE_TYPES = new Set(['header', 'epoch', 'end']);
+
+/** Parse the text of a run file; `file` is only used in error messages and the record. */
+export function parseRunText(text: string, file: string): ParsedRunFile {
+  const rawLines = text.split('\n');
+  // A complete file ends with '\n', so the last element is ''. Anything else there is a line whose
+  // write was cut short unless it happens to parse (then only the newline is missing).
+  const tail = rawLines.pop() ?? '';
+  let droppedPartialLine = false;
+  if (tail.trim() !== '') {
+    if (tryParse(tail) === undefined) droppedPartialLine = true;
+    else rawLines.push(tail);
+  }
+
+  let header: RunHeader | undefined;
+  const epochs: EpochRecord[] = [];
+  let end: RunEnd | undefined;
+  rawLines.forEach((raw, i) => {
+    const lineNo = i + 1;
+    if (raw.trim() === '') return;
+    const value = tryParse(raw);
+    if (value === undefined) throw new RunFileError(file, lineNo, 'invalid JSON');
+    const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+    if (typeof type !== 'string' || !LINE_TYPES.has(type)) {
+      throw new RunFileError(file, lineNo, `unknown line type ${JSON.stringify(type)} (expected header, epoch or end)`);
+    }
+    const line = value as RunLine;
+    if (end) throw new RunFileError(file, lineNo, `"${line.type}" line after the end line`);
+    if (line.type === 'header') {
+      if (header) throw new RunFileError(file, lineNo, 'second header line');
+      header = line;
+    } else if (!header) {
+      throw new RunFileError(file, lineNo, `"${line.type}" line before the header`);
+    } else if (line.type === 'epoch') {
+      const expected = epochs.length + 1;
+      if (line.epoch !== expected) {
+        throw new RunFileError(file, lineNo, `epoch ${line.epoch} where epoch ${expected} was expected`);
+      }
+      epochs.push(line);
+    } else {
+      end = line;
+    }
+  });
+  if (!header) throw new RunFileError(file, undefined, 'no header line');
+  return { record: { header, epochs, end, file }, droppedPartialLine };
+}
+
+function tryParse(s: string): unknown {
+  try { return JSON.parse(s); } catch { return undefined; }
+}
+
+export function readRunFile(file: string): RunRecord {
+  return parseRunText(fs.readFileSync(file, 'utf8'), file).record;
+}
+
+/**
+ * All runs under one or more results directories (searched recursively for *.jsonl), or given
+ * .jsonl files directly. Sorted by path so tables and figures come out the same every time.
+ */
+export function readRuns(dirs: string | string[]): RunRecord[] {
+  const files: string[] = [];
+  for (const p of Array.isArray(dirs) ? dirs : [dirs]) {
+    if (!fs.existsSync(p)) throw new Error(`readRuns: ${p} does not exist`);
+    if (fs.statSync(p).isDirectory()) files.push(...findJsonl(p));
+    else files.push(p);
+  }
+  return [...new Set(files)].sort().map(readRunFile);
+}
+
+function findJsonl(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((ent) => {
+    const p = path.join(dir, ent.name);
+    if (ent.isDirectory()) return findJsonl(p);
+    return ent.isFile() && ent.name.endsWith('.jsonl') ? [p] : [];
+  });
+}
+
+export type RunStatus = 'missing' | 'unfinished' | 'finished';
+
+/** For sweeps: skip 'finished', resume 'unfinished', start 'missing'. Throws on a corrupt file. */
+export function runStatus(file: string): RunStatus {
+  if (!fs.existsSync(file)) return 'missing';
+  return readRunFile(file).end ? 'finished' : 'unfinished';
+}

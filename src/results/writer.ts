@@ -1,0 +1,147 @@
+// Writing run files: the header first, then one line per epoch, then the end line. Append-only and
+// flushed to disk per line (an epoch takes minutes, so an fsync per line costs nothing and a crash
+// loses at most the line being written). The only rewrite is on resume, which cuts the file back to
+// the checkpoint's epoch via a temp file + rename, so a reader never sees a half-written file.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EpochRecord, RunEnd, RunHeader, RunLine } from './schema.ts';
+import { parseRunText, RunFileError } from './reader.ts';
+
+export const DEFAULT_RESULTS_ROOT = 'results';
+
+export interface RunWriterOptions {
+  /** Directory holding the experiment folders; default "results". */
+  root?: string;
+}
+
+export function runFilePath(header: Pick<RunHeader, 'experiment' | 'runId'>, root = DEFAULT_RESULTS_ROOT): string {
+  return path.join(root, header.experiment, `${header.runId}.jsonl`);
+}
+
+export class RunWriter {
+  private ended = false;
+
+  private constructor(readonly file: string, readonly header: RunHeader, private lastEpoch: number) {}
+
+  /** Start a new run file. Refuses to replace an existing file unless `overwrite` is set. */
+  static create(header: RunHeader, opts: RunWriterOptions & { overwrite?: boolean } = {}): RunWriter {
+    const file = runFilePath(header, opts.root);
+    if (fs.existsSync(file) && !opts.overwrite) {
+      throw new Error(`${file} already exists: resume it (RunWriter.resume / RunWriter.open) or pass overwrite: true`);
+    }
+    writeAtomically(file, [header]);
+    return new RunWriter(file, header, 0);
+  }
+
+  /**
+   * Continue an unfinished run from a checkpoint taken after `checkpointEpoch` (0 = from scratch).
+   * The file's header must describe the same run (identity fields, config, dataset); epochs after
+   * the checkpoint are dropped because they will be trained again. The stored header is kept (its
+   * startedAt, backend, versions) and the resume time is added to `resumedAt`.
+   */
+  static resume(header: RunHeader, checkpointEpoch: number, opts: RunWriterOptions = {}): RunWriter {
+    const file = runFilePath(header, opts.root);
+    if (!fs.existsSync(file)) throw new Error(`${file}: cannot resume, the file does not exist`);
+    const { record } = parseRunText(fs.readFileSync(file, 'utf8'), file);
+    if (record.end) throw new RunFileError(file, undefined, `cannot resume, the run already ended (${record.end.status})`);
+    const diff = headerDifference(record.header, header);
+    if (diff) {
+      throw new RunFileError(file, 1,
+        `cannot resume, header field ${diff.field} differs (file: ${show(diff.stored)}, this run: ${show(diff.given)})`);
+    }
+    if (!Number.isInteger(checkpointEpoch) || checkpointEpoch < 0 || checkpointEpoch > record.epochs.length) {
+      throw new RunFileError(file, undefined,
+        `cannot resume from epoch ${checkpointEpoch}: the file has epochs 1..${record.epochs.length}`);
+    }
+    const stored: RunHeader = { ...record.header, resumedAt: [...(record.header.resumedAt ?? []), new Date().toISOString()] };
+    writeAtomically(file, [stored, ...record.epochs.slice(0, checkpointEpoch)]);
+    return new RunWriter(file, stored, checkpointEpoch);
+  }
+
+  /** Start, or resume when the file exists; for a finished run this throws (sweeps skip those first). */
+  static open(header: RunHeader, opts: RunWriterOptions & { checkpointEpoch?: number } = {}): RunWriter {
+    return fs.existsSync(runFilePath(header, opts.root))
+      ? RunWriter.resume(header, opts.checkpointEpoch ?? 0, opts)
+      : RunWriter.create(header, opts);
+  }
+
+  /** Number of the last epoch in the file. */
+  get epochsWritten(): number { return this.lastEpoch; }
+
+  appendEpoch(rec: EpochRecord): void {
+    if (rec.epoch !== this.lastEpoch + 1) {
+      throw new Error(`${this.file}: appendEpoch got epoch ${rec.epoch}, expected ${this.lastEpoch + 1}`);
+    }
+    this.append(rec);
+    this.lastEpoch = rec.epoch;
+  }
+
+  end(rec: RunEnd): void {
+    this.append(rec);
+    this.ended = true;
+  }
+
+  private append(line: RunLine): void {
+    if (this.ended) throw new Error(`${this.file}: the run has ended, cannot append a "${line.type}" line`);
+    const fd = fs.openSync(this.file, 'a');
+    try {
+      fs.writeSync(fd, JSON.stringify(line) + '\n');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+function writeAtomically(file: string, lines: RunLine[]): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Not *.jsonl, so readRuns never picks up a leftover temp file.
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+// The fields that make two headers "the same run". Backend, versions, git and times may change
+// between a run and its resume (another machine, an upgraded library) without changing the result
+// being computed, so they are not compared.
+const IDENTITY_FIELDS = ['runId', 'experiment', 'preset', 'rule', 'dataset', 'arch', 'augment', 'seed', 'protocol', 'config'] as const;
+
+interface Difference { field: string; stored: unknown; given: unknown }
+
+export function headerDifference(stored: RunHeader, given: RunHeader): Difference | undefined {
+  // The stored header went through JSON, so compare the new one in the same form (no undefined, NaN → null).
+  const g = JSON.parse(JSON.stringify(given)) as RunHeader;
+  for (const field of IDENTITY_FIELDS) {
+    const d = firstDifference(stored[field], g[field], field);
+    if (d) return d;
+  }
+  // The dataset actually loaded (e.g. a subset or a substitute) changes the result too.
+  if (stored.datasetInfo && g.datasetInfo) return firstDifference(stored.datasetInfo, g.datasetInfo, 'datasetInfo');
+  return undefined;
+}
+
+function firstDifference(a: unknown, b: unknown, field: string): Difference | undefined {
+  if (isPlainObject(a) && isPlainObject(b)) {
+    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const d = firstDifference(a[key], b[key], `${field}.${key}`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? undefined : { field, stored: a, given: b };
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function show(x: unknown): string {
+  return x === undefined ? '(missing)' : JSON.stringify(x);
+}

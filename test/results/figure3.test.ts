@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readRuns } from '../../src/results/reader.ts';
+import { epochBands, learningCurves } from '../../src/results/curves.ts';
+import { figure3 as figure3Typed, type Figure3Options } from '../../src/results/figure3.ts';
+import { RunWriter } from '../../src/results/writer.ts';
+import type { RunHeader } from '../../src/results/schema.ts';
+import { end, epoch, header, tempRoot } from './fixtures.ts';
+
+type Trace = Record<string, any>;
+// The figure as loose JSON, to poke into layout and traces.
+const figure3 = (rs: typeof runs, opts?: Figure3Options) => figure3Typed(rs, opts) as { data: Trace[]; layout: Trace };
+
+/** Epoch metrics: reward rate and train accuracy = v, validation accuracy = v − 0.1. */
+function run(root: string, h: RunHeader, values: number[]) {
+  const w = RunWriter.create(h, { root });
+  values.forEach((v, i) => w.appendEpoch(epoch(i + 1, v, { valAccuracy: v - 0.1 })));
+  w.end(end(values.length, 0.5));
+}
+
+// Known numbers for CIFAR10 DeepAGREL: at epoch 2 the values 0.3, 0.4, 0.5 → mean 0.4, sd 0.1,
+// band 0.2 .. 0.6; seed 3 stops after epoch 2, so n per epoch is 3, 3, 2.
+const root = tempRoot();
+run(root, header({ preset: 'cifar10-conv-deepagrel', seed: 1 }), [0.1, 0.3, 0.5]);
+run(root, header({ preset: 'cifar10-conv-deepagrel', seed: 2 }), [0.2, 0.4, 0.6]);
+run(root, header({ preset: 'cifar10-conv-deepagrel', seed: 3 }), [0.3, 0.5]);
+run(root, header({ preset: 'cifar10-conv-ebp', seed: 1 }), [0.4, 0.6]);
+run(root, header({ preset: 'cifar10-conv-ebp', seed: 2 }), [0.6, 0.8]);
+run(root, header({ preset: 'cifar100-conv-deepagrel', seed: 1 }), [0.01, 0.05]);
+run(root, header({ preset: 'cifar100-conv-ebp', seed: 1 }), [0.1, 0.2]);
+run(root, header({ preset: 'cifar10-conv-aug-ebp', seed: 1 }), [0.9]);          // excluded by default
+run(root, header({ preset: 'cifar10-loccon-deepagrel', seed: 1 }), [0.9]);      // excluded by default
+const runs = readRuns(root);
+
+const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≈ ${b}`);
+const traces = (fig: { data: Trace[] }, name: string, xaxis = 'x') =>
+  fig.data.filter((t) => t.xaxis === xaxis && (t.name === name || t.legendgroup === name));
+
+test('band = mean ± 2 sd at an epoch, n per epoch drops when a seed stops early', () => {
+  const fig = figure3(runs);
+  const [lower, upper, mean] = traces(fig, 'DeepAGREL (reward probability)');
+  assert.deepEqual(mean.x, [1, 2, 3]);
+  close(mean.y[1], 0.4);
+  close(upper.y[1], 0.4 + 2 * 0.1);
+  close(lower.y[1], 0.4 - 2 * 0.1);
+  assert.deepEqual(mean.customdata.map((c: number[]) => c[0]), [3, 3, 2]);
+  close(mean.customdata[2][1], 2 * Math.SQRT1_2 * 0.1);   // sd of 0.5, 0.6
+  // The upper edge fills down to the lower edge right before it; edges are invisible.
+  assert.equal(upper.fill, 'tonexty');
+  assert.equal(lower.fill, undefined);
+  assert.equal(upper.line.color, 'rgba(0,0,0,0)');
+  assert.match(fig.layout.annotations.at(-1).text, /reached it/);
+  assert.match(fig.layout.annotations.at(-1).text, /CIFAR10 DeepAGREL: 3 → 2/);
+});
+
+test('default: conv without augmentation, one panel per dataset, legend once', () => {
+  const fig = figure3(runs);
+  assert.equal(fig.layout.width, 900);
+  assert.equal(fig.layout.height, 380);
+  assert.deepEqual(fig.layout.annotations.slice(0, 2).map((a: Trace) => a.text), ['<b>CIFAR10</b>', '<b>CIFAR100</b>']);
+  assert.ok(fig.layout.xaxis2, 'second panel');
+  assert.equal(fig.data.length, 2 * 2 * 3, '2 panels × 2 rules × (lower, upper, mean)');
+  const legend = fig.data.filter((t) => t.showlegend).map((t) => t.name);
+  assert.deepEqual(legend, ['DeepAGREL (reward probability)', 'EBP (1 − error)']);
+  // The augmented EBP run (0.9) and the loccon run are not in the CIFAR10 means.
+  close(traces(fig, 'EBP (1 − error)')[2].y[0], 0.5);
+  assert.equal(traces(fig, 'DeepAGREL (reward probability)')[2].customdata[0][0], 3);
+  assert.equal(fig.layout.yaxis.title.text, 'fraction correct');
+  assert.equal(fig.layout.xaxis.title.text, 'epoch');
+});
+
+test('options: EBP on validation accuracy, choice of datasets, arch and augmentation', () => {
+  const val = figure3(runs, { ebpMetric: 'val' });
+  close(traces(val, 'EBP (validation accuracy)')[2].y[0], 0.4);
+
+  const only100 = figure3(runs, { datasets: ['cifar100'] });
+  assert.equal(only100.data.length, 2 * 3);
+  assert.equal(only100.layout.xaxis2, undefined);
+
+  const aug = figure3(runs, { augment: true });
+  assert.equal(aug.data.length, 3, 'only the augmented EBP run');
+  assert.throws(() => figure3(runs, { arch: 'fc' }), /no runs with arch fc/);
+});
+
+test('runs from several protocols are not averaged together', () => {
+  const more = tempRoot();
+  run(more, header({ preset: 'cifar10-conv-ebp', seed: 9, protocol: 'reduced: max 30 epochs' }), [0.2]);
+  const mixed = [...runs, ...readRuns(more)];
+  assert.throws(() => figure3(mixed), /several protocols.*opts\.protocol/);
+  assert.equal(figure3(mixed, { protocol: 'reduced: max 30 epochs' }).data.length, 3);
+});
+
+test('epochBands and learningCurves share the aggregation', () => {
+  const bands = epochBands(runs, (e) => e.valAccuracy, (r) => r.header.rule);
+  const da = bands.find((b) => b.group === 'deepagrel')!;
+  assert.equal(da.n[0], 5, 'all DeepAGREL runs at epoch 1 (3 cifar10 + cifar100 + loccon)');
+
+  const fig = learningCurves(runs, { metric: 'trainRewardRate', groupBy: 'preset' });
+  const means = fig.data.filter((t) => t.showlegend !== false) as Trace[];
+  assert.equal(means.length, new Set(runs.map((r) => r.header.preset)).size);
+  const c10 = means.find((t) => t.name === 'cifar10-conv-deepagrel')!;
+  close(c10.y[1], 0.4);
+  assert.deepEqual(c10.customdata.map((c: number[]) => c[0]), [3, 3, 2]);
+});
+
+test('NaN values (a diverging run) are left out of the epoch means', () => {
+  const only = epochBands(runs.filter((r) => r.header.preset === 'cifar10-conv-deepagrel'),
+    (e, r) => (r.header.seed === 3 ? NaN : e.trainRewardRate), () => 'g')[0];
+  assert.deepEqual(only.n, [2, 2, 2]);
+  close(only.mean[1], 0.35);
+});
