@@ -37,3 +37,13 @@ export function quadrantTask(n: number, h: number, w: number, c: number, seed: n
   }
   return { x, y };
 }
+
+/** The quadrant task as an in-memory Dataset (uint8 images), for training-loop tests. */
+export function quadrantDataset(nTrain: number, nTest: number, side = 8, seed = 1): import('../src/data/types.ts').Dataset {
+  const toSet = (n: number, s: number) => {
+    const { x, y } = quadrantTask(n, side, side, 1, s);
+    return { images: Uint8Array.from(x, v => Math.round(255 * Math.min(1, v))), labels: Uint8Array.from(y), n, shape: [side, side, 1] as [number, number, number] };
+  };
+  return { name: 'mnist', train: toSet(nTrain, seed), test: toSet(nTest, seed + 1000), numClasses: 4, classNames: ['a', 'b', 'c', 'd'],
+    source: 'synthetic quadrant task', sourceKind: 'data-dir', exact: true, verification: 'unverified', files: [] };
+}

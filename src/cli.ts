@@ -1,0 +1,199 @@
+// deepagrel <command>: the workbook from the command line.
+//   train | sweep | table | figure3 | presets | datasets | export | quickstart
+// Every command has --help; a bad option gets one clear message and exit code 2.
+
+import { parseArgs } from 'node:util';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PRESETS, resolvePreset } from './presets.ts';
+import { runExperiment } from './train.ts';
+import { progressEvents } from './progress.ts';
+import { initBackend } from './backend.ts';
+import { readRuns } from './results/reader.ts';
+import { renderTable1, type Table1Format } from './results/table1.ts';
+import { figure3 } from './results/figure3.ts';
+import { UsageError, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
+import { runSweep, sweepJobs } from './cli/sweep.ts';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMON = {
+  help: { type: 'boolean' as const, short: 'h' },
+  backend: { type: 'string' as const },
+  threads: { type: 'string' as const },
+};
+
+function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, any>;
+  } catch (e: any) {
+    throw new UsageError(e.message);
+  }
+}
+
+async function setupBackend(values: Record<string, any>) {
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads expects an integer ≥ 1, got ${values.threads}`);
+  return initBackend({ backend: values.backend, threads });
+}
+
+const TRAIN_HELP = `deepagrel train --preset <name> [--seed N] [options]
+
+Trains one run (one Table 1 row, one seed) with early stopping; writes
+results/<experiment>/<preset>-s<seed>.jsonl and a checkpoint after every epoch.
+Re-running the same command resumes from the last checkpoint; a finished run is skipped.
+
+  --preset NAME        a Table 1 row, e.g. mnist-conv-deepagrel (see: deepagrel presets)
+  --seed N             seed for init, shuffling, dropout and action selection (default 1)
+  --data-dir DIR       folder with the official dataset files (default: env DEEPAGREL_DATA, cache, download)
+  --experiment NAME    results/<NAME>/ (default table1)
+  --results DIR        results root (default results)
+  --checkpoints DIR    checkpoint root (default checkpoints)
+  --protocol TEXT      label for records and tables (default: "paper" or the overrides)
+  --no-resume          start over even if a checkpoint exists
+  --backend NAME       tensorflow | wasm | cpu (default: best available)
+  --threads N          wasm threads
+Overrides of the preset:
+${overrideHelp()}`;
+
+const train: Command = async argv => {
+  const v = parse(argv, { ...COMMON, ...overrideOptions(), preset: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' },
+    experiment: { type: 'string' }, results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' }, 'no-resume': { type: 'boolean' } });
+  if (v.help) { console.log(TRAIN_HELP); return 0; }
+  if (!v.preset) throw new UsageError('train needs --preset (see: deepagrel presets)');
+  const seed = v.seed === undefined ? 1 : Number(v.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed expects an integer ≥ 0, got ${v.seed}`);
+  const cfg = resolvePreset(v.preset, collectOverrides(v));
+  await setupBackend(v);
+  const res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
+    checkpointRoot: v.checkpoints, protocol: v.protocol, resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
+  res.network?.dispose();
+  if (res.skipped) console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
+  else if (res.record?.file) console.log(`run record: ${res.record.file}`);
+  return 0;
+};
+
+const SWEEP_HELP = `deepagrel sweep --presets <glob> --seeds <list> [--workers N] [--shard i/n] [train options]
+
+Runs every (preset, seed) job, each in its own process, at most --workers at once
+(default: one per core); finished runs are skipped, unfinished ones resume.
+  --presets GLOB       e.g. "mnist-*" or "cifar10-conv-*,cifar100-conv-deepagrel"
+  --seeds LIST         e.g. 1-10 or 1,3,5
+  --workers N          parallel worker processes
+  --shard i/n          run only every n-th job starting at the i-th (cluster array jobs)
+  --dry-run            list the jobs and exit
+SLURM job array example (10 machines share one results folder):
+  #SBATCH --array=1-10
+  npx deepagrel sweep --presets "cifar10-*" --seeds 1-10 --workers 2 --shard $SLURM_ARRAY_TASK_ID/10
+All train options (--data-dir, --experiment, --results, overrides) are passed to every job:
+${overrideHelp()}`;
+
+const sweep: Command = async argv => {
+  const v = parse(argv, { ...COMMON, ...overrideOptions(), presets: { type: 'string' }, seeds: { type: 'string' }, workers: { type: 'string' },
+    shard: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'data-dir': { type: 'string' }, experiment: { type: 'string' },
+    results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' } });
+  if (v.help) { console.log(SWEEP_HELP); return 0; }
+  if (!v.presets) throw new UsageError('sweep needs --presets (e.g. "mnist-*")');
+  const jobs = sweepJobs(v.presets, v.seeds ?? '1', v.shard);
+  for (const j of jobs) resolvePreset(j.preset, collectOverrides(v));        // validate overrides up front
+  if (v['dry-run']) { for (const j of jobs) console.log(`${j.preset} seed ${j.seed}`); return 0; }
+  const workers = v.workers === undefined ? undefined : Number(v.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers expects an integer ≥ 1, got ${v.workers}`);
+  const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
+  const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
+  const r = await runSweep({ jobs, workers, experiment: v.experiment ?? 'table1', resultsRoot: v.results ?? 'results', trainArgs });
+  return r.failed.length ? 1 : 0;
+};
+
+const TABLE_HELP = `deepagrel table [--results DIR ...] [--format md|csv|html|latex|json] [--out FILE]
+
+Table 1 from the run records: mean (sd) of epochs and test accuracy per row, "*" with the
+count when some seeds did not converge, the paper's numbers alongside.`;
+
+const FORMATS: Table1Format[] = ['md', 'csv', 'html', 'latex', 'json'];
+
+async function writeAtomic(file: string, text: string) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+const table: Command = async argv => {
+  const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, format: { type: 'string' }, out: { type: 'string' } });
+  if (v.help) { console.log(TABLE_HELP); return 0; }
+  const format = (v.format ?? 'md') as Table1Format;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(v.format)}`);
+  const dirs: string[] = v.results ?? ['results'];
+  for (const d of dirs) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
+  const text = renderTable1(readRuns(dirs), format);
+  if (v.out) { await writeAtomic(v.out, text); console.log(`wrote ${v.out}`); } else console.log(text);
+  return 0;
+};
+
+const FIGURE3_HELP = `deepagrel figure3 [--results DIR ...] [--out results/figures/figure3.svg] [--datasets cifar10,cifar100]
+                 [--arch conv] [--augment] [--width 900 --height 380 --scale 2]
+
+Figure 3: mean ± 2σ over seeds, per epoch, of DeepAGREL's reward probability and EBP's
+1 − error, one panel per dataset. Always writes the interactive HTML next to --out; SVG, PNG
+and PDF need a Chromium (Debian: apt install chromium; or set DEEPAGREL_CHROMIUM).`;
+
+const figure3Cmd: Command = async argv => {
+  const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, out: { type: 'string' }, datasets: { type: 'string' },
+    arch: { type: 'string' }, augment: { type: 'boolean' }, width: { type: 'string' }, height: { type: 'string' }, scale: { type: 'string' } });
+  if (v.help) { console.log(FIGURE3_HELP); return 0; }
+  const out: string = v.out ?? 'results/figures/figure3.svg';
+  const runs = readRuns(v.results ?? ['results']);
+  const fig = figure3(runs, { datasets: v.datasets?.split(','), arch: v.arch, augment: v.augment ?? false } as any);
+  const { exportFigure } = await import('./plots/export.ts');
+  const num = (k: string) => v[k] === undefined ? undefined : Number(v[k]);
+  const written = await exportFigure(fig, out, { width: num('width'), height: num('height'), scale: num('scale') });
+  for (const f of written) console.log(`wrote ${f}`);
+  return 0;
+};
+
+const presets: Command = async argv => {
+  const v = parse(argv, { help: COMMON.help, json: { type: 'boolean' } });
+  if (v.help) { console.log('deepagrel presets [--json]: the Table 1 rows available as presets'); return 0; }
+  if (v.json) { console.log(JSON.stringify(PRESETS, null, 2)); return 0; }
+  for (const [name, p] of Object.entries(PRESETS))
+    console.log(`${name.padEnd(30)} α=${p.lr}  init ±${p.init}  ${p.augment ? `augment ×${p.augmentFactor}` : ''}`);
+  return 0;
+};
+
+const datasets: Command = async argv => (await import('./data/datasets-cli.ts')).datasetsCommand(argv);
+const exportCmd: Command = async argv => (await import('./plots/export-cli.ts')).exportCommand(argv);
+const quickstart: Command = async argv => (await import('./cli/quickstart.ts')).quickstartCommand(argv);
+
+const COMMANDS: Record<string, [Command, string]> = {
+  train: [train, 'train one preset and seed (resumable)'],
+  sweep: [sweep, 'run presets × seeds in worker processes'],
+  table: [table, 'Table 1 from the run records'],
+  figure3: [figure3Cmd, 'Figure 3 from the run records (HTML, SVG, PNG, PDF)'],
+  presets: [presets, 'list the Table 1 presets'],
+  datasets: [datasets, 'which datasets are available where; verify checksums'],
+  export: [exportCmd, 'export a Plotly figure JSON to SVG/PNG/PDF'],
+  quickstart: [quickstart, 'DeepAGREL vs EBP on MNIST in a few minutes (npm start)'],
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log('deepagrel <command> [--help]\n\n' + Object.entries(COMMANDS).map(([n, [, h]]) => `  ${n.padEnd(11)} ${h}`).join('\n'));
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) { console.error(`deepagrel: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}`); return 2; }
+  try {
+    return await cmd[0](rest);
+  } catch (e: any) {
+    console.error(`deepagrel ${name}: ${e?.message ?? e}`);
+    if (process.env.DEEPAGREL_DEBUG) console.error(e?.stack);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then(code => { process.exitCode = code; });
+}

@@ -1,0 +1,96 @@
+// Command-line options shared by `train` and `sweep`: each maps onto one ExperimentConfig field.
+
+import type { ExperimentConfig } from '../presets.ts';
+
+type Parse = (v: string, flag: string) => unknown;
+
+export class UsageError extends Error {
+  constructor(message: string) { super(message); this.name = 'UsageError'; }
+}
+
+const num: Parse = (v, flag) => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${flag} expects a number, got ${JSON.stringify(v)}`);
+  return x;
+};
+const int: Parse = (v, flag) => {
+  const x = num(v, flag) as number;
+  if (!Number.isInteger(x)) throw new UsageError(`--${flag} expects an integer, got ${JSON.stringify(v)}`);
+  return x;
+};
+const str: Parse = v => v;
+const bool: Parse = (v, flag) => {
+  if (v === 'true' || v === '1' || v === 'yes') return true;
+  if (v === 'false' || v === '0' || v === 'no') return false;
+  throw new UsageError(`--${flag} expects true or false, got ${JSON.stringify(v)}`);
+};
+
+/** flag → [config field, parser, help]. */
+export const OVERRIDES: Record<string, [keyof ExperimentConfig, Parse, string]> = {
+  lr: ['lr', num, 'learning rate α'],
+  epochs: ['maxEpochs', int, 'maximum number of epochs (cap)'],
+  patience: ['patience', int, 'early stopping: epochs without a better validation accuracy'],
+  epsilon: ['epsilon', num, 'exploration rate ε of the max-Boltzmann controller'],
+  beta: ['beta', num, 'inverse temperature β of the Boltzmann part'],
+  'batch-size': ['batchSize', int, 'trials per batch'],
+  init: ['init', num, 'initial weights uniform in [-init, init]'],
+  feedback: ['feedback', str, 'feedback weights: symmetric | reciprocal | fixed-random'],
+  'weight-decay': ['weightDecay', num, 'L2 decay on W and W\''],
+  'per-class': ['perClass', int, 'train on the first N images of each class only (0 = all)'],
+  'test-limit': ['testLimit', int, 'evaluate on the first N test images only (0 = all)'],
+  'val-size': ['valSize', int, 'training images held out for validation'],
+  augment: ['augment', bool, 'random zoom/shift/flip: true | false'],
+  'augment-factor': ['augmentFactor', int, 'times each image is seen per epoch'],
+  'label-mode': ['labelMode', str, 'CIFAR-100 labels: fine | coarse'],
+};
+
+/** parseArgs option declarations for the override flags. */
+export function overrideOptions(): Record<string, { type: 'string' }> {
+  return Object.fromEntries(Object.keys(OVERRIDES).map(k => [k, { type: 'string' as const }]));
+}
+
+/** Config overrides from parsed values (only the flags that were given). */
+export function collectOverrides(values: Record<string, unknown>): Partial<ExperimentConfig> {
+  const out: Record<string, unknown> = {};
+  for (const [flag, [field, parse]] of Object.entries(OVERRIDES)) {
+    const v = values[flag];
+    if (typeof v === 'string') out[field] = parse(v, flag);
+  }
+  return out as Partial<ExperimentConfig>;
+}
+
+/** The override flags back as argv (to hand them to sweep workers). */
+export function overridesToArgs(values: Record<string, unknown>): string[] {
+  return Object.keys(OVERRIDES).flatMap(flag => typeof values[flag] === 'string' ? [`--${flag}`, values[flag] as string] : []);
+}
+
+export function overrideHelp(): string {
+  return Object.entries(OVERRIDES).map(([flag, [, , help]]) => `  --${flag.padEnd(16)} ${help}`).join('\n');
+}
+
+/** "1-10", "3", "1,4,7" or "1-3,8" → [1..]. */
+export function parseSeeds(spec: string): number[] {
+  const out: number[] = [];
+  for (const part of spec.split(',').map(s => s.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new UsageError(`--seeds expects e.g. 1-10 or 1,3,5; got ${JSON.stringify(spec)}`);
+    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new UsageError(`--seeds range ${part} is empty (end before start)`);
+    for (let s = a; s <= b; s++) if (!out.includes(s)) out.push(s);
+  }
+  if (out.length === 0) throw new UsageError(`--seeds is empty`);
+  return out;
+}
+
+/** "i/n" (1-based) → {index, count}. */
+export function parseShard(spec: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard expects i/n with 1 ≤ i ≤ n (e.g. 2/4), got ${JSON.stringify(spec)}`);
+  return { index, count };
+}
+
+/** The jobs of shard i/n: every n-th job starting at the i-th, so shards partition the list exactly. */
+export function shardJobs<T>(jobs: T[], shard: { index: number; count: number }): T[] {
+  return jobs.filter((_, k) => k % shard.count === shard.index - 1);
+}

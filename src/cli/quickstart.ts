@@ -1,0 +1,81 @@
+// `npm start`: DeepAGREL vs EBP on the embedded MNIST (offline), on a small but real
+// configuration — the paper's FC net 1500-1000-500 on a class-balanced subset, a few epochs —
+// with a progress bar, a side-by-side table, run records and a figure of the learning curves.
+
+import { parseArgs } from 'node:util';
+import { resolvePreset, type ExperimentConfig } from '../presets.ts';
+import { runExperiment, type TrainEvents } from '../train.ts';
+import { progressEvents } from '../progress.ts';
+import { initBackend } from '../backend.ts';
+import { loadDataset } from '../data/datasets.ts';
+import { learningCurves } from '../results/curves.ts';
+import type { RunRecord } from '../results/schema.ts';
+import type { PlotlyFigure } from '../plots/types.ts';
+import { UsageError } from './options.ts';
+
+export interface QuickstartOptions {
+  perClass?: number;     // training images per class (default 500 → 5,000 images)
+  epochs?: number;       // default 8
+  seed?: number;
+  resultsRoot?: string;
+  checkpointRoot?: string;
+  testLimit?: number;    // default 0: the full 10,000-image test set
+  events?: (rule: string) => TrainEvents;
+}
+
+export function quickstartConfig(rule: 'deepagrel' | 'ebp', o: QuickstartOptions = {}): ExperimentConfig {
+  const epochs = o.epochs ?? 8;
+  return resolvePreset(`mnist-fc-${rule}`, { perClass: o.perClass ?? 500, maxEpochs: epochs, patience: epochs, testLimit: o.testLimit ?? 0 });
+}
+
+/** Trains both rules; returns their run records (DeepAGREL first). */
+export async function quickstart(o: QuickstartOptions = {}): Promise<RunRecord[]> {
+  const dataset = await loadDataset('mnist');
+  const runs: RunRecord[] = [];
+  for (const rule of ['deepagrel', 'ebp'] as const) {
+    const res = await runExperiment(quickstartConfig(rule, o), { seed: o.seed ?? 1, dataset, experiment: 'quickstart', resume: false,
+      resultsRoot: o.resultsRoot, checkpointRoot: o.checkpointRoot, events: o.events?.(rule) });
+    res.network?.dispose();
+    runs.push(res.record!);
+  }
+  return runs;
+}
+
+export function quickstartTable(runs: RunRecord[]): string {
+  const pct = (v: number | null | undefined) => v == null ? 'n/a' : `${(100 * v).toFixed(2)}%`;
+  const rows = runs.map(r => [r.header.rule === 'deepagrel' ? 'DeepAGREL' : 'EBP', String(r.header.config.lr), String(r.end?.epochs ?? r.epochs.length),
+    pct(r.epochs.at(-1)?.trainRewardRate), pct(r.end?.bestValAccuracy), pct(r.end?.testAccuracy), `${Math.round(r.end?.totalTimeSec ?? 0)} s`]);
+  const head = ['rule', 'α', 'epochs', 'reward rate (last)', 'best val', 'test', 'time'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
+  return [line(head), '|' + w.map(x => '-'.repeat(x + 2)).join('|') + '|', ...rows.map(line)].join('\n');
+}
+
+export function quickstartFigure(runs: RunRecord[]): PlotlyFigure {
+  return learningCurves(runs, { metric: 'valAccuracy', groupBy: 'rule', title: 'Quick start: MNIST FC net, validation accuracy', yTitle: 'validation accuracy' });
+}
+
+export async function quickstartCommand(argv: string[]): Promise<number> {
+  let v: Record<string, any>;
+  try {
+    v = parseArgs({ args: argv, strict: true, options: { help: { type: 'boolean', short: 'h' }, 'per-class': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' } } }).values;
+  } catch (e: any) { throw new UsageError(e.message); }
+  if (v.help) {
+    console.log('deepagrel quickstart [--per-class 500] [--epochs 8] [--seed 1]\n\nDeepAGREL vs EBP, FC net 1500-1000-500 on a class-balanced MNIST subset (offline).');
+    return 0;
+  }
+  const int = (k: string) => { if (v[k] === undefined) return undefined; const x = Number(v[k]); if (!Number.isInteger(x) || x < 1) throw new UsageError(`--${k} expects an integer ≥ 1, got ${v[k]}`); return x; };
+  const info = await initBackend();
+  const o: QuickstartOptions = { perClass: int('per-class'), epochs: int('epochs'), seed: int('seed'), events: rule => progressEvents(rule === 'deepagrel' ? 'DeepAGREL' : 'EBP') };
+  console.log(`DeepAGREL quick start — MNIST, FC 1500-1000-500, ${o.perClass ?? 500} images/class, ${o.epochs ?? 8} epochs, backend ${info.name}`);
+  const runs = await quickstart(o);
+  console.log('\n' + quickstartTable(runs) + '\n');
+  for (const r of runs) console.log(`run record: ${r.file}`);
+  const { exportFigure } = await import('../plots/export.ts');
+  try {
+    for (const f of await exportFigure(quickstartFigure(runs), 'results/figures/quickstart.svg')) console.log(`figure: ${f}`);
+  } catch (e: any) {
+    console.log(`figure: results/figures/quickstart.html (no SVG: ${e.message.split('\n')[0]})`);
+  }
+  return 0;
+}

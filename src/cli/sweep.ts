@@ -1,0 +1,58 @@
+// `deepagrel sweep`: the grid presets × seeds, run in worker processes (one `train` process per
+// job, at most --workers at once), skipping finished runs. `--shard i/n` keeps every n-th job so
+// array jobs of a cluster scheduler split a sweep with no coordination beyond the results folder.
+
+import { spawn } from 'node:child_process';
+import * as os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { matchPresets } from '../presets.ts';
+import { runFilePath } from '../results/writer.ts';
+import { runStatus } from '../results/reader.ts';
+import { parseSeeds, parseShard, shardJobs } from './options.ts';
+
+export interface Job { preset: string; seed: number }
+
+export function sweepJobs(presets: string, seeds: string, shard?: string): Job[] {
+  const jobs = matchPresets(presets).flatMap(preset => parseSeeds(seeds).map(seed => ({ preset, seed })));
+  return shard ? shardJobs(jobs, parseShard(shard)) : jobs;
+}
+
+export interface SweepOptions {
+  jobs: Job[];
+  workers?: number;
+  experiment: string;
+  resultsRoot: string;
+  /** Extra `train` flags for every job (overrides, data dir, ...). */
+  trainArgs: string[];
+  log?: (line: string) => void;
+}
+
+/** Runs the jobs; resolves with the number of failed jobs. */
+export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; failed: Job[] }> {
+  const log = o.log ?? (l => process.stdout.write(l + '\n'));
+  const workers = Math.max(1, o.workers ?? os.availableParallelism());
+  const todo = o.jobs.filter(j => runStatus(runFilePath({ experiment: o.experiment, runId: `${j.preset}-s${j.seed}` }, o.resultsRoot)) !== 'finished');
+  const skipped = o.jobs.length - todo.length;
+  log(`sweep: ${o.jobs.length} jobs, ${skipped} already finished, ${todo.length} to run on ${workers} worker(s)`);
+  const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));
+  const failed: Job[] = [];
+  let next = 0, done = 0;
+  const runOne = (job: Job) => new Promise<void>(resolve => {
+    const tag = `[${job.preset} s${job.seed}]`;
+    // One wasm thread per worker: the workers themselves use the cores.
+    const env = { ...process.env, DEEPAGREL_WASM_THREADS: process.env.DEEPAGREL_WASM_THREADS ?? '1' };
+    const child = spawn(process.execPath, [...process.execArgv, cli, 'train', '--preset', job.preset, '--seed', String(job.seed),
+      '--experiment', o.experiment, '--results', o.resultsRoot, ...o.trainArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const relay = (buf: Buffer) => { for (const line of buf.toString().split(/\r|\n/)) if (line.trim()) log(`${tag} ${line.trim()}`); };
+    child.stdout.on('data', relay);
+    child.stderr.on('data', relay);
+    child.on('close', code => {
+      if (code === 0) done++; else { failed.push(job); log(`${tag} failed with exit code ${code}`); }
+      resolve();
+    });
+  });
+  const worker = async () => { while (next < todo.length) await runOne(todo[next++]); };
+  await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, worker));
+  log(`sweep: ${done} finished, ${skipped} skipped, ${failed.length} failed`);
+  return { done, skipped, failed };
+}

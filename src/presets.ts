@@ -1,0 +1,134 @@
+// The paper's experiments as data: one preset per Table 1 row, named
+// `${dataset}-${arch}[-aug]-${rule}` (e.g. mnist-conv-deepagrel, cifar10-loccon-aug-ebp).
+// Learning rates come from the paper's table itself (PAPER_TABLE1), so there is one source of
+// truth. Every field can be overridden (CLI flags, notebook parameters). Choices where the paper
+// is silent or inconsistent are explained in PROTOCOL.md.
+
+import type { LayerSpec } from './network.ts';
+import type { FeedbackMode } from './layers/layer.ts';
+import { FEEDBACK_MODES } from './layers/layer.ts';
+import { PAPER_TABLE1, presetName, type PaperArch } from './results/paper-table1.ts';
+import type { RuleName } from './results/schema.ts';
+
+export interface ExperimentConfig {
+  preset: string;
+  dataset: string;              // 'mnist' | 'fashion-mnist' | 'cifar10' | 'cifar100'
+  arch: string;                 // 'fc' | 'conv' | 'loccon' | 'custom'
+  rule: RuleName;
+  layers: LayerSpec[];          // hidden layers; the linear output layer is added by the network
+  init: number;                 // weights uniform in [-init, init]
+  lr: number;                   // α
+  epsilon: number;              // exploration rate of the max-Boltzmann controller
+  beta: number;                 // inverse temperature of its Boltzmann part
+  batchSize: number;
+  valSize: number;              // training samples held out for validation
+  patience: number;             // early stopping: epochs without a better validation accuracy
+  maxEpochs: number;            // cap (the paper has none; ours keeps a runaway run finite)
+  augment: boolean;             // random zoom, shift and left-right flip per batch
+  augmentFactor: number;        // each training image is seen this many times per epoch
+  feedback: FeedbackMode;       // symmetric (paper) | reciprocal | fixed-random
+  weightDecay: number;
+  perClass: number;             // > 0: use only the first N training images of each class (quick runs)
+  testLimit: number;            // > 0: evaluate on the first N test images only (quick runs)
+  labelMode: 'fine' | 'coarse'; // CIFAR-100 labels
+}
+
+/** conv32 3x3; conv32 3x3 stride 2; dropout .8; full 1000; full 500; dropout .3 (Table 1 sizes). */
+function convNet(first: 'conv2d' | 'loccon2d'): LayerSpec[] {
+  return [
+    { type: first, filters: 32, kernelSize: 3, padding: 'valid' },          // 28→26 (MNIST), 32→30 (CIFAR)
+    { type: 'conv2d', filters: 32, kernelSize: 3, strides: 2, padding: 'same' }, // →13 / →15: 5408 / 7200 units
+    { type: 'dropout', rate: 0.8 },
+    { type: 'dense', units: 1000 },
+    { type: 'dense', units: 500 },
+    { type: 'dropout', rate: 0.3 },
+  ];
+}
+
+const ARCHS: Record<PaperArch, { layers: LayerSpec[]; init: number }> = {
+  fc: { layers: [{ type: 'dense', units: 1500 }, { type: 'dense', units: 1000 }, { type: 'dense', units: 500 }], init: 0.05 },
+  conv: { layers: convNet('conv2d'), init: 0.02 },
+  loccon: { layers: convNet('loccon2d'), init: 0.02 },
+};
+
+export const DEFAULTS: Omit<ExperimentConfig, 'preset' | 'dataset' | 'arch' | 'rule' | 'layers' | 'init' | 'lr' | 'augment'> = {
+  epsilon: 0.05,
+  beta: 1,
+  batchSize: 100,
+  valSize: 1000,
+  patience: 20,
+  maxEpochs: 500,
+  augmentFactor: 1,
+  feedback: 'symmetric',
+  weightDecay: 0,
+  perClass: 0,
+  testLimit: 0,
+  labelMode: 'fine',
+};
+
+/** Every Table 1 row, in the paper's order. */
+export const PRESETS: Record<string, ExperimentConfig> = Object.fromEntries(PAPER_TABLE1.map(row => {
+  const name = presetName(row);
+  const arch = ARCHS[row.arch];
+  const cfg: ExperimentConfig = {
+    ...DEFAULTS,
+    preset: name, dataset: row.dataset, arch: row.arch, rule: row.rule,
+    layers: arch.layers, init: arch.init, lr: row.alpha,
+    augment: row.augment, augmentFactor: row.augment ? 10 : 1,
+  };
+  return [name, cfg];
+}));
+
+const KEYS = new Set<string>([...Object.keys(DEFAULTS), 'preset', 'dataset', 'arch', 'rule', 'layers', 'init', 'lr', 'augment']);
+
+/** A preset with fields overridden; unknown fields and out-of-range values are errors. */
+export function resolvePreset(name: string, overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
+  const base = PRESETS[name];
+  if (!base) throw new Error(`unknown preset ${JSON.stringify(name)}; available: ${Object.keys(PRESETS).join(', ')}`);
+  for (const k of Object.keys(overrides)) if (!KEYS.has(k)) throw new Error(`unknown experiment option ${JSON.stringify(k)}; allowed: ${[...KEYS].join(', ')}`);
+  const cfg = { ...base, ...stripUndefined(overrides) };
+  validateConfig(cfg);
+  return cfg;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Presets matching a glob such as "mnist-*" or "cifar10-conv-*-deepagrel" (comma-separated list allowed). */
+export function matchPresets(patterns: string): string[] {
+  const out: string[] = [];
+  for (const p of patterns.split(',').map(s => s.trim()).filter(Boolean)) {
+    const re = new RegExp('^' + p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+    const hits = Object.keys(PRESETS).filter(n => re.test(n));
+    if (hits.length === 0) throw new Error(`no preset matches ${JSON.stringify(p)}; available: ${Object.keys(PRESETS).join(', ')}`);
+    for (const h of hits) if (!out.includes(h)) out.push(h);
+  }
+  return out;
+}
+
+function range(cfg: ExperimentConfig, key: keyof ExperimentConfig, ok: (v: number) => boolean, allowed: string): void {
+  const v = cfg[key] as unknown;
+  if (typeof v !== 'number' || !ok(v)) throw new Error(`${key} must be ${allowed}, got ${JSON.stringify(v)}`);
+}
+
+export function validateConfig(cfg: ExperimentConfig): void {
+  const int = (lo: number) => (v: number) => Number.isInteger(v) && v >= lo;
+  range(cfg, 'lr', v => v > 0 && Number.isFinite(v), 'a finite number > 0');
+  range(cfg, 'init', v => v > 0 && Number.isFinite(v), 'a finite number > 0');
+  range(cfg, 'epsilon', v => v >= 0 && v <= 1, 'in [0, 1]');
+  range(cfg, 'beta', v => v > 0 && Number.isFinite(v), 'a finite number > 0');
+  range(cfg, 'batchSize', int(1), 'an integer ≥ 1');
+  range(cfg, 'valSize', int(0), 'an integer ≥ 0');
+  range(cfg, 'patience', int(1), 'an integer ≥ 1');
+  range(cfg, 'maxEpochs', int(1), 'an integer ≥ 1');
+  range(cfg, 'augmentFactor', int(1), 'an integer ≥ 1');
+  range(cfg, 'weightDecay', v => v >= 0 && v < 1, 'in [0, 1)');
+  range(cfg, 'perClass', int(0), 'an integer ≥ 0 (0 = all)');
+  range(cfg, 'testLimit', int(0), 'an integer ≥ 0 (0 = all)');
+  if (cfg.rule !== 'deepagrel' && cfg.rule !== 'ebp') throw new Error(`rule must be 'deepagrel' or 'ebp', got ${JSON.stringify(cfg.rule)}`);
+  if (!FEEDBACK_MODES.includes(cfg.feedback)) throw new Error(`feedback must be one of ${FEEDBACK_MODES.join(', ')}, got ${JSON.stringify(cfg.feedback)}`);
+  if (cfg.labelMode !== 'fine' && cfg.labelMode !== 'coarse') throw new Error(`labelMode must be 'fine' or 'coarse', got ${JSON.stringify(cfg.labelMode)}`);
+  if (typeof cfg.augment !== 'boolean') throw new Error(`augment must be true or false, got ${JSON.stringify(cfg.augment)}`);
+  if (!Array.isArray(cfg.layers)) throw new Error(`layers must be an array of layer specs, got ${JSON.stringify(cfg.layers)}`);
+}

@@ -1,0 +1,218 @@
+// The paper's protocol around the training step: epochs of shuffled batches, validation after
+// each epoch, early stopping (patience), test accuracy of the best-validation weights, run records
+// (one JSON line per epoch), checkpoints after every epoch and exact resumption, and events for
+// progress bars and live curves. Same code for the CLI, sweeps and notebooks.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import { Network } from './network.ts';
+import { getRule } from './rules/index.ts';
+import { trainStep, DivergenceError, type StepOptions } from './step.ts';
+import { greedy } from './action.ts';
+import { Rng } from './rng.ts';
+import { type ExperimentConfig, PRESETS, validateConfig } from './presets.ts';
+import { loadDataset } from './data/datasets.ts';
+import { splitValidation, subsetPerClass, takeIndices } from './data/split.ts';
+import { epochBatches, evalBatches, batchesPerEpoch } from './data/batches.ts';
+import { augmentationPreset } from './data/augment.ts';
+import { deriveSeed } from './data/seeds.ts';
+import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
+import { RunWriter, runFilePath } from './results/writer.ts';
+import { readRunFile, runStatus } from './results/reader.ts';
+import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
+import { saveCheckpoint, loadCheckpoint, type Weights } from './checkpoint.ts';
+import { EarlyStopping } from './early-stopping.ts';
+import { initBackend, backendInfo } from './backend.ts';
+
+export interface BatchEvent { epoch: number; batch: number; batches: number; rewardRate: number; samplesPerSec: number }
+
+/** Callbacks, Keras-style. All optional; called synchronously from the training loop. */
+export interface TrainEvents {
+  onStart?(header: RunHeader, info: { resumedFromEpoch: number; batchesPerEpoch: number }): void;
+  onBatch?(e: BatchEvent): void;
+  onEpoch?(rec: EpochRecord, run: { bestEpoch: number; bestValAccuracy: number }): void;
+  onEnd?(end: RunEnd): void;
+}
+
+export interface RunOptions {
+  seed: number;
+  /** Folder under the results root, e.g. "table1" (default) or "quickstart". */
+  experiment?: string;
+  resultsRoot?: string;          // default "results"
+  checkpointRoot?: string;       // default "checkpoints" (git-ignored)
+  /** Default `${preset}-s${seed}`. */
+  runId?: string;
+  /** Label written into the records and tables; default: "paper" or the list of overrides. */
+  protocol?: string;
+  /** A dataset already in memory (notebooks load once, run many). */
+  dataset?: Dataset;
+  dataDir?: string;
+  /** Continue from a checkpoint when one exists (default true); finished runs are then skipped. */
+  resume?: boolean;
+  /** Write run records and checkpoints (default true). */
+  record?: boolean;
+  /** Keep the checkpoint after the run ends (default false: it is only for resuming). */
+  keepCheckpoint?: boolean;
+  events?: TrainEvents;
+  /** Stop (as if killed) after this many epochs of this call, leaving the run unfinished. */
+  haltAfterEpochs?: number;
+}
+
+/** `network` holds the final weights (best-validation ones once the run ended); dispose it when done. */
+export interface RunResult { record: RunRecord | null; skipped: boolean; network?: Network }
+
+const STREAM_ACTION = 101;       // seed streams owned by the training loop (data uses 1–4)
+
+/** Greedy accuracy of the network on a set (test-time behaviour: ε = 0). */
+export function evaluate(net: Network, set: ImageSet, batchSize = 500): number {
+  let correct = 0;
+  for (const b of evalBatches(set, batchSize)) {
+    const q = net.forward(b.x, false);
+    const a = greedy(q.dataSync(), net.config.numClasses);
+    for (let i = 0; i < a.length; i++) if (a[i] === b.y[i]) correct++;
+    tf.dispose([q, b.x]);
+  }
+  return correct / set.n;
+}
+
+/** "paper", or the fields that differ from the preset, e.g. "maxEpochs=30, perClass=100". */
+export function protocolLabel(cfg: ExperimentConfig): string {
+  const base = PRESETS[cfg.preset];
+  if (!base) return 'custom';
+  const diffs = (Object.keys(cfg) as (keyof ExperimentConfig)[])
+    .filter(k => JSON.stringify(cfg[k]) !== JSON.stringify(base[k]))
+    .map(k => `${k}=${typeof cfg[k] === 'object' ? 'custom' : cfg[k]}`);
+  return diffs.length ? diffs.join(', ') : 'paper';
+}
+
+function configHash(cfg: ExperimentConfig, seed: number): string {
+  return createHash('sha256').update(JSON.stringify({ cfg, seed })).digest('hex').slice(0, 16);
+}
+
+function gitInfo(): { commit: string; dirty: boolean } | undefined {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    return { commit, dirty };
+  } catch { return undefined; }
+}
+
+function packageVersion(): string {
+  try { return JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version; } catch { return 'unknown'; }
+}
+
+/** Train one run of an experiment (one preset, one seed) to its stopping criterion. */
+export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Promise<RunResult> {
+  validateConfig(cfg);
+  const seed = opts.seed;
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
+  const record = opts.record ?? true;
+  const experiment = opts.experiment ?? 'table1';
+  const runId = opts.runId ?? `${cfg.preset}-s${seed}`;
+  const resultsRoot = opts.resultsRoot ?? 'results';
+  const ckptFile = path.join(opts.checkpointRoot ?? 'checkpoints', experiment, `${runId}.ckpt`);
+  const runFile = runFilePath({ experiment, runId }, resultsRoot);
+  const resume = opts.resume ?? true;
+
+  if (record && resume && runStatus(runFile) === 'finished') return { record: readRunFile(runFile), skipped: true };
+
+  const backend = backendInfo() ?? await initBackend();
+  const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, labelMode: cfg.labelMode });
+  if (ds.name !== cfg.dataset) throw new Error(`the dataset passed in is '${ds.name}' but the experiment needs '${cfg.dataset}'`);
+  const split = splitValidation(ds.train, cfg.valSize, seed);
+  const train = cfg.perClass > 0 ? subsetPerClass(split.train, cfg.perClass, ds.numClasses) : split.train;
+  const test = cfg.testLimit > 0 && cfg.testLimit < ds.test.n ? takeIndices(ds.test, Uint32Array.from({ length: cfg.testLimit }, (_, i) => i)) : ds.test;
+  const augment = cfg.augment ? augmentationPreset(ds.name as DatasetName) : null;
+
+  const net = new Network({ inputShape: ds.train.shape, layers: cfg.layers, numClasses: ds.numClasses, init: cfg.init,
+    feedback: cfg.feedback, weightDecay: cfg.weightDecay, seed });
+  const rule = getRule(cfg.rule);
+  const actionRng = new Rng(deriveSeed(seed, STREAM_ACTION));
+  const step: StepOptions = { lr: cfg.lr, epsilon: cfg.epsilon, beta: cfg.beta };
+  const hash = configHash(cfg, seed);
+
+  let startEpoch = 0;
+  const stopper = new EarlyStopping(cfg.patience);
+  let best: Weights | null = null;
+  if (record && resume && fs.existsSync(ckptFile) && runStatus(runFile) === 'unfinished') {
+    const ck = loadCheckpoint(ckptFile);
+    if (ck.state.configHash !== hash) throw new Error(`${ckptFile}: the checkpoint was made with a different configuration or seed; delete it and ${runFile} to start over, or use another --experiment/--run-id`);
+    net.setWeights(ck.weights);
+    net.setRngState(ck.state.dropoutRng);
+    actionRng.setState(ck.state.actionRng);
+    startEpoch = ck.state.epoch;
+    stopper.bestEpoch = ck.state.bestEpoch;
+    stopper.bestValue = ck.state.bestValAccuracy;
+    best = ck.best;
+  }
+
+  const header: RunHeader = {
+    type: 'header', runId, experiment, preset: cfg.preset, rule: cfg.rule, dataset: cfg.dataset, arch: cfg.arch,
+    augment: cfg.augment, seed, config: { ...cfg }, protocol: opts.protocol ?? protocolLabel(cfg),
+    datasetInfo: { source: ds.source, exact: ds.exact, nTrain: train.n, nVal: split.val.n, nTest: test.n },
+    backend: { name: backend.name, threads: backend.threads, simd: backend.simd },
+    versions: { node: process.versions.node, tfjs: tf.version.tfjs, workbook: packageVersion() },
+    git: gitInfo(), startedAt: new Date().toISOString(),
+  };
+  let writer: RunWriter | null = null;
+  if (record) writer = startEpoch > 0 ? RunWriter.resume(header, startEpoch, { root: resultsRoot }) : RunWriter.create(header, { root: resultsRoot, overwrite: true });
+  const nBatches = batchesPerEpoch(train.n, cfg.batchSize, cfg.augmentFactor);
+  opts.events?.onStart?.(writer?.header ?? header, { resumedFromEpoch: startEpoch, batchesPerEpoch: nBatches });
+
+  const epochs: EpochRecord[] = [];
+  let status: EndStatus = 'max-epochs', message: string | undefined;
+  const t0 = Date.now();
+  let halted = false;
+  for (let epoch = startEpoch + 1; epoch <= cfg.maxEpochs; epoch++) {
+    const te = Date.now();
+    let n = 0, reward = 0, correct = 0, loss = 0;
+    try {
+      for (const b of epochBatches(train, { batchSize: cfg.batchSize, seed, epoch: epoch - 1, augment, factor: cfg.augmentFactor })) {
+        const m = trainStep(net, rule, b.x, b.y, step, actionRng);
+        b.x.dispose();
+        n += m.n; reward += m.reward; correct += m.greedyCorrect; loss += m.loss;
+        opts.events?.onBatch?.({ epoch, batch: b.batch + 1, batches: b.batches, rewardRate: reward / n, samplesPerSec: n / ((Date.now() - te) / 1000) });
+      }
+    } catch (e) {
+      if (!(e instanceof DivergenceError)) throw e;
+      status = 'diverged'; message = e.message;
+      break;
+    }
+    const trainSec = (Date.now() - te) / 1000;
+    const valAccuracy = split.val.n > 0 ? evaluate(net, split.val) : correct / n;
+    const rec: EpochRecord = {
+      type: 'epoch', epoch, trainRewardRate: reward / n, trainAccuracy: correct / n, meanDelta2: loss / n, valAccuracy,
+      wallTimeSec: (Date.now() - te) / 1000, samplesPerSec: n / trainSec,
+      ...(cfg.feedback !== 'symmetric' ? { alignmentDeg: net.alignmentDeg() } : {}),
+    };
+    if (stopper.observe(epoch, valAccuracy)) best = net.getWeights();
+    const bestEpoch = stopper.bestEpoch, bestVal = stopper.bestValue;
+    epochs.push(rec);
+    writer?.appendEpoch(rec);
+    if (record) saveCheckpoint(ckptFile, {
+      state: { runId, epoch, bestEpoch, bestValAccuracy: bestVal, actionRng: actionRng.state(), dropoutRng: net.rngState(), configHash: hash },
+      weights: net.getWeights(), best,
+    });
+    opts.events?.onEpoch?.(rec, { bestEpoch, bestValAccuracy: bestVal });
+    if (stopper.shouldStop(epoch)) { status = 'converged'; break; }
+    if (opts.haltAfterEpochs !== undefined && epoch - startEpoch >= opts.haltAfterEpochs) { halted = true; break; }
+  }
+  if (halted) return { record: writer ? readRunFile(writer.file) : null, skipped: false, network: net };
+
+  // Test accuracy of the weights with the best validation accuracy (the paper's protocol).
+  let testAccuracy: number | null = null;
+  if (status !== 'diverged' && best) { net.setWeights(best); testAccuracy = evaluate(net, test); }
+  const end: RunEnd = {
+    type: 'end', status, epochs: startEpoch + epochs.length,
+    bestEpoch: stopper.bestEpoch, bestValAccuracy: Math.max(stopper.bestValue, 0), testAccuracy, testWeights: 'best-val',
+    totalTimeSec: (Date.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...(message ? { message } : {}),
+  };
+  writer?.end(end);
+  if (record && !opts.keepCheckpoint) fs.rmSync(ckptFile, { force: true });
+  opts.events?.onEnd?.(end);
+  const result: RunRecord = writer ? readRunFile(writer.file) : { header, epochs, end, file: '' };
+  return { record: result, skipped: false, network: net };
+}
