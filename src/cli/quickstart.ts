@@ -14,8 +14,8 @@ import type { PlotlyFigure } from '../plots/types.ts';
 import { UsageError } from './options.ts';
 
 export interface QuickstartOptions {
-  perClass?: number;     // training images per class (default 500 → 5,000 images)
-  epochs?: number;       // default 8
+  perClass?: number;     // training images per class (default 1000 → 10,000 images)
+  epochs?: number;       // default 10
   seed?: number;
   resultsRoot?: string;
   checkpointRoot?: string;
@@ -24,8 +24,8 @@ export interface QuickstartOptions {
 }
 
 export function quickstartConfig(rule: 'deepagrel' | 'ebp', o: QuickstartOptions = {}): ExperimentConfig {
-  const epochs = o.epochs ?? 8;
-  return resolvePreset(`mnist-fc-${rule}`, { perClass: o.perClass ?? 500, maxEpochs: epochs, patience: epochs, testLimit: o.testLimit ?? 0 });
+  const epochs = o.epochs ?? 10;
+  return resolvePreset(`mnist-fc-${rule}`, { perClass: o.perClass ?? 1000, maxEpochs: epochs, patience: epochs, testLimit: o.testLimit ?? 0 });
 }
 
 /** Trains both rules; returns their run records (DeepAGREL first). */
@@ -61,13 +61,13 @@ export async function quickstartCommand(argv: string[]): Promise<number> {
     v = parseArgs({ args: argv, strict: true, options: { help: { type: 'boolean', short: 'h' }, 'per-class': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' } } }).values;
   } catch (e: any) { throw new UsageError(e.message); }
   if (v.help) {
-    console.log('deepagrel quickstart [--per-class 500] [--epochs 8] [--seed 1]\n\nDeepAGREL vs EBP, FC net 1500-1000-500 on a class-balanced MNIST subset (offline).');
+    console.log('deepagrel quickstart [--per-class 1000] [--epochs 10] [--seed 1]\n\nDeepAGREL vs EBP, FC net 1500-1000-500 on a class-balanced MNIST subset (offline).');
     return 0;
   }
   const int = (k: string) => { if (v[k] === undefined) return undefined; const x = Number(v[k]); if (!Number.isInteger(x) || x < 1) throw new UsageError(`--${k} expects an integer ≥ 1, got ${v[k]}`); return x; };
   const info = await initBackend();
   const o: QuickstartOptions = { perClass: int('per-class'), epochs: int('epochs'), seed: int('seed'), events: rule => progressEvents(rule === 'deepagrel' ? 'DeepAGREL' : 'EBP') };
-  console.log(`DeepAGREL quick start — MNIST, FC 1500-1000-500, ${o.perClass ?? 500} images/class, ${o.epochs ?? 8} epochs, backend ${info.name}`);
+  console.log(`DeepAGREL quick start — MNIST, FC 1500-1000-500, ${o.perClass ?? 1000} images/class, ${o.epochs ?? 10} epochs, backend ${info.name}`);
   const runs = await quickstart(o);
   console.log('\n' + quickstartTable(runs) + '\n');
   for (const r of runs) console.log(`run record: ${r.file}`);

@@ -20,12 +20,13 @@ before(async () => { await useBackend('cpu'); });
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-train-'));
 
 test('early stopping fires exactly `patience` epochs after the last improvement', () => {
-  const acc = [0.5, 0.6, 0.6, 0.7, 0.65, 0.7, 0.69, 0.7, 0.71, 0.5, 0.5, 0.5];
-  const es = new EarlyStopping(3);
+  // Best 0.7 at epoch 4, equalled (not beaten) at 6 and 8, beaten at 9; then 5 flat epochs.
+  const acc = [0.5, 0.6, 0.6, 0.7, 0.65, 0.7, 0.69, 0.7, 0.71, 0.5, 0.5, 0.5, 0.5, 0.5, 0.9];
+  const es = new EarlyStopping(5);
   let stoppedAt = 0;
   for (let e = 1; e <= acc.length; e++) { es.observe(e, acc[e - 1]); if (es.shouldStop(e)) { stoppedAt = e; break; } }
   assert.equal(es.bestEpoch, 9);          // 0.71; ties (0.7 again) are not improvements
-  assert.equal(stoppedAt, 12);
+  assert.equal(stoppedAt, 14);           // before the 0.9 at epoch 15 is ever seen
   const es2 = new EarlyStopping(2);
   [0.5, 0.5, 0.5].forEach((v, i) => es2.observe(i + 1, v));
   assert.equal(es2.bestEpoch, 1);
@@ -71,7 +72,7 @@ test('records: header with config/seed/backend/versions, one line per epoch, end
   const r = readRunFile(path.join(dir, 'rec', 'mnist-fc-deepagrel-s3.jsonl'));
   assert.equal(r.header.seed, 3);
   assert.equal(r.header.config.lr, 0.5);
-  assert.match(r.header.protocol, /lr=0.5/);
+  assert.match(r.header.protocol, /init=0.3/);
   assert.ok(r.header.backend.name && r.header.versions.tfjs);
   assert.equal(r.epochs.length, r.end!.epochs);
   const best = Math.max(...r.epochs.map(e => e.valAccuracy));
