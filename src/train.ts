@@ -120,7 +120,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   if (record && resume && runStatus(runFile) === 'finished') return { record: readRunFile(runFile), skipped: true };
 
   const backend = backendInfo() ?? await initBackend();
-  const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, labelMode: cfg.labelMode });
+  const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, ...(cfg.dataset === 'cifar100' ? { labelMode: cfg.labelMode } : {}) });
   if (ds.name !== cfg.dataset) throw new Error(`the dataset passed in is '${ds.name}' but the experiment needs '${cfg.dataset}'`);
   const split = splitValidation(ds.train, cfg.valSize, seed);
   const train = cfg.perClass > 0 ? subsetPerClass(split.train, cfg.perClass, ds.numClasses) : split.train;
