@@ -2,13 +2,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng.ts';
 
-/** max |a − b| / max |b|: the relative error used throughout the derivation checks. */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < b.length; i++) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
-  return den === 0 ? num : num / den;
-}
-
 export function randomImages(B: number, shape: number[], seed: number): tf.Tensor {
   const n = B * shape.reduce((p, d) => p * d, 1);
   return tf.tensor(new Rng(seed).uniformArray(n, 0, 1), [B, ...shape]);

@@ -1,0 +1,83 @@
+// Appendix A, executable: for a network in symmetric-feedback mode, compare the updates the
+// engine makes (DeepAGREL's four-factor rule, or EBP through the same feedback machinery) with
+// −α × the autodiff gradient (tf.grads) of the rule's loss on the same batch, same selected
+// actions and same dropout masks:
+//   DeepAGREL: E = mean over trials of ½(r − q_s)²   (only the selected output s)
+//   EBP:       E = mean softmax cross-entropy over all outputs
+// Used by the tests (relative error ≤ 1e-5) and by notebook 01.
+
+import * as tf from '@tensorflow/tfjs';
+import { Network, type LayerSpec } from './network.ts';
+import { Rng } from './rng.ts';
+import { selectAction } from './action.ts';
+import type { Rule } from './rules/rule.ts';
+
+export interface DerivationCase { name: string; inputShape: number[]; layers: LayerSpec[] }
+
+/** Networks of depth 2–5 covering every layer type (small, so autodiff on cpu is instant). */
+export const DERIVATION_CASES: DerivationCase[] = [
+  { name: 'dense (depth 2)', inputShape: [12], layers: [{ type: 'dense', units: 16 }] },
+  { name: 'dense (depth 4)', inputShape: [12], layers: [{ type: 'dense', units: 20 }, { type: 'dense', units: 16 }, { type: 'dense', units: 12 }] },
+  { name: 'conv (depth 3, stride 2 same)', inputShape: [9, 9, 2], layers: [{ type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'conv2d', filters: 5, kernelSize: 3, strides: 2, padding: 'same' }] },
+  { name: 'conv + dense (depth 4)', inputShape: [8, 8, 1], layers: [{ type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same' }, { type: 'conv2d', filters: 4, kernelSize: 3, strides: 2 }, { type: 'dense', units: 10 }] },
+  { name: 'loccon (depth 3)', inputShape: [7, 7, 2], layers: [{ type: 'loccon2d', filters: 3, kernelSize: 3 }, { type: 'loccon2d', filters: 4, kernelSize: 2, strides: 2, padding: 'same' }] },
+  { name: 'loccon in the middle (depth 4)', inputShape: [8, 8, 1], layers: [{ type: 'conv2d', filters: 3, kernelSize: 3 }, { type: 'loccon2d', filters: 4, kernelSize: 3, strides: 2, padding: 'same' }, { type: 'dense', units: 9 }] },
+  { name: 'paper shape with dropout (depth 5)', inputShape: [10, 10, 1], layers: [
+    { type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'conv2d', filters: 4, kernelSize: 3, strides: 2, padding: 'same' },
+    { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 12 }, { type: 'dense', units: 8 }, { type: 'dropout', rate: 0.3 }] },
+];
+
+export interface LayerComparison {
+  layer: string;            // e.g. "conv2d1"
+  kind: string;
+  relativeError: number;    // max |ΔW − (−α∇E)| / max |α∇E|
+  maxUpdate: number;        // max |ΔW| (guards against a vacuous match of two zero arrays)
+}
+
+/** max |a − b| / max |b|. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < b.length; i++) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
+  return den === 0 ? num : num / den;
+}
+
+function rpeLoss(q: tf.Tensor2D, actions: Int32Array, reward: Float32Array): tf.Scalar {
+  const qs = tf.sum(tf.mul(q, tf.oneHot(tf.tensor1d(actions, 'int32'), q.shape[1])), 1);
+  return tf.mean(tf.mul(0.5, tf.square(tf.sub(tf.tensor1d(reward), qs))));
+}
+
+function crossEntropy(q: tf.Tensor2D, labels: Int32Array): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), q.shape[1]), q) as tf.Scalar;
+}
+
+/** Compare one batch's engine updates with autodiff, layer by layer. */
+export function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 11, opts: { batch?: number; classes?: number; lr?: number } = {}): LayerComparison[] {
+  const B = opts.batch ?? 6, n = opts.classes ?? 5, lr = opts.lr ?? 0.3;
+  const net = new Network({ inputShape: c.inputShape, layers: c.layers, numClasses: n, init: 0.4, seed });
+  const rng = new Rng(seed + 1);
+  const x = tf.tensor(rng.uniformArray(B * c.inputShape.reduce((p, d) => p * d, 1), 0, 1), [B, ...c.inputShape]);
+  const labels = Int32Array.from({ length: B }, () => rng.int(n));
+  try {
+    const q = net.forward(x, true);
+    const qv = q.dataSync();
+    q.dispose();
+    // Half the trials explore, so non-greedy actions are covered too.
+    const actions = rule.selectsActions ? selectAction(qv, n, { epsilon: 0.5, beta: 1 }, rng) : new Int32Array(B);
+    const out = rule.signal(qv, n, actions, labels);
+    tf.tidy(() => net.feedback(tf.tensor2d(out.signal, [B, n])));
+    const deltas = net.weightDeltas(lr);
+    const layers = net.weightedLayers();
+    const grads = tf.grads((...ws: tf.Tensor[]) => {
+      const qq = net.call(x, ws);
+      return rule.selectsActions ? rpeLoss(qq, actions, out.reward) : crossEntropy(qq, labels);
+    })(layers.map(l => l.W!));
+    const rows = deltas.map((d, i) => {
+      const expected = tf.tidy(() => grads[i].mul(-lr).dataSync());
+      const got = d.dataSync();
+      return { layer: layers[i].name, kind: layers[i].kind, relativeError: relativeError(got, expected), maxUpdate: got.reduce((m, v) => Math.max(m, Math.abs(v)), 0) };
+    });
+    tf.dispose([...deltas, ...grads]);
+    net.release();
+    return rows;
+  } finally { x.dispose(); net.dispose(); }
+}
