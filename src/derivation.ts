@@ -73,7 +73,7 @@ export function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 11, op
     })(layers.map(l => l.W!));
     const rows = deltas.map((d, i) => {
       const expected = tf.tidy(() => grads[i].mul(-lr).dataSync());
-      const got = d.dataSync();
+      const got = d.dataSync() as Float32Array;
       return { layer: layers[i].name, kind: layers[i].kind, relativeError: relativeError(got, expected), maxUpdate: got.reduce((m, v) => Math.max(m, Math.abs(v)), 0) };
     });
     tf.dispose([...deltas, ...grads]);

@@ -7,12 +7,6 @@ export function randomImages(B: number, shape: number[], seed: number): tf.Tenso
   return tf.tensor(new Rng(seed).uniformArray(n, 0, 1), [B, ...shape]);
 }
 
-export function randomLabels(B: number, classes: number, seed: number): Int32Array {
-  const r = new Rng(seed); const out = new Int32Array(B);
-  for (let i = 0; i < B; i++) out[i] = r.int(classes);
-  return out;
-}
-
 /**
  * A seeded synthetic 4-class image problem: each class lights one quadrant of an h×w image
  * (plus uniform noise), so every layer type can learn it quickly.
