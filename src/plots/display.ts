@@ -1,0 +1,103 @@
+// Figures in notebook cells (tslab kernel). The ~4.8 MB Plotly bundle goes into the page once
+// (see loadPlotly); every figure after that is a small spec plus a script that waits for
+// window.Plotly. Each figure output is a mime bundle:
+//   text/html                        div + script: JupyterLab, classic Notebook, nbconvert HTML
+//   application/vnd.plotly.v1+json   preferred by JupyterLab/VS Code when a Plotly renderer is
+//                                    installed; also renders in untrusted notebooks
+//   text/plain                       what a terminal or a plain viewer shows
+// tslab's public `display.raw` sends one mime type per output, so the kernel sink uses tslab's
+// process-wide writer (`lastWriteDisplayData`, tslab 1.0.x) to send the whole bundle at once.
+
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import type { PlotlyFigure } from './types.ts';
+import { figureConfig, figureFragment, figureTitle } from './embed.ts';
+import { plotlyBundleScript } from './plotly-bundle.ts';
+
+export type MimeBundle = Record<string, unknown>;
+
+/** Where outputs go: a new output, or (with `update`) a replacement of the output with that display id. */
+export type DisplaySink = (bundle: MimeBundle, target?: { displayId: string; update: boolean }) => void;
+
+export interface DisplayOptions {
+  /** Output destination; defaults to the running tslab kernel. Tests pass a recorder. */
+  sink?: DisplaySink;
+}
+
+export interface LiveFigure {
+  /** Redraw the same output with a new version of the figure (e.g. once per epoch). */
+  update(fig: PlotlyFigure): void;
+  readonly displayId: string;
+}
+
+type WriteDisplayData = (msg: { data: MimeBundle; metadata: object; transient: object }, update: boolean) => void;
+
+let kernelSinkInstance: DisplaySink | undefined;
+
+/** The tslab kernel's output channel (only valid inside a notebook cell). */
+export function kernelSink(): DisplaySink {
+  kernelSinkInstance ??= (bundle, target) => {
+    const jupyter = createRequire(import.meta.url)('tslab/dist/jupyter.js') as { lastWriteDisplayData?: WriteDisplayData | null };
+    const write = jupyter.lastWriteDisplayData;
+    if (typeof write !== 'function') {
+      throw new Error('showFigure/liveFigure only work inside the tslab kernel (a notebook cell). '
+        + 'Elsewhere use writeFigureHtml (src/plots/html.ts) or exportFigure (src/plots/export.ts).');
+    }
+    write({ data: bundle, metadata: {}, transient: target ? { display_id: target.displayId } : {} }, target?.update ?? false);
+  };
+  return kernelSinkInstance;
+}
+
+// Which pages already have the bundle, per sink. A page is a Jupyter client session (one load
+// of the notebook in a browser), published by our kernel launcher (scripts/tslab-kernel.ts): a
+// reloaded page gets the bundle again although the kernel lives on. A kernel restart reloads this
+// module, so a restarted notebook gets it again too.
+const CLIENT_SESSION = Symbol.for('deepagrel.jupyterClientSession');
+const pagesWithPlotly = new WeakMap<DisplaySink, Set<string>>();
+
+function currentPage(): string {
+  return String((globalThis as Record<symbol, unknown>)[CLIENT_SESSION] ?? 'page');
+}
+
+/** Send the Plotly bundle to the page unless it already has it (`force`: send it again). */
+export function loadPlotly(opts: DisplayOptions & { force?: boolean } = {}): void {
+  const sink = opts.sink ?? kernelSink();
+  const pages = pagesWithPlotly.get(sink) ?? new Set<string>();
+  pagesWithPlotly.set(sink, pages);
+  if (pages.has(currentPage()) && !opts.force) return;
+  sink({ 'text/html': `<script type="text/javascript">${plotlyBundleScript()}</script>`, 'text/plain': '(Plotly loaded)' });
+  pages.add(currentPage());
+}
+
+/** The mime bundle of one figure output. */
+export function figureBundle(fig: PlotlyFigure): MimeBundle {
+  const title = figureTitle(fig);
+  return {
+    'text/html': figureFragment(fig),
+    'application/vnd.plotly.v1+json': { data: fig.data, layout: fig.layout, config: figureConfig(fig) },
+    'text/plain': `<Plotly figure${title ? ` "${title}"` : ''}: ${fig.data.length} trace(s)>`,
+  };
+}
+
+/** Show a figure as a cell output. */
+export function showFigure(fig: PlotlyFigure, opts: DisplayOptions = {}): void {
+  const sink = opts.sink ?? kernelSink();
+  loadPlotly({ sink });
+  sink(figureBundle(fig));
+}
+
+/**
+ * Show a figure that can be redrawn in place, e.g. a learning curve updated every epoch. Updates
+ * replace the same output (Jupyter update_display_data), so the notebook keeps a single figure:
+ * the latest one, also in nbclient/nbconvert-executed notebooks.
+ */
+export function liveFigure(initial: PlotlyFigure, opts: DisplayOptions = {}): LiveFigure {
+  const sink = opts.sink ?? kernelSink();
+  const displayId = `deepagrel-live-${randomBytes(6).toString('hex')}`;
+  loadPlotly({ sink });
+  sink(figureBundle(initial), { displayId, update: false });
+  return {
+    displayId,
+    update(fig) { sink(figureBundle(fig), { displayId, update: true }); },
+  };
+}

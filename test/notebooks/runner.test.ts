@@ -1,0 +1,92 @@
+// The headless notebook runner (npm run test:notebooks) end to end: the smoke notebook passes
+// through the real kernel (library imports, tfjs on wasm, figures), and failing notebooks make the
+// command fail with the failing cell and its error. Needs Jupyter (CI installs it; see
+// .ci/notebooks.sh). The kernel is registered into a temporary Jupyter path, not the user's.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+const tmp = mkdtempSync(join(tmpdir(), 'deepagrel-nbtest-'));
+const env = { ...process.env, JUPYTER_PATH: join(tmp, 'jupyter', 'share', 'jupyter') };
+
+function tsx(script: string, args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', script), ...args], { cwd: root, env, encoding: 'utf8' });
+  return { status: run.status, output: run.stdout + run.stderr };
+}
+
+function notebook(cells: string[]): string {
+  return JSON.stringify({
+    cells: cells.map((source, i) => ({ cell_type: 'code', id: `cell-${i}`, metadata: {}, source, outputs: [], execution_count: null })),
+    metadata: { kernelspec: { name: 'deepagrel', display_name: 'TypeScript (DeepAGREL)', language: 'typescript' } },
+    nbformat: 4, nbformat_minor: 5,
+  });
+}
+
+before(() => {
+  const reg = tsx('kernel.ts', ['--prefix', join(tmp, 'jupyter')]);
+  assert.equal(reg.status, 0, `registering the kernel failed (is Jupyter installed? see .ci/notebooks.sh):\n${reg.output}`);
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('the smoke notebook passes: src imports, tfjs wasm, figures with one bundle, live figure in place', () => {
+  const out = join(tmp, 'executed-smoke');
+  const run = tsx('run-notebooks.ts', ['smoke', '--dir', join(root, 'test', 'notebooks', 'fixtures'), '--out', out]);
+  assert.equal(run.status, 0, run.output);
+  assert.match(run.output, /✔ smoke\.ipynb passed in [\d.]+ s/);
+  assert.match(run.output, /All 1 passed/);
+
+  const nb = JSON.parse(readFileSync(join(out, 'smoke.ipynb'), 'utf8')) as { cells: Array<{ outputs?: Array<Record<string, any>> }> };
+  const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+  const joined = (v: string | string[] | undefined) => [v ?? []].flat().join(''); // nbformat stores text as lines
+  const text = (o: Record<string, any>) => joined(o.text ?? o.data?.['text/html']);
+  assert.match(outputs.map(text).join(''), /QUICK = 1/);
+  assert.match(outputs.map(text).join(''), /on wasm \(simd: \w+, threads: 1\) \| matMul = \[ 3, 7 \]/);
+  assert.equal(outputs.map(text).join('').split('plotly.js v').length - 1, 1, 'bundle sent once');
+  const figures = outputs.filter((o) => o.data?.['application/vnd.plotly.v1+json']).map((o) => joined(o.data['text/plain']));
+  assert.deepEqual(figures, [
+    '<Plotly figure "Smoke learning curve (3 epochs)": 1 trace(s)>',
+    '<Plotly figure "Smoke bars": 1 trace(s)>',
+    '<Plotly figure "Smoke learning curve (5 epochs)": 1 trace(s)>',  // the live figure, last version only
+  ]);
+  assert.equal(outputs.filter((o) => o.name === 'stderr').length, 0);
+});
+
+test('failing notebooks fail the run, showing the failing cell and its error; later cells do not run', () => {
+  const dir = join(tmp, 'failing');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'a-runtime-error.ipynb'), notebook([
+    "console.log('first cell ran')",
+    "const answer = 41;\nthrow new Error(`deliberate failure ${answer + 1}`);",
+    "console.log('must not run')",
+  ]));
+  writeFileSync(join(dir, 'b-type-error.ipynb'), notebook(["const n: number = 'not a number';"]));
+  const out = join(tmp, 'executed-failing');
+  const run = tsx('run-notebooks.ts', ['--dir', dir, '--out', out]);
+
+  assert.equal(run.status, 1, run.output);
+  assert.match(run.output, /✘ a-runtime-error\.ipynb FAILED in [\d.]+ s/);
+  assert.match(run.output, /FAILED at cell 1 \(code cell 2 of 3\)/);
+  assert.match(run.output, /\| throw new Error\(`deliberate failure/);
+  assert.match(run.output, /! .*deliberate failure 42/);
+  assert.match(run.output, /✘ b-type-error\.ipynb FAILED/);
+  assert.match(run.output, /! .*Type 'string' is not assignable to type 'number'/);
+  assert.match(run.output, /2 of 2 failed/);
+  assert.doesNotMatch(run.output, /must not run\n/);
+  const executed = JSON.parse(readFileSync(join(out, 'a-runtime-error.ipynb'), 'utf8'));
+  assert.deepEqual(executed.cells[2].outputs, []);
+});
+
+test('usage errors: unknown notebook name, unregistered kernel', () => {
+  const fixtures = join(root, 'test', 'notebooks', 'fixtures');
+  const unknown = tsx('run-notebooks.ts', ['no-such-notebook', '--dir', fixtures]);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.output, /No notebook in .* matches: no-such-notebook/);
+  const noKernel = tsx('run-notebooks.ts', ['smoke', '--dir', fixtures, '--kernel', 'no-such-kernel']);
+  assert.equal(noKernel.status, 1);
+  assert.match(noKernel.output, /kernel "no-such-kernel" is not registered: run `npm run kernel`/);
+});
