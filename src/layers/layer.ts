@@ -66,7 +66,10 @@ export interface Layer {
 export function uniformWeights(shape: number[], a: number, rng: Rng): tf.Variable {
   const n = shape.reduce((p, d) => p * d, 1);
   // Unnamed: tfjs variable names are global, and users build many networks in one notebook.
-  return tf.variable(tf.tensor(rng.uniformArray(n, -a, a), shape), true);
+  const init = tf.tensor(rng.uniformArray(n, -a, a), shape);
+  const v = tf.variable(init, true);   // the variable holds its own reference to the data
+  init.dispose();
+  return v;
 }
 
 /** W and W' for a layer, according to the feedback mode. W' is drawn after W from the same stream. */
