@@ -14,7 +14,8 @@ import { readRuns } from './results/reader.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
 import { UsageError, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
-import { runSweep, sweepJobs } from './cli/sweep.ts';
+import { runSweep, sweepJobs, EXIT_LOCKED } from './cli/sweep.ts';
+import { RunLockedError } from './run-lock.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -190,7 +191,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e: any) {
     console.error(`deepagrel ${name}: ${e?.message ?? e}`);
     if (process.env.DEEPAGREL_DEBUG) console.error(e?.stack);
-    return e instanceof UsageError ? 2 : 1;
+    return e instanceof UsageError ? 2 : e instanceof RunLockedError ? EXIT_LOCKED : 1;
   }
 }
 

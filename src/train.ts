@@ -25,6 +25,7 @@ import { readRunFile, runStatus } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
 import { saveCheckpoint, loadCheckpoint, type Weights } from './checkpoint.ts';
 import { EarlyStopping } from './early-stopping.ts';
+import { RunLock } from './run-lock.ts';
 import { initBackend, backendInfo } from './backend.ts';
 
 export interface BatchEvent { epoch: number; batch: number; batches: number; rewardRate: number; samplesPerSec: number }
@@ -118,6 +119,15 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   const resume = opts.resume ?? true;
 
   if (record && resume && runStatus(runFile) === 'finished') return { record: readRunFile(runFile), skipped: true };
+  const lock = record ? RunLock.acquire(`${ckptFile}.lock`) : null;
+  try {
+    return await trainRun(cfg, opts, { seed, record, experiment, runId, resultsRoot, ckptFile, runFile, resume, lock });
+  } finally { lock?.release(); }
+}
+
+interface RunPaths { seed: number; record: boolean; experiment: string; runId: string; resultsRoot: string; ckptFile: string; runFile: string; resume: boolean; lock: RunLock | null }
+
+async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record, experiment, runId, resultsRoot, ckptFile, runFile, resume, lock }: RunPaths): Promise<RunResult> {
 
   const backend = backendInfo() ?? await initBackend();
   const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, ...(cfg.dataset === 'cifar100' ? { labelMode: cfg.labelMode } : {}) });
@@ -196,6 +206,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
       state: { runId, epoch, bestEpoch, bestValAccuracy: bestVal, actionRng: actionRng.state(), dropoutRng: net.rngState(), configHash: hash },
       weights: net.getWeights(), best,
     });
+    lock?.touch();
     opts.events?.onEpoch?.(rec, { bestEpoch, bestValAccuracy: bestVal });
     if (stopper.shouldStop(epoch)) { status = 'converged'; break; }
     if (opts.haltAfterEpochs !== undefined && epoch - startEpoch >= opts.haltAfterEpochs) { halted = true; break; }

@@ -12,6 +12,9 @@ import { parseSeeds, parseShard, shardJobs } from './options.ts';
 
 export interface Job { preset: string; seed: number }
 
+/** Exit code of `train` when another process holds the run's lock. */
+export const EXIT_LOCKED = 3;
+
 export function sweepJobs(presets: string, seeds: string, shard?: string): Job[] {
   const jobs = matchPresets(presets).flatMap(preset => parseSeeds(seeds).map(seed => ({ preset, seed })));
   return shard ? shardJobs(jobs, parseShard(shard)) : jobs;
@@ -28,7 +31,7 @@ export interface SweepOptions {
 }
 
 /** Runs the jobs; resolves with the number of failed jobs. */
-export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; failed: Job[] }> {
+export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; locked: number; failed: Job[] }> {
   const log = o.log ?? (l => process.stdout.write(l + '\n'));
   const workers = Math.max(1, o.workers ?? os.availableParallelism());
   const todo = o.jobs.filter(j => runStatus(runFilePath({ experiment: o.experiment, runId: `${j.preset}-s${j.seed}` }, o.resultsRoot)) !== 'finished');
@@ -36,7 +39,7 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
   log(`sweep: ${o.jobs.length} jobs, ${skipped} already finished, ${todo.length} to run on ${workers} worker(s)`);
   const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));
   const failed: Job[] = [];
-  let next = 0, done = 0;
+  let next = 0, done = 0, locked = 0;
   const runOne = (job: Job) => new Promise<void>(resolve => {
     const tag = `[${job.preset} s${job.seed}]`;
     // One wasm thread per worker: the workers themselves use the cores.
@@ -47,12 +50,14 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
     child.on('close', code => {
-      if (code === 0) done++; else { failed.push(job); log(`${tag} failed with exit code ${code}`); }
+      if (code === 0) done++;
+      else if (code === EXIT_LOCKED) locked++;          // another sweep is on it: not a failure
+      else { failed.push(job); log(`${tag} failed with exit code ${code}`); }
       resolve();
     });
   });
   const worker = async () => { while (next < todo.length) await runOne(todo[next++]); };
   await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, worker));
-  log(`sweep: ${done} finished, ${skipped} skipped, ${failed.length} failed`);
-  return { done, skipped, failed };
+  log(`sweep: ${done} finished, ${skipped} skipped, ${locked} running elsewhere, ${failed.length} failed`);
+  return { done, skipped, locked, failed };
 }
