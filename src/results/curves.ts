@@ -132,7 +132,7 @@ function groupFunction(runs: RunRecord[], groupBy: LearningCurvesOptions['groupB
 }
 
 /** Bottom margin that leaves room for the x-axis title and a two-line caption. */
-export const CAPTION_MARGIN = 110;
+export const CAPTION_MARGIN = 125;   // room for the x-axis title and three caption lines
 
 /** A caption under the x-axis title; y is in plot-area heights, so it depends on the plot's height in px. */
 export function caption(text: string, plotHeightPx: number): Record<string, unknown> {

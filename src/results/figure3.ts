@@ -29,9 +29,15 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
     && (opts.protocol === undefined || r.header.protocol === opts.protocol));
   const what = `arch ${arch}, augment ${augment}${opts.protocol ? `, protocol "${opts.protocol}"` : ''}`;
   if (selected.length === 0) throw new Error(`figure3: no runs with ${what}${opts.datasets ? ` for ${opts.datasets.join(', ')}` : ''}`);
-  const protocols = [...new Set(selected.map((r) => r.header.protocol))];
-  if (protocols.length > 1) {
-    throw new Error(`figure3: runs with ${what} come from several protocols (${protocols.map((p) => `"${p}"`).join(', ')}); choose one with opts.protocol`);
+  // Seeds are averaged within a panel, so a panel must not mix protocols; panels may differ
+  // (e.g. a reduced MNIST protocol next to a CIFAR subset run), and each panel says which it shows.
+  const protocolOf = new Map<string, string>();
+  for (const dataset of new Set(selected.map((r) => r.header.dataset))) {
+    const protocols = [...new Set(selected.filter((r) => r.header.dataset === dataset).map((r) => r.header.protocol))];
+    if (protocols.length > 1) {
+      throw new Error(`figure3: ${dataset} runs with ${what} come from several protocols (${protocols.map((p) => `"${p}"`).join(', ')}); choose one with opts.protocol`);
+    }
+    protocolOf.set(dataset, protocols[0]);
   }
 
   const datasets = opts.datasets ?? [...new Set(selected.map((r) => r.header.dataset))]
@@ -80,7 +86,8 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
     }
   });
 
-  annotations.push(caption(`${N_PER_EPOCH_NOTE}<br>Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.`,
+  const protocolNote = datasets.filter((d) => protocolOf.has(d)).map((d) => `${datasetLabel(d)}: ${protocolOf.get(d)}`).join('; ');
+  annotations.push(caption(`${N_PER_EPOCH_NOTE}<br>Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.<br>Protocol: ${protocolNote}.`,
     height - margin.t - margin.b));
   return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
 }
