@@ -2,12 +2,21 @@
 // (the paper replaces pooling by stride-2 convolutions, after Springenberg et al. 2014).
 
 import * as tf from '@tensorflow/tfjs';
-import { type Activation, type FeedbackMode, type Layer, type WeightOptions, Kept, activate, applyWeightDelta, gateOf, makeWeights } from './layer.ts';
+import { type Activation, type WeightOptions, WeightedLayer } from './layer.ts';
 
 export type Padding = 'same' | 'valid';
 
 export function convOutputSize(inSize: number, k: number, stride: number, padding: Padding): number {
   return padding === 'same' ? Math.ceil(inSize / stride) : Math.floor((inSize - k) / stride) + 1;
+}
+
+/** Output [h, w, filters] of a k×k convolution-like layer, or an error naming the layer. */
+export function convOutputShape(name: string, kind: string, inputShape: number[], filters: number, k: number, stride: number, padding: Padding): number[] {
+  if (inputShape.length !== 3) throw new Error(`${name}: ${kind} needs an [height, width, channels] input, got [${inputShape}]`);
+  const [h, w] = inputShape;
+  const oh = convOutputSize(h, k, stride, padding), ow = convOutputSize(w, k, stride, padding);
+  if (oh < 1 || ow < 1) throw new Error(`${name}: kernel ${k} does not fit input ${h}x${w} with padding '${padding}'`);
+  return [oh, ow, filters];
 }
 
 /** dW of a convolution: the kernel tfjs uses for the filter gradient (replaced by a fast one on wasm). */
@@ -16,68 +25,30 @@ export function conv2dFilterDelta(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: 
     { strides: [stride, stride], pad: padding, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape } as any) as tf.Tensor4D;
 }
 
-export class Conv2D implements Layer {
+export class Conv2D extends WeightedLayer {
   readonly kind = 'conv2d';
-  readonly outputShape: number[];
-  readonly W: tf.Variable;
-  readonly Wfb: tf.Variable;
-  private readonly mode: FeedbackMode;
-  private readonly weightDecay: number;
   private readonly filterShape: [number, number, number, number];
-  private kept = new Kept();
-  private pre: tf.Tensor4D | null = null;
-  private gate: tf.Tensor | null = null;
-  private post: tf.Tensor4D | null = null;
 
-  constructor(readonly name: string, readonly inputShape: number[], readonly filters: number, readonly kernelSize: number,
-              readonly stride: number, readonly padding: Padding, readonly activation: Activation, w: WeightOptions) {
-    if (inputShape.length !== 3) throw new Error(`${name}: conv2d needs an [height, width, channels] input, got [${inputShape}]`);
-    const [h, wd, c] = inputShape;
-    const oh = convOutputSize(h, kernelSize, stride, padding), ow = convOutputSize(wd, kernelSize, stride, padding);
-    if (oh < 1 || ow < 1) throw new Error(`${name}: kernel ${kernelSize} does not fit input ${h}x${wd} with padding '${padding}'`);
-    this.outputShape = [oh, ow, filters];
-    this.filterShape = [kernelSize, kernelSize, c, filters];
-    ({ W: this.W, Wfb: this.Wfb } = makeWeights(this.filterShape, w, name));
-    this.mode = w.feedback;
-    this.weightDecay = w.weightDecay;
+  constructor(name: string, inputShape: number[], readonly filters: number, readonly kernelSize: number,
+              readonly stride: number, readonly padding: Padding, activation: Activation, w: WeightOptions) {
+    const filterShape: [number, number, number, number] = [kernelSize, kernelSize, inputShape[2], filters];
+    super(name, inputShape, convOutputShape(name, 'conv2d', inputShape, filters, kernelSize, stride, padding), filterShape, activation, w);
+    this.filterShape = filterShape;
   }
 
-  call(x: tf.Tensor, W: tf.Tensor | null): tf.Tensor {
-    return activate(tf.conv2d(x as tf.Tensor4D, W as tf.Tensor4D, this.stride, this.padding), this.activation);
+  protected drive(x: tf.Tensor, W: tf.Tensor) {
+    return { a: tf.conv2d(x as tf.Tensor4D, W as tf.Tensor4D, this.stride, this.padding), pre: x };
   }
 
-  forward(x: tf.Tensor, training: boolean): tf.Tensor {
-    const y = this.call(x, this.W);
-    if (training) {
-      this.pre = this.kept.keep(tf.clone(x) as tf.Tensor4D);   // own handle: x may be the caller's
-      const g = gateOf(y, this.activation);
-      this.gate = g && this.kept.keep(g);
-    }
-    return y;
+  // Each input unit collects W'·(g ⊙ fb) from every output position its kernel reaches:
+  // a transposed convolution with the feedback kernel.
+  protected sendDown(post: tf.Tensor): tf.Tensor {
+    return tf.conv2dTranspose(post as tf.Tensor4D, this.Wfb as tf.Tensor4D,
+      [post.shape[0], ...this.inputShape] as [number, number, number, number], this.stride, this.padding);
   }
 
-  feedback(fb: tf.Tensor, needBelow: boolean): tf.Tensor | null {
-    const post = this.gate ? tf.mul(fb, this.gate) : tf.clone(fb);   // own copy: fb belongs to the caller
-    this.post = this.kept.keep(post as tf.Tensor4D);
-    if (!needBelow) return null;
-    // Each input unit collects W'·(g ⊙ fb) from every output position its kernel reaches:
-    // a transposed convolution with the feedback kernel.
-    const B = this.post.shape[0];
-    return tf.conv2dTranspose(this.post, this.Wfb as tf.Tensor4D, [B, ...this.inputShape] as [number, number, number, number], this.stride, this.padding);
+  // Shared weights: the four-factor products of all positions using a weight add up.
+  protected synapticSum(pre: tf.Tensor, post: tf.Tensor): tf.Tensor {
+    return conv2dFilterDelta(pre as tf.Tensor4D, post as tf.Tensor4D, this.filterShape, this.stride, this.padding);
   }
-
-  weightDelta(lr: number): tf.Tensor {
-    if (!this.pre || !this.post) throw new Error(`${this.name}: weightDelta() needs forward(training) and feedback() first`);
-    const B = this.pre.shape[0];
-    // Shared weights: the four-factor products of all positions using a weight add up.
-    return tf.tidy(() => conv2dFilterDelta(this.pre!, this.post!, this.filterShape, this.stride, this.padding).mul(lr / B));
-  }
-
-  applyDelta(dW: tf.Tensor, lr: number): void {
-    applyWeightDelta(this.W, this.Wfb, dW, this.mode, lr, this.weightDecay);
-  }
-
-  release(): void { this.kept.release(); this.pre = this.gate = this.post = null; }
-
-  dispose(): void { this.release(); this.W.dispose(); if (this.Wfb !== this.W) this.Wfb.dispose(); }
 }

@@ -109,3 +109,75 @@ export class Kept {
 }
 
 export function sizeOf(shape: number[]): number { return shape.reduce((p, d) => p * d, 1); }
+
+/**
+ * The phases every layer with synapses shares; a subclass only says how its units are wired:
+ * `drive` (feedforward input a from x and W), `sendDown` (W'·post to the layer below) and
+ * `synapticSum` (Σ over trials of pre ⊗ post, in W's shape).
+ */
+export abstract class WeightedLayer implements Layer {
+  abstract readonly kind: string;
+  readonly W: tf.Variable;
+  readonly Wfb: tf.Variable;
+  private readonly mode: FeedbackMode;
+  private readonly weightDecay: number;
+  private kept = new Kept();
+  private batch = 0;
+  protected pre: tf.Tensor | null = null;    // presynaptic activity, in the layout synapticSum uses
+  private gate: tf.Tensor | null = null;     // g = [a > 0]; null for linear units
+  protected post: tf.Tensor | null = null;   // g ⊙ fb, in the layout synapticSum uses
+
+  constructor(readonly name: string, readonly inputShape: number[], readonly outputShape: number[],
+              weightShape: number[], readonly activation: Activation, w: WeightOptions) {
+    ({ W: this.W, Wfb: this.Wfb } = makeWeights(weightShape, w, name));
+    this.mode = w.feedback;
+    this.weightDecay = w.weightDecay;
+  }
+
+  /** Feedforward input a (output layout) and the presynaptic activity to keep for the update. */
+  protected abstract drive(x: tf.Tensor, W: tf.Tensor): { a: tf.Tensor; pre: tf.Tensor };
+  /** g ⊙ fb (output layout) → the layout synapticSum and sendDown use. */
+  protected toPostLayout(post: tf.Tensor): tf.Tensor { return post; }
+  /** Feedback for the layer below: W'·(g ⊙ fb), in the input's layout. */
+  protected abstract sendDown(post: tf.Tensor): tf.Tensor;
+  /** Σ over the batch of pre ⊗ post, shaped like W. */
+  protected abstract synapticSum(pre: tf.Tensor, post: tf.Tensor): tf.Tensor;
+
+  call(x: tf.Tensor, W: tf.Tensor | null): tf.Tensor {
+    return activate(this.drive(x, W!).a, this.activation);
+  }
+
+  forward(x: tf.Tensor, training: boolean): tf.Tensor {
+    const { a, pre } = this.drive(x, this.W);
+    const y = activate(a, this.activation);
+    if (training) {
+      this.batch = x.shape[0];
+      this.pre = this.kept.keep(pre === x ? tf.clone(x) : pre);   // own handle: x may be the caller's
+      const g = gateOf(y, this.activation);
+      this.gate = g && this.kept.keep(g);
+    }
+    return y;
+  }
+
+  feedback(fb: tf.Tensor, needBelow: boolean): tf.Tensor | null {
+    // Feedback units are gated by their feedforward partner (eq 9, 12: g ⊙ fb).
+    const gated = this.gate ? tf.mul(fb, this.gate) : fb;
+    const post = this.toPostLayout(gated);
+    this.post = this.kept.keep(post === fb ? tf.clone(fb) : post);   // own copy: fb belongs to the caller
+    return needBelow ? this.sendDown(this.post) : null;
+  }
+
+  weightDelta(lr: number): tf.Tensor {
+    if (!this.pre || !this.post) throw new Error(`${this.name}: weightDelta() needs forward(training) and feedback() first`);
+    // ΔW = α/B Σ_b pre ⊗ (g ⊙ fb)   (eq 13, batch-averaged; δ rides on fb, see network.ts)
+    return tf.tidy(() => this.synapticSum(this.pre!, this.post!).mul(lr / this.batch));
+  }
+
+  applyDelta(dW: tf.Tensor, lr: number): void {
+    applyWeightDelta(this.W, this.Wfb, dW, this.mode, lr, this.weightDecay);
+  }
+
+  release(): void { this.kept.release(); this.pre = this.gate = this.post = null; }
+
+  dispose(): void { this.release(); this.W.dispose(); if (this.Wfb !== this.W) this.Wfb.dispose(); }
+}

@@ -6,107 +6,60 @@
 //   patches [P, B, K] × W [P, K, O] → [P, B, O],   P = positions, K = kh·kw·cin taps, O = filters.
 
 import * as tf from '@tensorflow/tfjs';
-import { type Activation, type FeedbackMode, type Layer, type WeightOptions, Kept, activate, applyWeightDelta, gateOf, makeWeights } from './layer.ts';
-import { type Padding, convOutputSize } from './conv2d.ts';
+import { type Activation, type WeightOptions, WeightedLayer } from './layer.ts';
+import { type Padding, convOutputShape } from './conv2d.ts';
 
 /** Kernel [k, k, c, k·k·c] copying each input tap of a k×k window to its own output channel. */
 function identityKernel(k: number, c: number): tf.Tensor4D {
   const K = k * k * c;
   const data = new Float32Array(k * k * c * K);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let ch = 0; ch < c; ch++) {
-    const tap = (i * k + j) * c + ch;                 // output channel = tap index
-    data[((i * k + j) * c + ch) * K + tap] = 1;
-  }
+  for (let tap = 0; tap < K; tap++) data[tap * K + tap] = 1;   // tap = (i·k + j)·c + channel
   return tf.tensor4d(data, [k, k, c, K]);
 }
 
-export class LocallyConnected2D implements Layer {
+export class LocallyConnected2D extends WeightedLayer {
   readonly kind = 'loccon2d';
-  readonly outputShape: number[];
-  readonly W: tf.Variable;          // [P, K, O]
-  readonly Wfb: tf.Variable;
-  private readonly mode: FeedbackMode;
-  private readonly weightDecay: number;
   private readonly taps: tf.Tensor4D;
   private readonly P: number;
   private readonly K: number;
-  private kept = new Kept();
-  private pre: tf.Tensor3D | null = null;    // patches, [P, B, K]
-  private gate: tf.Tensor | null = null;
-  private post: tf.Tensor3D | null = null;   // g ⊙ fb, [P, B, O]
 
-  constructor(readonly name: string, readonly inputShape: number[], readonly filters: number, readonly kernelSize: number,
-              readonly stride: number, readonly padding: Padding, readonly activation: Activation, w: WeightOptions) {
-    if (inputShape.length !== 3) throw new Error(`${name}: loccon2d needs an [height, width, channels] input, got [${inputShape}]`);
-    const [h, wd, c] = inputShape;
-    const oh = convOutputSize(h, kernelSize, stride, padding), ow = convOutputSize(wd, kernelSize, stride, padding);
-    if (oh < 1 || ow < 1) throw new Error(`${name}: kernel ${kernelSize} does not fit input ${h}x${wd} with padding '${padding}'`);
-    this.outputShape = [oh, ow, filters];
-    this.P = oh * ow;
-    this.K = kernelSize * kernelSize * c;
-    this.taps = identityKernel(kernelSize, c);
-    ({ W: this.W, Wfb: this.Wfb } = makeWeights([this.P, this.K, filters], w, name));
-    this.mode = w.feedback;
-    this.weightDecay = w.weightDecay;
+  constructor(name: string, inputShape: number[], readonly filters: number, readonly kernelSize: number,
+              readonly stride: number, readonly padding: Padding, activation: Activation, w: WeightOptions) {
+    const out = convOutputShape(name, 'loccon2d', inputShape, filters, kernelSize, stride, padding);
+    const P = out[0] * out[1], K = kernelSize * kernelSize * inputShape[2];
+    super(name, inputShape, out, [P, K, filters], activation, w);
+    this.P = P;
+    this.K = K;
+    this.taps = identityKernel(kernelSize, inputShape[2]);
   }
 
-  /** [B, H, W, C] → patches [P, B, K]. */
-  private patches(x: tf.Tensor): tf.Tensor3D {
+  /** [B, P, X] ⇄ [P, B, X]: batched matMul wants positions first. */
+  private swap(t: tf.Tensor): tf.Tensor3D { return tf.transpose(t, [1, 0, 2]) as tf.Tensor3D; }
+
+  protected drive(x: tf.Tensor, W: tf.Tensor) {
     const B = x.shape[0];
-    const p = tf.conv2d(x as tf.Tensor4D, this.taps, this.stride, this.padding);
-    return tf.transpose(tf.reshape(p, [B, this.P, this.K]), [1, 0, 2]);
+    const pre = this.swap(tf.reshape(tf.conv2d(x as tf.Tensor4D, this.taps, this.stride, this.padding), [B, this.P, this.K]));
+    const a = tf.reshape(this.swap(tf.matMul(pre, W as tf.Tensor3D)), [B, ...this.outputShape]);
+    return { a, pre };
   }
 
-  /** [P, B, O] → [B, oh, ow, O]. */
-  private toImage(t: tf.Tensor): tf.Tensor {
-    const B = t.shape[1]!;
-    return tf.reshape(tf.transpose(t, [1, 0, 2]), [B, ...this.outputShape]);
+  protected toPostLayout(post: tf.Tensor): tf.Tensor {
+    return this.swap(tf.reshape(post, [post.shape[0], this.P, this.filters]));
   }
 
-  private fromImage(t: tf.Tensor): tf.Tensor3D {
-    const B = t.shape[0];
-    return tf.transpose(tf.reshape(t, [B, this.P, this.filters]), [1, 0, 2]);
-  }
-
-  call(x: tf.Tensor, W: tf.Tensor | null): tf.Tensor {
-    return activate(this.toImage(tf.matMul(this.patches(x), W as tf.Tensor3D)), this.activation);
-  }
-
-  forward(x: tf.Tensor, training: boolean): tf.Tensor {
-    const patches = this.patches(x);
-    const y = activate(this.toImage(tf.matMul(patches, this.W as tf.Tensor3D)), this.activation);
-    if (training) {
-      this.pre = this.kept.keep(patches);
-      const g = gateOf(y, this.activation);
-      this.gate = g && this.kept.keep(g);
-    }
-    return y;
-  }
-
-  feedback(fb: tf.Tensor, needBelow: boolean): tf.Tensor | null {
-    const post = this.gate ? tf.mul(fb, this.gate) : tf.clone(fb);   // own copy: fb belongs to the caller
-    this.post = this.kept.keep(this.fromImage(post));
-    if (!needBelow) return null;
-    // Per position: fb of each tap = W'·(g ⊙ fb); then taps are summed back onto the pixels they
-    // came from (the transpose of patch extraction: a transposed conv with the identity kernel).
-    const B = this.post.shape[1];
-    const tapsFb = tf.matMul(this.post, this.Wfb as tf.Tensor3D, false, true);              // [P, B, K]
-    const img = tf.reshape(tf.transpose(tapsFb, [1, 0, 2]), [B, this.outputShape[0], this.outputShape[1], this.K]) as tf.Tensor4D;
+  // Per position: fb of each tap = W'·(g ⊙ fb); then taps are summed back onto the pixels they
+  // came from (the transpose of patch extraction: a transposed conv with the identity kernel).
+  protected sendDown(post: tf.Tensor): tf.Tensor {
+    const B = post.shape[1]!;
+    const tapsFb = this.swap(tf.matMul(post as tf.Tensor3D, this.Wfb as tf.Tensor3D, false, true));   // [B, P, K]
+    const img = tf.reshape(tapsFb, [B, this.outputShape[0], this.outputShape[1], this.K]) as tf.Tensor4D;
     return tf.conv2dTranspose(img, this.taps, [B, ...this.inputShape] as [number, number, number, number], this.stride, this.padding);
   }
 
-  weightDelta(lr: number): tf.Tensor {
-    if (!this.pre || !this.post) throw new Error(`${this.name}: weightDelta() needs forward(training) and feedback() first`);
-    const B = this.pre.shape[1];
-    // ΔW[p] = α/B · patches[p]ᵀ · (g ⊙ fb)[p], one small matrix product per position.
-    return tf.tidy(() => tf.matMul(this.pre!, this.post!, true, false).mul(lr / B));
+  // One small matrix product per position: patches[p]ᵀ · (g ⊙ fb)[p].
+  protected synapticSum(pre: tf.Tensor, post: tf.Tensor): tf.Tensor {
+    return tf.matMul(pre as tf.Tensor3D, post as tf.Tensor3D, true, false);
   }
 
-  applyDelta(dW: tf.Tensor, lr: number): void {
-    applyWeightDelta(this.W, this.Wfb, dW, this.mode, lr, this.weightDecay);
-  }
-
-  release(): void { this.kept.release(); this.pre = this.gate = this.post = null; }
-
-  dispose(): void { this.release(); this.W.dispose(); if (this.Wfb !== this.W) this.Wfb.dispose(); this.taps.dispose(); }
+  dispose(): void { super.dispose(); this.taps.dispose(); }
 }
