@@ -31,6 +31,7 @@ export interface ExperimentConfig {
   perClass: number;             // > 0: use only the first N training images of each class (quick runs)
   testLimit: number;            // > 0: evaluate on the first N test images only (quick runs)
   labelMode: 'fine' | 'coarse'; // CIFAR-100 labels
+  inputScale: number;           // pixels are in [0, 1] × inputScale (PROTOCOL.md: the paper does not say)
 }
 
 /** conv32 3x3; conv32 3x3 stride 2; dropout .8; full 1000; full 500; dropout .3 (Table 1 sizes). */
@@ -64,6 +65,7 @@ export const DEFAULTS: Omit<ExperimentConfig, 'preset' | 'dataset' | 'arch' | 'r
   perClass: 0,
   testLimit: 0,
   labelMode: 'fine',
+  inputScale: 1,
 };
 
 /** Every Table 1 row, in the paper's order. */
@@ -126,6 +128,7 @@ export function validateConfig(cfg: ExperimentConfig): void {
   range(cfg, 'weightDecay', v => v >= 0 && v < 1, 'in [0, 1)');
   range(cfg, 'perClass', int(0), 'an integer ≥ 0 (0 = all)');
   range(cfg, 'testLimit', int(0), 'an integer ≥ 0 (0 = all)');
+  range(cfg, 'inputScale', v => v > 0 && Number.isFinite(v), 'a finite number > 0');
   if (cfg.rule !== 'deepagrel' && cfg.rule !== 'ebp') throw new Error(`rule must be 'deepagrel' or 'ebp', got ${JSON.stringify(cfg.rule)}`);
   if (!FEEDBACK_MODES.includes(cfg.feedback)) throw new Error(`feedback must be one of ${FEEDBACK_MODES.join(', ')}, got ${JSON.stringify(cfg.feedback)}`);
   if (cfg.labelMode !== 'fine' && cfg.labelMode !== 'coarse') throw new Error(`labelMode must be 'fine' or 'coarse', got ${JSON.stringify(cfg.labelMode)}`);

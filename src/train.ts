@@ -68,15 +68,20 @@ export interface RunResult { record: RunRecord | null; skipped: boolean; network
 const STREAM_ACTION = 101;       // seed streams owned by the training loop (data uses 1–4)
 
 /** Greedy accuracy of the network on a set (test-time behaviour: ε = 0). */
-export function evaluate(net: Network, set: ImageSet, batchSize = 500): number {
+export function evaluate(net: Network, set: ImageSet, batchSize = 500, inputScale = 1): number {
   let correct = 0;
   for (const b of evalBatches(set, batchSize)) {
-    const q = net.forward(b.x, false);
+    const q = tf.tidy(() => net.forward(scaled(b.x, inputScale), false));
     const a = greedy(q.dataSync(), net.config.numClasses);
     for (let i = 0; i < a.length; i++) if (a[i] === b.y[i]) correct++;
     tf.dispose([q, b.x]);
   }
   return correct / set.n;
+}
+
+/** Pixels arrive in [0, 1]; `inputScale` multiplies them (e.g. 255 for raw byte values). */
+function scaled(x: tf.Tensor, inputScale: number): tf.Tensor {
+  return inputScale === 1 ? x : tf.mul(x, inputScale);
 }
 
 /** "paper", or the fields that differ from the preset, e.g. "maxEpochs=30, perClass=100". */
@@ -181,8 +186,9 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     let n = 0, reward = 0, correct = 0, loss = 0;
     try {
       for (const b of epochBatches(train, { batchSize: cfg.batchSize, seed, epoch: epoch - 1, augment, factor: cfg.augmentFactor })) {
-        const m = trainStep(net, rule, b.x, b.y, step, actionRng);
-        b.x.dispose();
+        const x = scaled(b.x, cfg.inputScale);
+        const m = trainStep(net, rule, x, b.y, step, actionRng);
+        tf.dispose([b.x, x]);
         n += m.n; reward += m.reward; correct += m.greedyCorrect; loss += m.loss;
         opts.events?.onBatch?.({ epoch, batch: b.batch + 1, batches: b.batches, rewardRate: reward / n, samplesPerSec: n / ((Date.now() - te) / 1000) });
       }
@@ -192,7 +198,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       break;
     }
     const trainSec = (Date.now() - te) / 1000;
-    const valAccuracy = split.val.n > 0 ? evaluate(net, split.val) : correct / n;
+    const valAccuracy = split.val.n > 0 ? evaluate(net, split.val, 500, cfg.inputScale) : correct / n;
     const rec: EpochRecord = {
       type: 'epoch', epoch, trainRewardRate: reward / n, trainAccuracy: correct / n, meanDelta2: loss / n, valAccuracy,
       wallTimeSec: (Date.now() - te) / 1000, samplesPerSec: n / trainSec,
@@ -215,7 +221,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
 
   // Test accuracy of the weights with the best validation accuracy (the paper's protocol).
   let testAccuracy: number | null = null;
-  if (status !== 'diverged' && best) { net.setWeights(best); testAccuracy = evaluate(net, test); }
+  if (status !== 'diverged' && best) { net.setWeights(best); testAccuracy = evaluate(net, test, 500, cfg.inputScale); }
   const end: RunEnd = {
     type: 'end', status, epochs: startEpoch + epochs.length,
     bestEpoch: stopper.bestEpoch, bestValAccuracy: Math.max(stopper.bestValue, 0), testAccuracy, testWeights: 'best-val',

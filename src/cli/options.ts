@@ -42,6 +42,7 @@ export const OVERRIDES: Record<string, [keyof ExperimentConfig, Parse, string]> 
   augment: ['augment', bool, 'random zoom/shift/flip: true | false'],
   'augment-factor': ['augmentFactor', int, 'times each image is seen per epoch'],
   'label-mode': ['labelMode', str, 'CIFAR-100 labels: fine | coarse'],
+  'input-scale': ['inputScale', num, 'pixel values are in [0, input-scale] (default 1)'],
 };
 
 /** parseArgs option declarations for the override flags. */
