@@ -33,6 +33,11 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
   }
 }
 
+/** Bad preset names and option values are usage errors (exit code 2), like unknown flags. */
+function usage<T>(f: () => T): T {
+  try { return f(); } catch (e: any) { throw e instanceof UsageError ? e : new UsageError(e?.message ?? String(e)); }
+}
+
 async function setupBackend(values: Record<string, any>) {
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads expects an integer ≥ 1, got ${values.threads}`);
@@ -65,7 +70,7 @@ const train: Command = async argv => {
   if (!v.preset) throw new UsageError('train needs --preset (see: deepagrel presets)');
   const seed = v.seed === undefined ? 1 : Number(v.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed expects an integer ≥ 0, got ${v.seed}`);
-  const cfg = resolvePreset(v.preset, collectOverrides(v));
+  const cfg = usage(() => resolvePreset(v.preset, collectOverrides(v)));
   await setupBackend(v);
   const res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
     checkpointRoot: v.checkpoints, protocol: v.protocol, resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
@@ -96,8 +101,8 @@ const sweep: Command = async argv => {
     results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' } });
   if (v.help) { console.log(SWEEP_HELP); return 0; }
   if (!v.presets) throw new UsageError('sweep needs --presets (e.g. "mnist-*")');
-  const jobs = sweepJobs(v.presets, v.seeds ?? '1', v.shard);
-  for (const j of jobs) resolvePreset(j.preset, collectOverrides(v));        // validate overrides up front
+  const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard));
+  for (const j of jobs) usage(() => resolvePreset(j.preset, collectOverrides(v)));   // validate overrides up front
   if (v['dry-run']) { for (const j of jobs) console.log(`${j.preset} seed ${j.seed}`); return 0; }
   const workers = v.workers === undefined ? undefined : Number(v.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers expects an integer ≥ 1, got ${v.workers}`);

@@ -2,7 +2,7 @@
 // which datasets are available where, with counts; --verify reads every file and checks it
 // (structure, labels, official MD5s / fingerprints). Never downloads.
 
-import { openSync, readSync, closeSync, statSync } from 'node:fs';
+import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { DataError } from './errors.ts';
@@ -39,6 +39,7 @@ export async function datasetsCommand(args: string[], io: Io = defaultIo): Promi
     return 2;
   }
   if (opts.help) { io.out(USAGE); return 0; }
+  if (opts.dataDir && !existsSync(opts.dataDir)) { io.err(`--data-dir ${opts.dataDir}: no such folder`); return 2; }
   const rows: DatasetStatus[] = [];
   for (const name of opts.names) rows.push(await status(name, opts, opts.verify, opts.named));
   if (opts.json) io.out(JSON.stringify(rows, null, 2));

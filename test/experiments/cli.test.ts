@@ -27,3 +27,26 @@ test('seed lists, shard specs and overrides: bad values name the flag', () => {
   assert.throws(() => collectOverrides({ lr: 'fast' }), /--lr expects a number, got "fast"/);
   assert.throws(() => collectOverrides({ epochs: '2.5' }), /--epochs expects an integer/);
 });
+
+test('the CLI: bad commands, presets, options and values give one message and exit code 2', async () => {
+  const { main } = await import('../../src/cli.ts');
+  const errors: string[] = [];
+  const orig = console.error;
+  console.error = (...a: unknown[]) => { errors.push(a.join(' ')); };
+  try {
+    assert.equal(await main(['fly']), 2);
+    assert.match(errors.at(-1)!, /unknown command "fly"; commands: train, sweep/);
+    assert.equal(await main(['train', '--preset', 'mnist-mlp-deepagrel']), 2);
+    assert.match(errors.at(-1)!, /deepagrel train: unknown preset "mnist-mlp-deepagrel"/);
+    assert.equal(await main(['train', '--preset', 'mnist-fc-deepagrel', '--lr=0']), 2);
+    assert.match(errors.at(-1)!, /lr must be a finite number > 0, got 0/);
+    assert.equal(await main(['train', '--preset', 'mnist-fc-deepagrel', '--colour', 'red']), 2);
+    assert.match(errors.at(-1)!, /Unknown option '--colour'/);
+    assert.equal(await main(['sweep', '--presets', 'mnist-*', '--seeds', '3-1']), 2);
+    assert.match(errors.at(-1)!, /--seeds range 3-1 is empty/);
+    assert.equal(await main(['table', '--format', 'xls']), 2);
+    assert.match(errors.at(-1)!, /--format must be one of md, csv, html, latex, json, got "xls"/);
+    assert.equal(await main(['table', '--results', '/no/such/dir']), 2);
+    assert.match(errors.at(-1)!, /--results \/no\/such\/dir: no such folder/);
+  } finally { console.error = orig; }
+});
