@@ -109,3 +109,11 @@ export function withScope(
     scope.end(out);
   }
 }
+
+/** Attributes the two conv-gradient kernels share (tfjs passes them as the forward conv's). */
+export interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}

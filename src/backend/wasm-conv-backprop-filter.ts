@@ -14,7 +14,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
-import { KernelScope, withScope } from './kernel-scope.ts';
+import { KernelScope, withScope, type ConvGradAttrs } from './kernel-scope.ts';
 import { matMul2D } from './wasm-matmul.ts';
 
 const BACKEND = 'wasm';
@@ -32,11 +32,7 @@ const PATCHES_MAX_TAPS = 32;
 /** For benchmarks/tests: choose the formulation. */
 export function setBackpropFilterMethod(m: BackpropFilterMethod): void { method = m; }
 
-interface Attrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Attrs extends ConvGradAttrs {
   filterShape: [number, number, number, number];
 }
 

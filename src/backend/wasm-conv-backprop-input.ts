@@ -12,15 +12,11 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
-import { KernelScope, stockKernel, withScope } from './kernel-scope.ts';
+import { KernelScope, stockKernel, withScope, type ConvGradAttrs } from './kernel-scope.ts';
 
 const BACKEND = 'wasm';
 
-interface Attrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Attrs extends ConvGradAttrs {
   inputShape: [number, number, number, number];
 }
 
