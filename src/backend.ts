@@ -53,6 +53,16 @@ let current: { key: string; info: BackendInfo } | undefined;
 let wasmThreads: number | undefined;           // set once the wasm backend has started
 let nativeTried: { pkg?: string; reasons: string[] } | undefined;
 
+/**
+ * Thread count for a command-line process that has the machine to itself: every core (a single
+ * run on 2 cores is ~1.6× faster with 2 wasm threads, BENCHMARKS.md), unless
+ * DEEPAGREL_WASM_THREADS says otherwise (sweeps set it to 1 per worker: 2 workers give 2.15×).
+ * Library calls (notebooks, tests) keep the single-threaded default.
+ */
+export function commandLineThreads(): number | undefined {
+  return process.env.DEEPAGREL_WASM_THREADS ? undefined : Math.min(8, os.availableParallelism());
+}
+
 /** The BackendInfo of the last successful initBackend call, if any. */
 export function backendInfo(): BackendInfo | undefined {
   return current?.info;

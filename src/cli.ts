@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { PRESETS, resolvePreset } from './presets.ts';
 import { runExperiment } from './train.ts';
 import { progressEvents } from './progress.ts';
-import { initBackend } from './backend.ts';
+import { initBackend, commandLineThreads } from './backend.ts';
 import { readRuns } from './results/reader.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
@@ -41,7 +41,7 @@ function usage<T>(f: () => T): T {
 async function setupBackend(values: Record<string, any>) {
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads expects an integer ≥ 1, got ${values.threads}`);
-  return initBackend({ backend: values.backend, threads });
+  return initBackend({ backend: values.backend, threads: threads ?? commandLineThreads() });
 }
 
 const TRAIN_HELP = `deepagrel train --preset <name> [--seed N] [options]
@@ -59,7 +59,7 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
   --protocol TEXT      label for records and tables (default: "paper" or the overrides)
   --no-resume          start over even if a checkpoint exists
   --backend NAME       tensorflow | wasm | cpu (default: best available)
-  --threads N          wasm threads
+  --threads N          wasm threads (default: all cores; sweeps use 1 per worker)
 Overrides of the preset:
 ${overrideHelp()}`;
 

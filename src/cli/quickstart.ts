@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment, type TrainEvents } from '../train.ts';
 import { progressEvents } from '../progress.ts';
-import { initBackend } from '../backend.ts';
+import { initBackend, commandLineThreads } from '../backend.ts';
 import { loadDataset } from '../data/datasets.ts';
 import { learningCurves } from '../results/curves.ts';
 import type { RunRecord } from '../results/schema.ts';
@@ -65,9 +65,9 @@ export async function quickstartCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const int = (k: string) => { if (v[k] === undefined) return undefined; const x = Number(v[k]); if (!Number.isInteger(x) || x < 1) throw new UsageError(`--${k} expects an integer ≥ 1, got ${v[k]}`); return x; };
-  const info = await initBackend();
+  const info = await initBackend({ threads: commandLineThreads() });
   const o: QuickstartOptions = { perClass: int('per-class'), epochs: int('epochs'), seed: int('seed'), events: rule => progressEvents(rule === 'deepagrel' ? 'DeepAGREL' : 'EBP') };
-  console.log(`DeepAGREL quick start — MNIST, FC 1500-1000-500, ${o.perClass ?? 1000} images/class, ${o.epochs ?? 10} epochs, backend ${info.name}`);
+  console.log(`DeepAGREL quick start — MNIST, FC 1500-1000-500, ${o.perClass ?? 1000} images/class, ${o.epochs ?? 10} epochs, backend ${info.name} (${info.threads} thread${info.threads > 1 ? 's' : ''})`);
   const runs = await quickstart(o);
   console.log('\n' + quickstartTable(runs) + '\n');
   for (const r of runs) console.log(`run record: ${r.file}`);
