@@ -133,7 +133,6 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
 interface RunPaths { seed: number; record: boolean; experiment: string; runId: string; resultsRoot: string; ckptFile: string; runFile: string; resume: boolean; lock: RunLock | null }
 
 async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record, experiment, runId, resultsRoot, ckptFile, runFile, resume, lock }: RunPaths): Promise<RunResult> {
-
   const backend = backendInfo() ?? await initBackend();
   const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, ...(cfg.dataset === 'cifar100' ? { labelMode: cfg.labelMode } : {}) });
   if (ds.name !== cfg.dataset) throw new Error(`the dataset passed in is '${ds.name}' but the experiment needs '${cfg.dataset}'`);
