@@ -80,7 +80,7 @@ function selectCifar(variant: 'cifar10' | 'cifar100', names: Set<string>, where:
   const train = [...byBatch.keys()].sort((a, b) => a - b).map((k) => byBatch.get(k)![0]);
   const archive = ARCHIVE_CHECKSUMS[variant].file;
   if (train.length && tests.length) {
-    const nameFiles = CIFAR_NAME_FILES[variant].filter((f) => names.has(f));
+    const nameFiles = (CIFAR_NAME_FILES[variant] as readonly string[]).filter((f) => names.has(f));
     return { selection: { kind: 'cifar-bins', train, test: tests[0], nameFiles }, missing: [], present: train.length + 1 };
   }
   if (names.has(archive)) return { selection: { kind: 'cifar-archive', archive }, missing: [], present: 1 };
