@@ -90,6 +90,14 @@ test('runs from several protocols are not averaged together', () => {
   assert.equal(figure3(mixed, { protocol: 'reduced: max 30 epochs' }).data.length, 3);
 });
 
+test('panels may come from different protocols; each panel names its own', () => {
+  const other = tempRoot();
+  run(other, header({ preset: 'mnist-conv-deepagrel', dataset: 'mnist', seed: 1, protocol: 'maxEpochs=30' }), [0.5, 0.9]);
+  const fig = figure3([...runs, ...readRuns(other)], { datasets: ['mnist', 'cifar10'] });
+  const caption = String((fig.layout.annotations as Array<{ text: string }>).at(-1)!.text);
+  assert.match(caption, /Protocol: MNIST: maxEpochs=30; CIFAR10: /);
+});
+
 test('epochBands and learningCurves share the aggregation', () => {
   const bands = epochBands(runs, (e) => e.valAccuracy, (r) => r.header.rule);
   const da = bands.find((b) => b.group === 'deepagrel')!;
