@@ -57,6 +57,7 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
   --results DIR        results root (default results)
   --checkpoints DIR    checkpoint root (default checkpoints)
   --protocol TEXT      label for records and tables (default: "paper" or the overrides)
+  --run-id NAME        file name of the run (default <preset>-s<seed>)
   --no-resume          start over even if a checkpoint exists
   --backend NAME       tensorflow | wasm | cpu (default: best available)
   --threads N          wasm threads (default: all cores; sweeps use 1 per worker)
@@ -65,7 +66,8 @@ ${overrideHelp()}`;
 
 const train: Command = async argv => {
   const v = parse(argv, { ...COMMON, ...overrideOptions(), preset: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' },
-    experiment: { type: 'string' }, results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' }, 'no-resume': { type: 'boolean' } });
+    experiment: { type: 'string' }, results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' }, 'no-resume': { type: 'boolean' },
+    'run-id': { type: 'string' } });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   if (!v.preset) throw new UsageError('train needs --preset (see: deepagrel presets)');
   const seed = v.seed === undefined ? 1 : Number(v.seed);
@@ -73,7 +75,7 @@ const train: Command = async argv => {
   const cfg = usage(() => resolvePreset(v.preset, collectOverrides(v)));
   await setupBackend(v);
   const res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
-    checkpointRoot: v.checkpoints, protocol: v.protocol, resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
+    checkpointRoot: v.checkpoints, protocol: v.protocol, runId: v['run-id'], resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
   res.network?.dispose();
   if (res.skipped) console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
   else if (res.record?.file) console.log(`run record: ${res.record.file}`);
