@@ -153,7 +153,7 @@ const figure3Cmd: Command = async argv => {
   if (v.help) { console.log(FIGURE3_HELP); return 0; }
   const out: string = v.out ?? 'results/figures/figure3.svg';
   const runs = readRuns(v.results ?? ['results']);
-  const fig = figure3(runs, { datasets: v.datasets?.split(','), arch: v.arch, augment: v.augment ?? false } as any);
+  const fig = figure3(runs, { datasets: v.datasets?.split(','), arch: v.arch, augment: v.augment ?? false });
   const { exportFigure } = await import('./plots/export.ts');
   const num = (k: string) => v[k] === undefined ? undefined : Number(v[k]);
   const written = await exportFigure(fig, out, { width: num('width'), height: num('height'), scale: num('scale') });

@@ -203,13 +203,16 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       wallTimeSec: (Date.now() - te) / 1000, samplesPerSec: n / trainSec,
       ...(cfg.feedback !== 'symmetric' ? { alignmentDeg: net.alignmentDeg() } : {}),
     };
-    if (stopper.observe(epoch, valAccuracy)) best = net.getWeights();
+    // One read of the weights per epoch serves both the best-so-far copy and the checkpoint.
+    const improved = stopper.observe(epoch, valAccuracy);
+    const current = improved || record ? net.getWeights() : null;
+    if (improved) best = current;
     const bestEpoch = stopper.bestEpoch, bestVal = stopper.bestValue;
     epochs.push(rec);
     writer?.appendEpoch(rec);
     if (record) saveCheckpoint(ckptFile, {
       state: { runId, epoch, bestEpoch, bestValAccuracy: bestVal, actionRng: actionRng.state(), dropoutRng: net.rngState(), configHash: hash },
-      weights: net.getWeights(), best,
+      weights: current!, best,
     });
     lock?.touch();
     opts.events?.onEpoch?.(rec, { bestEpoch, bestValAccuracy: bestVal });

@@ -12,6 +12,7 @@ import { learningCurves } from '../results/curves.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
 import { UsageError } from './options.ts';
+import { exportFormats } from '../notebook/export.ts';
 
 export interface QuickstartOptions {
   perClass?: number;     // training images per class (default 1000 → 10,000 images)
@@ -71,11 +72,9 @@ export async function quickstartCommand(argv: string[]): Promise<number> {
   const runs = await quickstart(o);
   console.log('\n' + quickstartTable(runs) + '\n');
   for (const r of runs) console.log(`run record: ${r.file}`);
-  const { exportFigure } = await import('../plots/export.ts');
-  try {
-    for (const f of await exportFigure(quickstartFigure(runs), 'results/figures/quickstart.svg')) console.log(`figure: ${f}`);
-  } catch (e: any) {
-    console.log(`figure: results/figures/quickstart.html (no SVG: ${e.message.split('\n')[0]})`);
-  }
+  // A machine without Chromium gets the interactive HTML and a note, not a failed quick start.
+  const { files, notes } = await exportFormats(quickstartFigure(runs), 'results/figures', 'quickstart', ['svg']);
+  for (const f of files) console.log(`figure: ${f}`);
+  for (const n of notes) console.log(n);
   return 0;
 }
