@@ -141,7 +141,7 @@ const table: Command = async argv => {
 };
 
 const FIGURE3_HELP = `deepagrel figure3 [--results DIR ...] [--out results/figures/figure3.svg] [--datasets cifar10,cifar100]
-                 [--arch conv] [--augment] [--width 900 --height 380 --scale 2]
+                 [--arch conv] [--augment] [--width 900 --height 420 --scale 2]
 
 Figure 3: mean ± 2σ over seeds, per epoch, of DeepAGREL's reward probability and EBP's
 1 − error, one panel per dataset. Always writes the interactive HTML next to --out; SVG, PNG

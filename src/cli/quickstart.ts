@@ -12,7 +12,7 @@ import { learningCurves } from '../results/curves.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
 import { UsageError } from './options.ts';
-import { exportFormats } from '../notebook/export.ts';
+import { exportFormats } from '../plots/export.ts';
 
 export interface QuickstartOptions {
   perClass?: number;     // training images per class (default 1000 → 10,000 images)

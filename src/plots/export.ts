@@ -2,7 +2,7 @@
 // Chromium, plus the interactive HTML page beside it (always written, and written first, so a
 // machine without a browser still gets a usable figure).
 
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { PlotlyFigure } from './types.ts';
@@ -98,4 +98,25 @@ function numberOr(value: unknown, fallback: number): number {
 function positive(name: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0)) throw new Error(`Figure export: ${name} must be a positive number, got ${value}`);
   return value;
+}
+
+export interface ExportResult { files: string[]; notes: string[] }
+
+/** Write `<dir>/<name>.<format>` for each format (plus the .html page beside them). A machine
+ *  without Chromium gets a note, not an error (the interactive HTML is still written), so a
+ *  notebook or `npm start` finishes; any other failure is thrown. */
+export async function exportFormats(fig: PlotlyFigure, dir: string, name: string, formats: ExportFormat[] = ['svg', 'png', 'pdf']): Promise<ExportResult> {
+  const files = new Set<string>();
+  const notes: string[] = [];
+  for (const format of formats) {
+    try {
+      for (const f of await exportFigure(fig, join(dir, `${name}.${format}`))) files.add(f);
+    } catch (e) {
+      if (!(e instanceof BrowserNotFoundError)) throw e;
+      files.add(join(dir, `${name}.html`));
+      notes.push(`No ${format.toUpperCase()}: ${e.message.split('\n')[0]} ${e.message.split('\n')[1] ?? ''}`.trim());
+      break;   // the other formats need the browser too
+    }
+  }
+  return { files: [...files], notes };
 }

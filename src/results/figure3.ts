@@ -17,7 +17,7 @@ export interface Figure3Options {
   /** EBP curve: 1 − training error (default, as in the paper) or validation accuracy. */
   ebpMetric?: 'train' | 'val';
   width?: number;                 // default 900
-  height?: number;                // default 380
+  height?: number;                // default 420
 }
 
 const RULE_COLOR = { deepagrel: PALETTE[3], ebp: PALETTE[0] };
@@ -53,14 +53,15 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
 
   const gap = 0.08;
   const panelWidth = (1 - gap * (datasets.length - 1)) / datasets.length;
-  const height = opts.height ?? 380;
-  const margin = { l: 60, r: 20, t: 30, b: CAPTION_MARGIN };
+  const height = opts.height ?? 420;
+  const margin = { l: 60, r: 20, t: 64, b: CAPTION_MARGIN };
   const layout: Record<string, unknown> = {
     width: opts.width ?? 900,
     height,
     margin,
-    // Inside the first panel, bottom right: learning curves rise and level off, so that corner is empty.
-    legend: { x: panelWidth - 0.01, y: 0.03, xanchor: 'right', yanchor: 'bottom', bgcolor: 'rgba(255,255,255,0.8)' },
+    // One row above the panel titles: inside a panel it covers some curve sooner or later (a slow
+    // EBP start lies exactly where a rising curve leaves room).
+    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: 1 + 28 / (height - margin.t - margin.b), yanchor: 'bottom' },
     hovermode: 'closest',
   };
   const data: Array<Record<string, unknown>> = [];

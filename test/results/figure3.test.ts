@@ -56,7 +56,10 @@ test('band = mean ± 2 sd at an epoch, n per epoch drops when a seed stops early
 test('default: conv without augmentation, one panel per dataset, legend once', () => {
   const fig = figure3(runs);
   assert.equal(fig.layout.width, 900);
-  assert.equal(fig.layout.height, 380);
+  assert.equal(fig.layout.height, 420);
+  // The legend sits above the panels (y > 1 in paper coordinates), where it cannot cover a curve.
+  assert.equal(fig.layout.legend.orientation, 'h');
+  assert.ok(fig.layout.legend.y > 1 && fig.layout.legend.yanchor === 'bottom');
   assert.deepEqual(fig.layout.annotations.slice(0, 2).map((a: Trace) => a.text), ['<b>CIFAR10</b>', '<b>CIFAR100</b>']);
   assert.ok(fig.layout.xaxis2, 'second panel');
   assert.equal(fig.data.length, 2 * 2 * 3, '2 panels × 2 rules × (lower, upper, mean)');

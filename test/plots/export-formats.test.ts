@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { exportFormats } from '../../src/notebook/export.ts';
+import { exportFormats } from '../../src/plots/export.ts';
 import { tempRoot } from '../results/fixtures.ts';
 
 test('no Chromium: the HTML page is written and the note says what is missing', async () => {
