@@ -1,5 +1,5 @@
 // deepagrel <command>: the workbook from the command line.
-//   train | sweep | table | figure3 | presets | datasets | export | quickstart
+//   train | sweep | status | table | figure3 | presets | datasets | export | quickstart
 // Every command has --help; a bad option gets one clear message and exit code 2.
 
 import { parseArgs } from 'node:util';
@@ -161,6 +161,25 @@ const figure3Cmd: Command = async argv => {
   return 0;
 };
 
+const STATUS_HELP = `deepagrel status [--results DIR ...] [--checkpoints DIR] [--json]
+
+Every run under the results folders (default: results): its state (converged, max-epochs,
+diverged; training = a process holds its lock now; stopped = unfinished with nobody on it, so
+the same train/sweep command resumes it), epochs done of the cap, best validation and test
+accuracy, minutes per epoch, and for unfinished runs the time left: until early stopping could
+fire at the earliest, until the epoch cap at the latest.`;
+
+const status: Command = async argv => {
+  const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, checkpoints: { type: 'string' }, json: { type: 'boolean' } });
+  if (v.help) { console.log(STATUS_HELP); return 0; }
+  const dirs: string[] = v.results ?? ['results'];
+  for (const d of dirs) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
+  const { statusRows, renderStatus } = await import('./cli/status.ts');
+  const rows = statusRows(dirs, v.checkpoints ?? 'checkpoints');
+  process.stdout.write(v.json ? JSON.stringify(rows, null, 2) + '\n' : renderStatus(rows));
+  return 0;
+};
+
 const presets: Command = async argv => {
   const v = parse(argv, { help: COMMON.help, json: { type: 'boolean' } });
   if (v.help) { console.log('deepagrel presets [--json]: the Table 1 rows available as presets'); return 0; }
@@ -177,6 +196,7 @@ const quickstart: Command = async argv => (await import('./cli/quickstart.ts')).
 const COMMANDS: Record<string, [Command, string]> = {
   train: [train, 'train one preset and seed (resumable)'],
   sweep: [sweep, 'run presets × seeds in worker processes'],
+  status: [status, 'which runs are finished, training, or stopped (resumable)'],
   table: [table, 'Table 1 from the run records'],
   figure3: [figure3Cmd, 'Figure 3 from the run records (HTML, SVG, PNG, PDF)'],
   presets: [presets, 'list the Table 1 presets'],

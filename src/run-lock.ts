@@ -30,15 +30,24 @@ export class RunLock {
         return new RunLock(file);
       } catch (e: any) {
         if (e?.code !== 'EEXIST') throw e;
-        let owner: { host?: string; pid?: number } = {};
-        try { owner = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { /* unreadable: treat as stale */ }
-        const sameHost = owner.host === os.hostname();
-        const stale = sameHost ? !(owner.pid && alive(owner.pid)) : Date.now() - fs.statSync(file).mtimeMs > staleAfterMs;
-        if (!stale) throw new RunLockedError(file, `pid ${owner.pid} on ${owner.host}`);
+        const owner = RunLock.holder(file, staleAfterMs);
+        if (owner) throw new RunLockedError(file, owner);
         fs.rmSync(file, { force: true });
       }
     }
     throw new RunLockedError(file, 'another process (lock contended)');
+  }
+
+  /** Who holds the lock ("pid 123 on host"), or null when there is no lock or it is stale. */
+  static holder(file: string, staleAfterMs = 6 * 3600_000): string | null {
+    let owner: { host?: string; pid?: number }, mtimeMs: number;
+    try {
+      mtimeMs = fs.statSync(file).mtimeMs;
+      owner = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch { return null; }   // gone, or unreadable: nobody (alive) holds it
+    const sameHost = owner.host === os.hostname();
+    const stale = sameHost ? !(owner.pid && alive(owner.pid)) : Date.now() - mtimeMs > staleAfterMs;
+    return stale ? null : `pid ${owner.pid} on ${owner.host}`;
   }
 
   /** Mark the lock as fresh (once per epoch). */
