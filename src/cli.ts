@@ -56,7 +56,8 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
   --experiment NAME    results/<NAME>/ (default table1)
   --results DIR        results root (default results)
   --checkpoints DIR    checkpoint root (default checkpoints)
-  --protocol TEXT      label for records and tables (default: "paper" or the overrides)
+  --protocol TEXT      label for records and tables (default: "paper" or the overrides, plus
+                       "data not bit-exact" when the data is a re-encoded copy)
   --run-id NAME        file name of the run (default <preset>-s<seed>)
   --no-resume          start over even if a checkpoint exists
   --backend NAME       tensorflow | wasm | cpu (default: best available)

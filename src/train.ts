@@ -84,13 +84,17 @@ function scaled(x: tf.Tensor, inputScale: number): tf.Tensor {
   return inputScale === 1 ? x : tf.mul(x, inputScale);
 }
 
-/** "paper", or the fields that differ from the preset, e.g. "maxEpochs=30, perClass=100". */
-export function protocolLabel(cfg: ExperimentConfig): string {
+/** "paper", or the fields that differ from the preset, e.g. "maxEpochs=30, perClass=100"; data
+ *  that is not bit-exact with the official files (a re-encoded copy) is a protocol difference too,
+ *  so such runs never share a Table 1 row with runs on the real data. */
+export function protocolLabel(cfg: ExperimentConfig, exactData = true): string {
   const base = PRESETS[cfg.preset];
-  if (!base) return 'custom';
-  const diffs = (Object.keys(cfg) as (keyof ExperimentConfig)[])
-    .filter(k => JSON.stringify(cfg[k]) !== JSON.stringify(base[k]))
-    .map(k => `${k}=${typeof cfg[k] === 'object' ? 'custom' : cfg[k]}`);
+  const diffs = base
+    ? (Object.keys(cfg) as (keyof ExperimentConfig)[])
+      .filter(k => JSON.stringify(cfg[k]) !== JSON.stringify(base[k]))
+      .map(k => `${k}=${typeof cfg[k] === 'object' ? 'custom' : cfg[k]}`)
+    : ['custom'];
+  if (!exactData) diffs.push('data not bit-exact');
   return diffs.length ? diffs.join(', ') : 'paper';
 }
 
@@ -165,7 +169,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
 
   const header: RunHeader = {
     type: 'header', runId, experiment, preset: cfg.preset, rule: cfg.rule, dataset: cfg.dataset, arch: cfg.arch,
-    augment: cfg.augment, seed, config: { ...cfg }, protocol: opts.protocol ?? protocolLabel(cfg),
+    augment: cfg.augment, seed, config: { ...cfg }, protocol: opts.protocol ?? protocolLabel(cfg, ds.exact),
     datasetInfo: { source: ds.source, exact: ds.exact, nTrain: train.n, nVal: split.val.n, nTest: test.n },
     backend: { name: backend.name, threads: backend.threads, simd: backend.simd },
     versions: { node: process.versions.node, tfjs: tf.version.tfjs, workbook: packageVersion() },

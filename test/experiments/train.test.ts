@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EarlyStopping } from '../../src/early-stopping.ts';
-import { runExperiment } from '../../src/train.ts';
+import { runExperiment, protocolLabel } from '../../src/train.ts';
 import { PRESETS, resolvePreset, matchPresets, type ExperimentConfig } from '../../src/presets.ts';
 import { Network } from '../../src/network.ts';
 import { PAPER_TABLE1, presetName } from '../../src/results/paper-table1.ts';
@@ -122,4 +122,13 @@ test('preset overrides are checked: unknown fields and out-of-range values name 
   assert.throws(() => resolvePreset('mnist-mlp-deepagrel'), /unknown preset "mnist-mlp-deepagrel"; available: mnist-fc-deepagrel/);
   assert.deepEqual(matchPresets('cifar10-conv-*'), ['cifar10-conv-deepagrel', 'cifar10-conv-ebp', 'cifar10-conv-aug-deepagrel', 'cifar10-conv-aug-ebp']);
   assert.throws(() => matchPresets('imagenet-*'), /no preset matches "imagenet-\*"/);
+});
+
+test('protocol label: "paper", the overridden fields, and data that is not bit-exact', () => {
+  const cfg = resolvePreset('cifar10-conv-deepagrel');
+  assert.equal(protocolLabel(cfg), 'paper');
+  assert.equal(protocolLabel(resolvePreset('cifar10-conv-deepagrel', { maxEpochs: 20 })), 'maxEpochs=20');
+  // A lossy copy of CIFAR-10 must not be averaged with runs on the official files.
+  assert.equal(protocolLabel(cfg, false), 'data not bit-exact');
+  assert.equal(protocolLabel(resolvePreset('cifar10-conv-deepagrel', { maxEpochs: 20 }), false), 'maxEpochs=20, data not bit-exact');
 });
