@@ -1,5 +1,5 @@
 // deepagrel <command>: the workbook from the command line.
-//   train | sweep | status | table | figure3 | presets | datasets | export | quickstart
+//   train | sweep | status | table | figure3 | first-steps | presets | datasets | export | quickstart
 // Every command has --help; a bad option gets one clear message and exit code 2.
 
 import { parseArgs } from 'node:util';
@@ -181,6 +181,38 @@ const status: Command = async argv => {
   return 0;
 };
 
+const FIRST_STEPS_HELP = `deepagrel first-steps --setting <dataset-arch> [--input-scale 1,255] [--seed 1] [--batches 3]
+                     [--data-dir DIR] [--backend b]
+
+Why a setting starts slowly: per weighted layer, the mean |activity| at initialisation and how far
+one training step moves the weights (mean |ΔW| / mean |W|) for DeepAGREL and EBP, each at its
+preset's α, from the same initial weights on the same training batches; one table per pixel scale.
+  --setting S          a Table 1 setting, e.g. mnist-conv, cifar10-conv, cifar10-loccon-aug`;
+
+const firstStepsCmd: Command = async argv => {
+  const v = parse(argv, { ...COMMON, setting: { type: 'string' }, 'input-scale': { type: 'string' }, seed: { type: 'string' },
+    batches: { type: 'string' }, 'data-dir': { type: 'string' } });
+  if (v.help) { console.log(FIRST_STEPS_HELP); return 0; }
+  if (!v.setting) throw new UsageError('first-steps needs --setting (e.g. cifar10-conv)');
+  const configs = usage(() => ['deepagrel', 'ebp'].map(rule => resolvePreset(`${v.setting}-${rule}`)));
+  const scales = String(v['input-scale'] ?? '1,255').split(',').map(Number);
+  if (scales.some(s => !(s > 0 && Number.isFinite(s)))) throw new UsageError(`--input-scale expects positive numbers, e.g. 1,255; got ${v['input-scale']}`);
+  const int = (k: string, d: number) => {
+    const x = v[k] === undefined ? d : Number(v[k]);
+    if (!(Number.isInteger(x) && x >= 1)) throw new UsageError(`--${k} expects an integer ≥ 1, got ${v[k]}`);
+    return x;
+  };
+  const seed = int('seed', 1), batches = int('batches', 3);
+  await setupBackend(v);
+  const { loadDataset } = await import('./data/datasets.ts');
+  const { firstSteps, renderFirstSteps } = await import('./first-steps.ts');
+  const ds = await loadDataset(configs[0].dataset, { dataDir: v['data-dir'] });
+  console.log(`${v.setting}, seed ${seed}, ${ds.source}\n`);
+  const results = scales.map(inputScale => firstSteps(configs, ds.train, ds.numClasses, { inputScale, seed, batches }));
+  console.log(renderFirstSteps(results, configs.map(c => c.rule), Object.fromEntries(configs.map(c => [c.rule, c.lr]))));
+  return 0;
+};
+
 const presets: Command = async argv => {
   const v = parse(argv, { help: COMMON.help, json: { type: 'boolean' } });
   if (v.help) { console.log('deepagrel presets [--json]: the Table 1 rows available as presets'); return 0; }
@@ -200,6 +232,7 @@ const COMMANDS: Record<string, [Command, string]> = {
   status: [status, 'which runs are finished, training, or stopped (resumable)'],
   table: [table, 'Table 1 from the run records'],
   figure3: [figure3Cmd, 'Figure 3 from the run records (HTML, SVG, PNG, PDF)'],
+  'first-steps': [firstStepsCmd, 'activity and first-update sizes per layer, both rules (why a setting starts slowly)'],
   presets: [presets, 'list the Table 1 presets'],
   datasets: [datasets, 'which datasets are available where; verify checksums'],
   export: [exportCmd, 'export a Plotly figure JSON to SVG/PNG/PDF'],
