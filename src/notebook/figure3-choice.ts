@@ -34,13 +34,17 @@ export function chooseFigure3(all: RunRecord[]): Figure3Choice | null {
     const paperLike = arch === 'conv' && !augment && cifar.length > 0;
     const shown = paperLike ? cifar : datasets;
     const rules = new Set(runs.filter((r) => shown.includes(r.header.dataset)).map((r) => r.header.rule)).size;
-    return { runs, arch, augment, protocol, paperLike, shown, rules };
+    // Training images per run: between two reduced protocols, the one on more data (a full lossy
+    // copy over a small exact subset) says more about learning.
+    const nTrain = Math.max(0, ...runs.map((r) => r.header.datasetInfo?.nTrain ?? 0));
+    return { runs, arch, augment, protocol, paperLike, shown, rules, nTrain };
   });
   scored.sort((a, b) =>
     Number(b.paperLike) - Number(a.paperLike)
     || Number(b.protocol === 'paper') - Number(a.protocol === 'paper')
     || b.rules - a.rules
     || b.shown.length - a.shown.length
+    || b.nTrain - a.nTrain
     || (ARCH_RANK[a.arch] ?? 9) - (ARCH_RANK[b.arch] ?? 9)
     || Number(a.augment) - Number(b.augment)
     || b.runs.length - a.runs.length);

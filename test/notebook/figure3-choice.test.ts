@@ -69,3 +69,18 @@ test('fallback prefers the full protocol, then both rules, then conv over fc', (
   const one = chooseFigure3(runs([{ preset: 'mnist-fc-ebp', seed: 1 }]))!;
   assert.ok(one.notes.includes('Only EBP runs for this setting so far: one curve per panel.'));
 });
+
+test('between two reduced CIFAR protocols, the one trained on more images is drawn', () => {
+  const info = (nTrain: number) => ({ datasetInfo: { source: 'x', exact: nTrain < 10000, nTrain, nVal: 1000, nTest: 1000 } });
+  const all = runs([
+    // Read first (results/exact-subset/ sorts before results/lossy/), so order alone would pick it.
+    { preset: 'cifar10-conv-deepagrel', seed: 1, protocol: 'exact 5k subset', experiment: 'exact-subset', ...info(3000) },
+    { preset: 'cifar10-conv-ebp', seed: 1, protocol: 'exact 5k subset', experiment: 'exact-subset', ...info(3000) },
+    { preset: 'cifar10-conv-deepagrel', seed: 1, protocol: 'lossy copy', experiment: 'lossy', ...info(45000) },
+    { preset: 'cifar10-conv-ebp', seed: 1, protocol: 'lossy copy', experiment: 'lossy', ...info(45000) },
+  ]);
+  const c = chooseFigure3(all)!;
+  assert.equal(c.options.protocol, 'lossy copy');
+  assert.equal(c.runs.length, 2);
+  assert.match(c.notes.at(-1)!, /Other settings in the results \(not drawn\): CIFAR10 conv "exact 5k subset" \(2 runs\)/);
+});
