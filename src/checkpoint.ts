@@ -22,6 +22,12 @@ export interface CheckpointState {
 
 export interface Checkpoint { state: CheckpointState; weights: Weights; best: Weights | null }
 
+/** Where a run's checkpoint and its run lock live (train writes them; `status` looks for the lock). */
+export function checkpointPaths(root: string, experiment: string, runId: string): { ckpt: string; lock: string } {
+  const ckpt = path.join(root, experiment, `${runId}.ckpt`);
+  return { ckpt, lock: `${ckpt}.lock` };
+}
+
 const MAGIC = 'DAGCKPT1';
 
 interface Entry { set: 'weights' | 'best'; layer: string; key: 'W' | 'Wfb'; length: number }

@@ -4,7 +4,6 @@
 // progress bars and live curves. Same code for the CLI, sweeps and notebooks.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
@@ -23,7 +22,7 @@ import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
 import { RunWriter, runFilePath } from './results/writer.ts';
 import { readRunFile, runStatus } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
-import { saveCheckpoint, loadCheckpoint, type Weights } from './checkpoint.ts';
+import { checkpointPaths, saveCheckpoint, loadCheckpoint, type Weights } from './checkpoint.ts';
 import { EarlyStopping } from './early-stopping.ts';
 import { RunLock } from './run-lock.ts';
 import { initBackend, backendInfo } from './backend.ts';
@@ -123,12 +122,12 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   const experiment = opts.experiment ?? 'table1';
   const runId = opts.runId ?? `${cfg.preset}-s${seed}`;
   const resultsRoot = opts.resultsRoot ?? 'results';
-  const ckptFile = path.join(opts.checkpointRoot ?? 'checkpoints', experiment, `${runId}.ckpt`);
+  const { ckpt: ckptFile, lock: lockFile } = checkpointPaths(opts.checkpointRoot ?? 'checkpoints', experiment, runId);
   const runFile = runFilePath({ experiment, runId }, resultsRoot);
   const resume = opts.resume ?? true;
 
   if (record && resume && runStatus(runFile) === 'finished') return { record: readRunFile(runFile), skipped: true };
-  const lock = record ? RunLock.acquire(`${ckptFile}.lock`) : null;
+  const lock = record ? RunLock.acquire(lockFile) : null;
   try {
     return await trainRun(cfg, opts, { seed, record, experiment, runId, resultsRoot, ckptFile, runFile, resume, lock });
   } finally { lock?.release(); }

@@ -2,10 +2,10 @@
 // it right now (its lock is held), and for those still going how long the epoch cap is away.
 // Sweep logs say this one line per epoch; this is the overview for a results folder with many runs.
 
-import * as path from 'node:path';
 import { readRuns } from '../results/reader.ts';
 import type { RunRecord } from '../results/schema.ts';
 import { RunLock } from '../run-lock.ts';
+import { checkpointPaths } from '../checkpoint.ts';
 
 export type RunState = 'converged' | 'max-epochs' | 'diverged' | 'training' | 'stopped';
 
@@ -32,7 +32,7 @@ export function statusRow(run: RunRecord, checkpointRoot: string): StatusRow {
   const maxEpochs = Number(header.config.maxEpochs);
   const best = epochs.reduce<{ acc: number; epoch: number } | null>((b, e) => (!b || e.valAccuracy > b.acc ? { acc: e.valAccuracy, epoch: e.epoch } : b), null);
   const secPerEpoch = epochs.length ? epochs.reduce((s, e) => s + e.wallTimeSec, 0) / epochs.length : null;
-  const holder = end ? null : RunLock.holder(path.join(checkpointRoot, header.experiment, `${header.runId}.ckpt.lock`));
+  const holder = end ? null : RunLock.holder(checkpointPaths(checkpointRoot, header.experiment, header.runId).lock);
   const state: RunState = end ? end.status : holder ? 'training' : 'stopped';
   return {
     experiment: header.experiment, runId: header.runId, protocol: header.protocol, state, ...(holder ? { holder } : {}),
