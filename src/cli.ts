@@ -13,7 +13,7 @@ import { initBackend, commandLineThreads } from './backend.ts';
 import { readRuns } from './results/reader.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
-import { UsageError, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
+import { UsageError, intFlag, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
 import { runSweep, sweepJobs, EXIT_LOCKED } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
@@ -39,9 +39,7 @@ function usage<T>(f: () => T): T {
 }
 
 async function setupBackend(values: Record<string, any>) {
-  const threads = values.threads === undefined ? undefined : Number(values.threads);
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads expects an integer ≥ 1, got ${values.threads}`);
-  return initBackend({ backend: values.backend, threads: threads ?? commandLineThreads() });
+  return initBackend({ backend: values.backend, threads: intFlag(values, 'threads', 1) ?? commandLineThreads() });
 }
 
 const TRAIN_HELP = `deepagrel train --preset <name> [--seed N] [options]
@@ -71,8 +69,7 @@ const train: Command = async argv => {
     'run-id': { type: 'string' } });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   if (!v.preset) throw new UsageError('train needs --preset (see: deepagrel presets)');
-  const seed = v.seed === undefined ? 1 : Number(v.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed expects an integer ≥ 0, got ${v.seed}`);
+  const seed = intFlag(v, 'seed', 0) ?? 1;
   const cfg = usage(() => resolvePreset(v.preset, collectOverrides(v)));
   await setupBackend(v);
   const res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
@@ -107,8 +104,7 @@ const sweep: Command = async argv => {
   const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard));
   for (const j of jobs) usage(() => resolvePreset(j.preset, collectOverrides(v)));   // validate overrides up front
   if (v['dry-run']) { for (const j of jobs) console.log(`${j.preset} seed ${j.seed}`); return 0; }
-  const workers = v.workers === undefined ? undefined : Number(v.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers expects an integer ≥ 1, got ${v.workers}`);
+  const workers = intFlag(v, 'workers', 1);
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
   const r = await runSweep({ jobs, workers, experiment: v.experiment ?? 'table1', resultsRoot: v.results ?? 'results', trainArgs });
@@ -197,12 +193,7 @@ const firstStepsCmd: Command = async argv => {
   const configs = usage(() => ['deepagrel', 'ebp'].map(rule => resolvePreset(`${v.setting}-${rule}`)));
   const scales = String(v['input-scale'] ?? '1,255').split(',').map(Number);
   if (scales.some(s => !(s > 0 && Number.isFinite(s)))) throw new UsageError(`--input-scale expects positive numbers, e.g. 1,255; got ${v['input-scale']}`);
-  const int = (k: string, d: number) => {
-    const x = v[k] === undefined ? d : Number(v[k]);
-    if (!(Number.isInteger(x) && x >= 1)) throw new UsageError(`--${k} expects an integer ≥ 1, got ${v[k]}`);
-    return x;
-  };
-  const seed = int('seed', 1), batches = int('batches', 3);
+  const seed = intFlag(v, 'seed', 1) ?? 1, batches = intFlag(v, 'batches', 1) ?? 3;
   await setupBackend(v);
   const { loadDataset } = await import('./data/datasets.ts');
   const { firstSteps, renderFirstSteps } = await import('./first-steps.ts');

@@ -25,6 +25,14 @@ const bool: Parse = (v, flag) => {
   throw new UsageError(`--${flag} expects true or false, got ${JSON.stringify(v)}`);
 };
 
+/** An integer flag ≥ min (parseArgs gives strings): undefined when absent, else one message naming the flag. */
+export function intFlag(values: Record<string, unknown>, flag: string, min: number): number | undefined {
+  if (values[flag] === undefined) return undefined;
+  const x = Number(values[flag]);
+  if (!(Number.isInteger(x) && x >= min)) throw new UsageError(`--${flag} expects an integer ≥ ${min}, got ${values[flag]}`);
+  return x;
+}
+
 /** flag → [config field, parser, help]. */
 export const OVERRIDES: Record<string, [keyof ExperimentConfig, Parse, string]> = {
   lr: ['lr', num, 'learning rate α'],

@@ -11,7 +11,7 @@ import { loadDataset } from '../data/datasets.ts';
 import { learningCurves } from '../results/curves.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
-import { UsageError } from './options.ts';
+import { UsageError, intFlag } from './options.ts';
 import { exportFormats } from '../plots/export.ts';
 
 export interface QuickstartOptions {
@@ -65,9 +65,8 @@ export async function quickstartCommand(argv: string[]): Promise<number> {
     console.log('deepagrel quickstart [--per-class 1000] [--epochs 10] [--seed 1]\n\nDeepAGREL vs EBP, FC net 1500-1000-500 on a class-balanced MNIST subset (offline).');
     return 0;
   }
-  const int = (k: string) => { if (v[k] === undefined) return undefined; const x = Number(v[k]); if (!Number.isInteger(x) || x < 1) throw new UsageError(`--${k} expects an integer ≥ 1, got ${v[k]}`); return x; };
   const info = await initBackend({ threads: commandLineThreads() });
-  const o: QuickstartOptions = { perClass: int('per-class'), epochs: int('epochs'), seed: int('seed'), events: rule => progressEvents(rule === 'deepagrel' ? 'DeepAGREL' : 'EBP') };
+  const o: QuickstartOptions = { perClass: intFlag(v, 'per-class', 1), epochs: intFlag(v, 'epochs', 1), seed: intFlag(v, 'seed', 1), events: rule => progressEvents(rule === 'deepagrel' ? 'DeepAGREL' : 'EBP') };
   console.log(`DeepAGREL quick start — MNIST, FC 1500-1000-500, ${o.perClass ?? 1000} images/class, ${o.epochs ?? 10} epochs, backend ${info.name} (${info.threads} thread${info.threads > 1 ? 's' : ''})`);
   const runs = await quickstart(o);
   console.log('\n' + quickstartTable(runs) + '\n');
