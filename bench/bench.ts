@@ -27,7 +27,6 @@
 // the child processes), workers.ts (spawning them), report.ts (rows, targets, table); this file
 // is the parent (run the children, print, write the JSON) and the entry point of both.
 
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,6 +36,7 @@ import { runStepChild, type ChildResult, type StepSpec } from './step-child.ts';
 import { runSweepChild } from './sweep-child.ts';
 import { measureSweep, spawnChild, type SweepResult } from './workers.ts';
 import { checkTargets, profileLines, table, toRows } from './report.ts';
+import { gitInfo } from '../src/results/provenance.ts';
 
 function cpuThreadsPerCore(): number | null {
   try {
@@ -44,14 +44,6 @@ function cpuThreadsPerCore(): number | null {
     const siblings = Number(/^siblings\s*:\s*(\d+)/m.exec(info)?.[1]), cores = Number(/^cpu cores\s*:\s*(\d+)/m.exec(info)?.[1]);
     return siblings > 0 && cores > 0 ? siblings / cores : null;
   } catch { return null; }
-}
-
-function gitInfo(): { commit: string; dirty: boolean } | undefined {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
-    return { commit, dirty };
-  } catch { return undefined; }
 }
 
 async function parent(o: Options): Promise<void> {

@@ -4,7 +4,6 @@
 // progress bars and live curves. Same code for the CLI, sweeps and notebooks.
 
 import * as fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { Network } from './network.ts';
@@ -18,6 +17,7 @@ import { splitValidation, subsetPerClass, takeIndices } from './data/split.ts';
 import { epochBatches, evalBatches, batchesPerEpoch } from './data/batches.ts';
 import { augmentationPreset } from './data/augment.ts';
 import { deriveSeed } from './data/seeds.ts';
+import { gitInfo } from './results/provenance.ts';
 import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
 import { RunWriter, runFilePath } from './results/writer.ts';
 import { readRunFile, runStatus } from './results/reader.ts';
@@ -99,14 +99,6 @@ export function protocolLabel(cfg: ExperimentConfig, exactData = true): string {
 
 function configHash(cfg: ExperimentConfig, seed: number): string {
   return createHash('sha256').update(JSON.stringify({ cfg, seed })).digest('hex').slice(0, 16);
-}
-
-function gitInfo(): { commit: string; dirty: boolean } | undefined {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
-    return { commit, dirty };
-  } catch { return undefined; }
 }
 
 function packageVersion(): string {
