@@ -168,6 +168,8 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   };
   let writer: RunWriter | null = null;
   if (record) writer = startEpoch > 0 ? RunWriter.resume(header, startEpoch, { root: resultsRoot }) : RunWriter.create(header, { root: resultsRoot, overwrite: true });
+  // A resumed run's total time counts the epochs trained before the resume too (from their records).
+  const priorSec = writer && startEpoch > 0 ? readRunFile(writer.file).epochs.reduce((s, e) => s + e.wallTimeSec, 0) : 0;
   const nBatches = batchesPerEpoch(train.n, cfg.batchSize, cfg.augmentFactor);
   opts.events?.onStart?.(writer?.header ?? header, { resumedFromEpoch: startEpoch, batchesPerEpoch: nBatches });
 
@@ -222,7 +224,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   const end: RunEnd = {
     type: 'end', status, epochs: startEpoch + epochs.length,
     bestEpoch: stopper.bestEpoch, bestValAccuracy: Math.max(stopper.bestValue, 0), testAccuracy, testWeights: 'best-val',
-    totalTimeSec: (Date.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...(message ? { message } : {}),
+    totalTimeSec: priorSec + (Date.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...(message ? { message } : {}),
   };
   writer?.end(end);
   if (record && !opts.keepCheckpoint) fs.rmSync(ckptFile, { force: true });

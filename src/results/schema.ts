@@ -50,7 +50,7 @@ export interface RunEnd {
   bestValAccuracy: number;
   testAccuracy: number | null;   // test accuracy of the weights from bestEpoch (null if diverged)
   testWeights: 'best-val' | 'last';
-  totalTimeSec: number;
+  totalTimeSec: number;          // wall time of the whole run, summed over resumes (the gaps between them excluded)
   finishedAt: string;
   message?: string;              // e.g. the divergence message
 }

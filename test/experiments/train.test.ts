@@ -55,6 +55,8 @@ test('resume after a kill at epoch 2 of 4 gives the same records as an uninterru
   assert.deepEqual(strip(resumed.record), strip(full.record));
   assert.equal(resumed.record!.end!.testAccuracy, full.record!.end!.testAccuracy);
   assert.equal(resumed.record!.header.resumedAt?.length, 1);
+  const epochSec = resumed.record!.epochs.reduce((sum, e) => sum + e.wallTimeSec, 0);
+  assert.ok(resumed.record!.end!.totalTimeSec >= epochSec, `total time ${resumed.record!.end!.totalTimeSec} s counts the epochs before the resume too (${epochSec} s)`);
   assert.ok(!fs.existsSync(path.join(dirB, 'ck', 'resume', 'mnist-fc-deepagrel-s7.ckpt')), 'checkpoint removed after the run ends');
   // A finished run is skipped when asked again.
   const again = await runExperiment(tiny(), common(dirB));
