@@ -14,14 +14,19 @@ export interface Band {
   mean: number[];
   sd: number[];
   n: number[];       // runs with a valid value at this epoch
-  lower: number[];   // mean − 2 sd
-  upper: number[];   // mean + 2 sd
+  lower: number[];   // mean − 2 sd, clipped to the value's range
+  upper: number[];   // mean + 2 sd, clipped to the value's range
 }
 
 export type EpochValue = (epoch: EpochRecord, run: RunRecord) => number | null | undefined;
 
-/** Per group (in order of first appearance in `runs`) and epoch: mean, sd, n and the ±2σ band. */
-export function epochBands(runs: RunRecord[], value: EpochValue, groupOf: (run: RunRecord) => string): Band[] {
+/**
+ * Per group (in order of first appearance in `runs`) and epoch: mean, sd, n and the ±2σ band.
+ * `clip` bounds the band to the range the value can take (a fraction lies in [0, 1]): with a few
+ * seeds far apart, mean ± 2σ would otherwise draw accuracies above 1 and below 0. `sd` is kept as is.
+ */
+export function epochBands(runs: RunRecord[], value: EpochValue, groupOf: (run: RunRecord) => string,
+  clip: [number, number] = [-Infinity, Infinity]): Band[] {
   const points = runs.flatMap((run) => {
     const group = groupOf(run);
     return run.epochs.map((e) => ({ group, epoch: e.epoch, value: value(e, run) ?? null }));
@@ -45,8 +50,8 @@ export function epochBands(runs: RunRecord[], value: EpochValue, groupOf: (run: 
       mean,
       sd,
       n: mine.map((r) => r.vN),
-      lower: mean.map((m, i) => m - 2 * sd[i]),
-      upper: mean.map((m, i) => m + 2 * sd[i]),
+      lower: mean.map((m, i) => Math.max(clip[0], m - 2 * sd[i])),
+      upper: mean.map((m, i) => Math.min(clip[1], m + 2 * sd[i])),
     };
   }).filter((b) => b.epoch.length > 0);
 }
@@ -94,6 +99,8 @@ export const N_PER_EPOCH_NOTE =
   'Mean ± 2σ over runs; runs stop at different epochs (early stopping), so each epoch averages the runs that reached it (n in hover).';
 
 export type EpochMetric = 'trainRewardRate' | 'trainAccuracy' | 'valAccuracy' | 'meanDelta2' | 'wallTimeSec' | 'samplesPerSec';
+/** Metrics that are fractions: their bands are clipped to [0, 1]. */
+const FRACTION_METRICS: ReadonlySet<string> = new Set(['trainRewardRate', 'trainAccuracy', 'valAccuracy']);
 
 export interface LearningCurvesOptions {
   metric: EpochMetric | EpochValue;
@@ -108,7 +115,8 @@ export interface LearningCurvesOptions {
 /** Any per-epoch metric, mean ± 2σ per group, in one panel (for notebooks). */
 export function learningCurves(runs: RunRecord[], opts: LearningCurvesOptions): PlotlyFigure {
   const value: EpochValue = typeof opts.metric === 'function' ? opts.metric : (e) => e[opts.metric as EpochMetric];
-  const bands = epochBands(runs, value, groupFunction(runs, opts.groupBy));
+  const fraction = typeof opts.metric === 'string' && FRACTION_METRICS.has(opts.metric);
+  const bands = epochBands(runs, value, groupFunction(runs, opts.groupBy), fraction ? [0, 1] : undefined);
   const yTitle = opts.yTitle ?? (typeof opts.metric === 'string' ? opts.metric : 'value');
   const height = opts.height ?? 450;
   const margin = { t: 50, b: CAPTION_MARGIN };

@@ -79,7 +79,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
     const mine = selected.filter((r) => r.header.dataset === dataset);
     for (const rule of ['deepagrel', 'ebp'] as const) {
       const ruleRuns = mine.filter((r) => r.header.rule === rule);
-      const [band] = epochBands(ruleRuns, curves[rule].value, () => rule);
+      const [band] = epochBands(ruleRuns, curves[rule].value, () => rule, [0, 1]);   // fractions
       if (!band) continue;
       data.push(...bandTraces(band, { name: curves[rule].name, color: RULE_COLOR[rule],
         xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: !data.some((t) => t.name === curves[rule].name) }));
@@ -88,7 +88,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   });
 
   const protocolNote = datasets.filter((d) => protocolOf.has(d)).map((d) => `${datasetLabel(d)}: ${protocolOf.get(d)}`).join('; ');
-  annotations.push(caption(`${N_PER_EPOCH_NOTE}<br>Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.<br>Protocol: ${protocolNote}.`,
+  annotations.push(caption(`${N_PER_EPOCH_NOTE} Bands clipped to [0, 1].<br>Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.<br>Protocol: ${protocolNote}.`,
     height - margin.t - margin.b));
   return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
 }

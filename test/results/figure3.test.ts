@@ -120,3 +120,22 @@ test('NaN values (a diverging run) are left out of the epoch means', () => {
   assert.deepEqual(only.n, [2, 2, 2]);
   close(only.mean[1], 0.35);
 });
+
+test('bands of fractions are clipped to [0, 1]; the sd in the hover is not', () => {
+  const r2 = tempRoot();
+  run(r2, header({ preset: 'mnist-conv-ebp', seed: 1 }), [0.1, 0.95]);
+  run(r2, header({ preset: 'mnist-conv-ebp', seed: 2 }), [0.1, 0.15]);   // one seed escapes, one does not
+  const two = readRuns(r2);
+  const raw = epochBands(two, (e) => e.trainAccuracy, () => 'g')[0];
+  assert.ok(raw.upper[1] > 1 && raw.lower[1] < 0, 'unclipped, mean ± 2σ leaves [0, 1] here');
+  const fig = figure3(two, { datasets: ['mnist'] });
+  const [lower, upper, mean] = traces(fig, 'EBP (1 − error)');
+  close(upper.y[1], 1);
+  close(lower.y[1], 0);
+  close(mean.y[1], 0.55);
+  close(mean.customdata[1][1], 2 * raw.sd[1]);
+  const lc = learningCurves(two, { metric: 'trainAccuracy', groupBy: 'rule' });
+  assert.ok((lc.data as Trace[]).every((t) => (t.y as number[]).every((v) => v >= 0 && v <= 1)));
+  const scaled = learningCurves(two, { metric: (e) => 10 * e.trainAccuracy, groupBy: 'rule' });
+  close((scaled.data as Trace[])[1].y[1], 10 * raw.upper[1]);   // a value of unknown range is not clipped
+});
