@@ -88,7 +88,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   });
 
   const protocolNote = datasets.filter((d) => protocolOf.has(d)).map((d) => `${datasetLabel(d)}: ${protocolOf.get(d)}`).join('; ');
-  annotations.push(caption(`${N_PER_EPOCH_NOTE} Bands clipped to [0, 1].<br>Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.<br>Protocol: ${protocolNote}.`,
+  annotations.push(caption(`${N_PER_EPOCH_NOTE}<br>Bands clipped to [0, 1]. Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.<br>Protocol: ${protocolNote}.`,
     height - margin.t - margin.b));
   return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
 }
