@@ -168,8 +168,8 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   };
   let writer: RunWriter | null = null;
   if (record) writer = startEpoch > 0 ? RunWriter.resume(header, startEpoch, { root: resultsRoot }) : RunWriter.create(header, { root: resultsRoot, overwrite: true });
-  // A resumed run's total time counts the epochs trained before the resume too (from their records).
-  const priorSec = writer && startEpoch > 0 ? readRunFile(writer.file).epochs.reduce((s, e) => s + e.wallTimeSec, 0) : 0;
+  // A resumed run's total time counts the epochs trained before the resume too (as recorded).
+  const priorSec = (writer?.priorEpochs ?? []).reduce((s, e) => s + e.wallTimeSec, 0);
   const nBatches = batchesPerEpoch(train.n, cfg.batchSize, cfg.augmentFactor);
   opts.events?.onStart?.(writer?.header ?? header, { resumedFromEpoch: startEpoch, batchesPerEpoch: nBatches });
 

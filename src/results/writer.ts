@@ -22,7 +22,9 @@ export function runFilePath(header: Pick<RunHeader, 'experiment' | 'runId'>, roo
 export class RunWriter {
   private ended = false;
 
-  private constructor(readonly file: string, readonly header: RunHeader, private lastEpoch: number) {}
+  /** `priorEpochs`: the epochs already in the file when this writer opened it (kept on resume). */
+  private constructor(readonly file: string, readonly header: RunHeader, readonly priorEpochs: readonly EpochRecord[],
+    private lastEpoch = priorEpochs.length) {}
 
   /** Start a new run file. Refuses to replace an existing file unless `overwrite` is set. */
   static create(header: RunHeader, opts: RunWriterOptions & { overwrite?: boolean } = {}): RunWriter {
@@ -31,7 +33,7 @@ export class RunWriter {
       throw new Error(`${file} already exists: resume it (RunWriter.resume / RunWriter.open) or pass overwrite: true`);
     }
     writeAtomically(file, [header]);
-    return new RunWriter(file, header, 0);
+    return new RunWriter(file, header, []);
   }
 
   /**
@@ -55,8 +57,9 @@ export class RunWriter {
         `cannot resume from epoch ${checkpointEpoch}: the file has epochs 1..${record.epochs.length}`);
     }
     const stored: RunHeader = { ...record.header, resumedAt: [...(record.header.resumedAt ?? []), new Date().toISOString()] };
-    writeAtomically(file, [stored, ...record.epochs.slice(0, checkpointEpoch)]);
-    return new RunWriter(file, stored, checkpointEpoch);
+    const kept = record.epochs.slice(0, checkpointEpoch);
+    writeAtomically(file, [stored, ...kept]);
+    return new RunWriter(file, stored, kept);
   }
 
   /** Start, or resume when the file exists; for a finished run this throws (sweeps skip those first). */
