@@ -1,5 +1,5 @@
 // deepagrel <command>: the workbook from the command line.
-//   train | sweep | status | table | figure3 | first-steps | presets | datasets | export | quickstart
+//   train | sweep | status | table | figure3 | first-steps | backend | presets | datasets | export | quickstart
 // Every command has --help; a bad option gets one clear message and exit code 2.
 
 import { parseArgs } from 'node:util';
@@ -10,6 +10,7 @@ import { PRESETS, resolvePreset } from './presets.ts';
 import { runExperiment } from './train.ts';
 import { progressEvents } from './progress.ts';
 import { initBackend, commandLineThreads } from './backend.ts';
+import { BACKEND_HELP, backendCommand, skippedNativeLine } from './cli/backend.ts';
 import { readRuns } from './results/reader.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
@@ -39,7 +40,10 @@ function usage<T>(f: () => T): T {
 }
 
 async function setupBackend(values: Record<string, any>) {
-  return initBackend({ backend: values.backend, threads: intFlag(values, 'threads', 1) ?? commandLineThreads() });
+  const info = await initBackend({ backend: values.backend, threads: intFlag(values, 'threads', 1) ?? commandLineThreads() });
+  const skipped = skippedNativeLine(info);   // say why the faster path is off, once, on stderr
+  if (skipped) console.error(skipped);
+  return info;
 }
 
 const TRAIN_HELP = `deepagrel train --preset <name> [--seed N] [options]
@@ -58,8 +62,8 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
                        "data not bit-exact" when the data is a re-encoded copy)
   --run-id NAME        file name of the run (default <preset>-s<seed>)
   --no-resume          start over even if a checkpoint exists
-  --backend NAME       tensorflow | wasm | cpu (default: best available)
-  --threads N          wasm threads (default: all cores; sweeps use 1 per worker)
+  --backend NAME       tensorflow | native | wasm | cpu (default: best available; see deepagrel backend)
+  --threads N          compute threads (default: all cores; sweeps divide the cores among workers)
 Overrides of the preset:
 ${overrideHelp()}`;
 
@@ -204,6 +208,12 @@ const firstStepsCmd: Command = async argv => {
   return 0;
 };
 
+const backendCmd: Command = async argv => {
+  const v = parse(argv, { ...COMMON, json: { type: 'boolean' } });
+  if (v.help) { console.log(BACKEND_HELP); return 0; }
+  return backendCommand(v, intFlag(v, 'threads', 1) ?? commandLineThreads());
+};
+
 const presets: Command = async argv => {
   const v = parse(argv, { help: COMMON.help, json: { type: 'boolean' } });
   if (v.help) { console.log('deepagrel presets [--json]: the Table 1 rows available as presets'); return 0; }
@@ -224,6 +234,7 @@ const COMMANDS: Record<string, [Command, string]> = {
   table: [table, 'Table 1 from the run records'],
   figure3: [figure3Cmd, 'Figure 3 from the run records (HTML, SVG, PNG, PDF)'],
   'first-steps': [firstStepsCmd, 'activity and first-update sizes per layer, both rules (why a setting starts slowly)'],
+  backend: [backendCmd, 'which backend and kernels run, library versions, threads; why native is off'],
   presets: [presets, 'list the Table 1 presets'],
   datasets: [datasets, 'which datasets are available where; verify checksums'],
   export: [exportCmd, 'export a Plotly figure JSON to SVG/PNG/PDF'],

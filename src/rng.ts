@@ -103,7 +103,8 @@ export class Rng {
   /** An independent child generator (e.g. one stream for dropout, one for actions). */
   fork(): Rng { return new Rng({ s: [this.uint32(), this.uint32(), this.uint32(), this.uint32()] }); }
 
-  state(): RngState { return { s: [this.a, this.b, this.c, this.d] }; }
+  /** The four state words, as unsigned 32-bit integers (the generator keeps `a` as a signed int at times; same bits). */
+  state(): RngState { return { s: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0] }; }
 
   setState(st: RngState): void { [this.a, this.b, this.c, this.d] = st.s; }
 }

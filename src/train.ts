@@ -162,8 +162,10 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     type: 'header', runId, experiment, preset: cfg.preset, rule: cfg.rule, dataset: cfg.dataset, arch: cfg.arch,
     augment: cfg.augment, seed, config: { ...cfg }, protocol: opts.protocol ?? protocolLabel(cfg, ds.exact),
     datasetInfo: { source: ds.source, exact: ds.exact, nTrain: train.n, nVal: split.val.n, nTest: test.n },
-    backend: { name: backend.name, threads: backend.threads, simd: backend.simd },
-    versions: { node: process.versions.node, tfjs: tf.version.tfjs, workbook: packageVersion() },
+    backend: { name: backend.name, threads: backend.threads, simd: backend.simd, kernels: backend.kernels,
+      ...(backend.package ? { package: backend.package } : {}),
+      ...(backend.library ? { library: { library: backend.library.library, version: backend.library.version, isa: backend.library.isa, runtime: backend.library.runtime } } : {}) },
+    versions: { node: process.versions.node, tfjs: tf.version.tfjs, ...backend.versions, workbook: packageVersion() },
     git: gitInfo(), startedAt: new Date().toISOString(),
   };
   let writer: RunWriter | null = null;

@@ -7,6 +7,7 @@ import { resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment, type TrainEvents } from '../train.ts';
 import { progressEvents } from '../progress.ts';
 import { initBackend, commandLineThreads } from '../backend.ts';
+import { skippedNativeLine } from './backend.ts';
 import { loadDataset } from '../data/datasets.ts';
 import { learningCurves } from '../results/curves.ts';
 import type { RunRecord } from '../results/schema.ts';
@@ -66,6 +67,8 @@ export async function quickstartCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const info = await initBackend({ threads: commandLineThreads() });
+  const skipped = skippedNativeLine(info);
+  if (skipped) console.error(skipped);
   const o: QuickstartOptions = { perClass: intFlag(v, 'per-class', 1), epochs: intFlag(v, 'epochs', 1), seed: intFlag(v, 'seed', 1), events: rule => progressEvents(rule === 'deepagrel' ? 'DeepAGREL' : 'EBP') };
   console.log(`DeepAGREL quick start — MNIST, FC 1500-1000-500, ${o.perClass ?? 1000} images/class, ${o.epochs ?? 10} epochs, backend ${info.name} (${info.threads} thread${info.threads > 1 ? 's' : ''})`);
   const runs = await quickstart(o);

@@ -34,9 +34,10 @@ export interface SweepOptions {
 export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; locked: number; failed: Job[] }> {
   const log = o.log ?? (l => process.stdout.write(l + '\n'));
   const workers = Math.max(1, o.workers ?? os.availableParallelism());
+  const threadsPerWorker = Math.max(1, Math.floor(os.availableParallelism() / workers));
   const todo = o.jobs.filter(j => runStatus(runFilePath({ experiment: o.experiment, runId: `${j.preset}-s${j.seed}` }, o.resultsRoot)) !== 'finished');
   const skipped = o.jobs.length - todo.length;
-  log(`sweep: ${o.jobs.length} jobs, ${skipped} already finished, ${todo.length} to run on ${workers} worker(s)`);
+  log(`sweep: ${o.jobs.length} jobs, ${skipped} already finished, ${todo.length} to run on ${workers} worker(s), ${threadsPerWorker} thread(s) each`);
   // Through the launcher, which registers tsx itself: the parent may run under `npx deepagrel`
   // (tsx registered in-process, so process.execArgv does not carry it to a child). Node flags
   // reach the workers through NODE_OPTIONS, which the child inherits.
@@ -45,8 +46,8 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
   let next = 0, done = 0, locked = 0;
   const runOne = (job: Job) => new Promise<void>(resolve => {
     const tag = `[${job.preset} s${job.seed}]`;
-    // One wasm thread per worker: the workers themselves use the cores.
-    const env = { ...process.env, DEEPAGREL_WASM_THREADS: process.env.DEEPAGREL_WASM_THREADS ?? '1' };
+    // The cores are divided among the workers (--threads, or DEEPAGREL_THREADS, overrides).
+    const env = { ...process.env, DEEPAGREL_THREADS: process.env.DEEPAGREL_THREADS ?? process.env.DEEPAGREL_WASM_THREADS ?? String(threadsPerWorker) };
     const child = spawn(process.execPath, [cli, 'train', '--preset', job.preset, '--seed', String(job.seed),
       '--experiment', o.experiment, '--results', o.resultsRoot, ...o.trainArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const relay = (buf: Buffer) => { for (const line of buf.toString().split(/\r|\n/)) if (line.trim()) log(`${tag} ${line.trim()}`); };
