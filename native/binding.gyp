@@ -3,7 +3,7 @@
 {
   "targets": [{
     "target_name": "deepagrel_native",
-    "sources": ["src/addon.cc", "src/matmul.cc", "src/conv.cc", "src/dropout-mask.cc"],
+    "sources": ["src/addon.cc", "src/matmul.cc", "src/conv.cc", "src/elementwise.cc", "src/dropout-mask.cc"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
     "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
     "cflags!": ["-fno-exceptions"],

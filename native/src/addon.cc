@@ -169,6 +169,35 @@ void ConvBackwardWeights(const Napi::CallbackInfo& info) {
   guarded(info.Env(), "convBackwardWeights", [&] { conv_backward_weights(s, x, dy, dw); });
 }
 
+size_t length_of(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  napi_typedarray_type type;
+  size_t n = 0;
+  void* data = nullptr;
+  if (!info[i].IsTypedArray() || napi_get_typedarray_info(info.Env(), info[i], &type, &n, &data, nullptr, nullptr) != napi_ok || type != napi_float32_array)
+    throw Napi::TypeError::New(info.Env(), std::string(what) + ": expected a Float32Array");
+  return n;
+}
+
+// binary(op: 0 add | 1 sub | 2 mul, a, b, out): a and b have out's length, or 1 (a scalar).
+void Binary(const Napi::CallbackInfo& info) {
+  const int64_t op = integer(info, 0, "binary op");
+  if (op > 2) throw Napi::RangeError::New(info.Env(), "binary op: 0 (add), 1 (sub) or 2 (mul)");
+  const size_t n = length_of(info, 3, "binary out"), na = length_of(info, 1, "binary a"), nb = length_of(info, 2, "binary b");
+  if ((na != n && na != 1) || (nb != n && nb != 1))
+    throw Napi::RangeError::New(info.Env(), "binary: operands must have the output's length or be scalars");
+  binary(static_cast<BinaryOp>(op), floats(info, 1, na, "binary a"), static_cast<int64_t>(na), floats(info, 2, nb, "binary b"),
+         static_cast<int64_t>(nb), floats(info, 3, n, "binary out"), static_cast<int64_t>(n));
+}
+
+// unary(op: 0 relu | 1 step, x, out, alpha)
+void Unary(const Napi::CallbackInfo& info) {
+  const int64_t op = integer(info, 0, "unary op");
+  if (op > 1) throw Napi::RangeError::New(info.Env(), "unary op: 0 (relu) or 1 (step)");
+  const size_t n = length_of(info, 2, "unary out");
+  unary(static_cast<UnaryOp>(op), floats(info, 1, n, "unary x"), floats(info, 2, n, "unary out"), static_cast<int64_t>(n),
+        info[3].IsNumber() ? info[3].As<Napi::Number>().FloatValue() : 0.0f);
+}
+
 // bernoulliMask(out, state: Uint32Array(4), threshold, scale)
 void BernoulliMask(const Napi::CallbackInfo& info) {
   float* out = typed_data<float>(info.Env(), info[0], napi_float32_array, 0, "bernoulliMask out");
@@ -190,6 +219,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("convForward", Napi::Function::New(env, ConvForward));
   exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardData));
   exports.Set("convBackwardWeights", Napi::Function::New(env, ConvBackwardWeights));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("bernoulliMask", Napi::Function::New(env, BernoulliMask));
   return exports;
 }

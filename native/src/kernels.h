@@ -31,6 +31,12 @@ void conv_forward(const ConvShape& s, const float* x, const float* w, float* y);
 void conv_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx);
 void conv_backward_weights(const ConvShape& s, const float* x, const float* dy, float* dw);
 
+// Elementwise ops on float32 arrays of n elements; a binary operand of length 1 is a scalar.
+enum class BinaryOp { Add = 0, Sub = 1, Mul = 2 };
+enum class UnaryOp { Relu = 0, Step = 1 };
+void binary(BinaryOp op, const float* a, int64_t na, const float* b, int64_t nb, float* out, int64_t n);
+void unary(UnaryOp op, const float* x, float* out, int64_t n, float alpha);
+
 // Dropout mask with the exact numbers of Rng.bernoulliMask in src/rng.ts (sfc32, two 16-bit
 // coins per draw): out[i] = scale if coin < threshold else 0; `state` (4 words) advances.
 void bernoulli_mask(float* out, int64_t n, uint32_t state[4], uint32_t threshold, float scale);

@@ -31,6 +31,10 @@ export interface NativeAddon {
   convForward(shape: number[], x: Float32Array, w: Float32Array, y: Float32Array): void;
   convBackwardData(shape: number[], dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   convBackwardWeights(shape: number[], x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  /** op: 0 add, 1 sub, 2 mul; a and b have out's length or 1 (a scalar). */
+  binary(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** op: 0 relu, 1 step (x > 0 ? 1 : alpha; NaN stays NaN). */
+  unary(op: 0 | 1, x: Float32Array, out: Float32Array, alpha: number): void;
   bernoulliMask(out: Float32Array, state: Uint32Array, threshold: number, scale: number): void;
 }
 
@@ -41,6 +45,15 @@ export const DEFAULT_ADDON_PATH = path.join(NATIVE_DIR, 'build', 'Release', 'dee
 export const BUILD_STATUS_FILE = path.join(NATIVE_DIR, 'build-status.json');
 export const REBUILD_COMMAND = 'npm run build:native';
 export const INSTALL_HINT = `install oneDNN (Debian/Ubuntu: sudo apt install libdnnl-dev; macOS: brew install onednn), then ${REBUILD_COMMAND}`;
+
+/**
+ * How long an idle OpenMP thread spins before it sleeps (libgomp reads this once, when the addon
+ * loads it). libgomp's default spins ~300k iterations after every parallel region: the fastest on
+ * an idle machine, but when other processes want the cores too the spinning threads take them
+ * and a step can be 4-5× slower (measured: 500 vs 100 ms at load 5 on 2 cores). A short spin
+ * keeps most of the idle-machine speed. A user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+ */
+export const DEFAULT_GOMP_SPINCOUNT = '10000';
 
 let loaded: { addon?: NativeAddon; path: string; reason?: string } | undefined;
 
@@ -53,6 +66,7 @@ export function loadNativeAddon(): NativeAddon | undefined {
     loaded.reason = `the native addon is not built (${notBuiltWhy(file)})`;
     return undefined;
   }
+  if (process.env.OMP_WAIT_POLICY == null && process.env.GOMP_SPINCOUNT == null) process.env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
   try {
     loaded.addon = createRequire(import.meta.url)(file) as NativeAddon;
     loaded.addon.info();   // links oneDNN for real: a broken install fails here, not mid-training

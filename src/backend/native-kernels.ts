@@ -108,10 +108,46 @@ const conv2DBackpropFilter: NativeKernel = (addon, { inputs, backend, attrs }) =
   return out;
 };
 
+/**
+ * Elementwise ops pay off natively only on large tensors (the threads must have work to share);
+ * below this the wasm kernel (one thread, no call overhead) is as fast.
+ */
+const ELEMENTWISE_MIN = 1 << 16;
+
+/** a ∘ b for float32 operands of the same shape, or one of them a single value. */
+const binaryOp = (op: 0 | 1 | 2): NativeKernel => (addon, { inputs, backend }) => {
+  const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+  if (!allFloat(a, b)) return null;
+  const na = size(a.shape), nb = size(b.shape);
+  const same = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  const big = na >= nb ? a : b;
+  if (Math.max(na, nb) < ELEMENTWISE_MIN || !(same || na === 1 || nb === 1)) return null;
+  // A scalar of higher rank (e.g. [1,1]) broadcasts the other operand to that rank.
+  let shape: number[];
+  try { shape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape); } catch { return null; }
+  if (size(shape) !== size(big.shape)) return null;
+  const { out, views: [va, vb, vo] } = output(backend, shape, [a, b]);
+  addon.binary(op, va, vb, vo);
+  return out;
+};
+
+const unaryOp = (op: 0 | 1): NativeKernel => (addon, { inputs, backend, attrs }) => {
+  const { x } = inputs as { x: TensorInfo };
+  if (!allFloat(x) || size(x.shape) < ELEMENTWISE_MIN) return null;
+  const { out, views: [vx, vo] } = output(backend, x.shape, [x]);
+  addon.unary(op, vx, vo, Number((attrs as { alpha?: number } | undefined)?.alpha ?? 0));
+  return out;
+};
+
 /** Kernel name → native implementation. */
 export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   BatchMatMul: batchMatMul,
   Conv2D: conv2D,
   Conv2DBackpropInput: conv2DBackpropInput,
   Conv2DBackpropFilter: conv2DBackpropFilter,
+  Add: binaryOp(0),
+  Sub: binaryOp(1),
+  Multiply: binaryOp(2),
+  Relu: unaryOp(0),
+  Step: unaryOp(1),
 };
