@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PRESETS, resolvePreset } from './presets.ts';
+import { ConfigError, PRESETS, resolvePreset } from './presets.ts';
+import { PathError } from './safe-fs.ts';
 import { runExperiment } from './train.ts';
 import { progressEvents } from './progress.ts';
 import { initBackend, commandLineThreads } from './backend.ts';
@@ -14,7 +15,7 @@ import { readRuns } from './results/reader.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
 import { UsageError, intFlag, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
-import { runSweep, sweepJobs, EXIT_LOCKED } from './cli/sweep.ts';
+import { runSweep, sweepJobs, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -75,8 +76,11 @@ const train: Command = async argv => {
   const res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
     checkpointRoot: v.checkpoints, protocol: v.protocol, runId: v['run-id'], resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
   res.network?.dispose();
-  if (res.skipped) console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
-  else if (res.record?.file) console.log(`run record: ${res.record.file}`);
+  if (res.skipped) {
+    console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
+    return process.env[SWEEP_WORKER_ENV] ? EXIT_SKIPPED : 0;
+  }
+  if (res.record?.file) console.log(`run record: ${res.record.file}`);
   return 0;
 };
 
@@ -107,7 +111,7 @@ const sweep: Command = async argv => {
   const workers = intFlag(v, 'workers', 1);
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
-  const r = await runSweep({ jobs, workers, experiment: v.experiment ?? 'table1', resultsRoot: v.results ?? 'results', trainArgs });
+  const r = await runSweep({ jobs, workers, experiment: v.experiment ?? 'table1', resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs });
   return r.failed.length ? 1 : 0;
 };
 
@@ -243,7 +247,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e: any) {
     console.error(`deepagrel ${name}: ${e?.message ?? e}`);
     if (process.env.DEEPAGREL_DEBUG) console.error(e?.stack);
-    return e instanceof UsageError ? 2 : e instanceof RunLockedError ? EXIT_LOCKED : 1;
+    // Bad option values found only once the data is loaded or a folder is tried are usage errors too.
+    return e instanceof UsageError || e instanceof ConfigError || e instanceof PathError ? 2 : e instanceof RunLockedError ? EXIT_LOCKED : 1;
   }
 }
 

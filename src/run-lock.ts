@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { makeDir } from './safe-fs.ts';
+import { killPoint } from './fault-points.ts';
 
 export class RunLockedError extends Error {
   constructor(readonly file: string, readonly owner: string) {
@@ -64,12 +65,25 @@ export class RunLock {
 
 /** Create the lock with its full content, atomically; false if a lock is already there. */
 function place(file: string, content: string): boolean {
-  const tmp = `${file}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  removeDeadTemps(file);
+  const tmp = `${file}.new-${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   fs.writeFileSync(tmp, content);
-  try { fs.linkSync(tmp, file); return true; } catch (e: any) {
+  try { fs.linkSync(tmp, file); killPoint('lock:placed'); return true; } catch (e: any) {
     if (e?.code === 'EEXIST') return false;
     throw e;
   } finally { fs.rmSync(tmp, { force: true }); }
+}
+
+/** `<lock>.new-<host>-<pid>-*` files of processes on this host that died between writing and placing a lock. */
+function removeDeadTemps(file: string): void {
+  const dir = path.dirname(file), prefix = `${path.basename(file)}.new-${os.hostname()}-`;
+  let names: string[];
+  try { names = fs.readdirSync(dir); } catch { return; }
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    const pid = Number(n.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) fs.rmSync(path.join(dir, n), { force: true });
+  }
 }
 
 function pause(ms: number): void { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
