@@ -41,7 +41,7 @@ const SUM = 32;                      // SHA-256 trailer
 /** A checkpoint that cannot be used; the message names the file and the way out. */
 export class CheckpointError extends Error {
   constructor(readonly file: string, readonly problem: string) {
-    super(`${file}: ${problem}; not loading it. Way out: rerun with --no-resume to start this run over, or delete ${file}`);
+    super(`${file}: ${problem}; not loading it. Way out: rerun \`deepagrel train\` with --no-resume to start this run over, or delete ${file} (and ${file}.prev)`);
     this.name = 'CheckpointError';
   }
 }

@@ -93,9 +93,8 @@ Runs every (preset, seed) job, each in its own process, at most --workers at onc
   --workers N          parallel worker processes
   --shard i/n          run only every n-th job starting at the i-th (cluster array jobs)
   --dry-run            list the jobs and exit
-SLURM job array example (10 machines share one results folder):
-  #SBATCH --array=1-10
-  npx deepagrel sweep --presets "cifar10-*" --seeds 1-10 --workers 2 --shard $SLURM_ARRAY_TASK_ID/10
+SLURM job array (10 tasks share one results folder): scripts/slurm/sweep.sbatch, e.g.
+  sbatch --array=1-10 --export=ALL,PRESETS='cifar10-*',SEEDS=1-10,RESULTS=/shared/results scripts/slurm/sweep.sbatch
 All train options (--data-dir, --experiment, --results, overrides) are passed to every job:
 ${overrideHelp()}`;
 
