@@ -89,9 +89,9 @@ export function parseSeeds(spec: string): number[] {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new UsageError(`--seeds expects e.g. 1-10 or 1,3,5; got ${JSON.stringify(spec)}`);
     const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
-    if (!Number.isSafeInteger(b) || b > 2 ** 32 - 1) throw new UsageError(`--seeds: seed ${m[2] ?? m[1]} is too large (at most ${2 ** 32 - 1})`);
     if (b < a) throw new UsageError(`--seeds range ${part} is empty (end before start)`);
     if (b - a + 1 + seen.size > MAX_SEEDS) throw new UsageError(`--seeds ${spec} gives more than ${MAX_SEEDS} seeds; split the sweep`);
+    if (!Number.isSafeInteger(b) || b > 2 ** 32 - 1) throw new UsageError(`--seeds: seed ${m[2] ?? m[1]} is too large (at most ${2 ** 32 - 1})`);
     for (let s = a; s <= b; s++) seen.add(s);
   }
   if (seen.size === 0) throw new UsageError(`--seeds is empty`);
