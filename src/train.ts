@@ -156,8 +156,15 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   let startEpoch = 0;
   const stopper = new EarlyStopping(cfg.patience);
   let best: Weights | null = null;
-  const found = record && resume && runStatus(runFile) === 'unfinished' ? loadLatestCheckpoint(ckptFile) : null;
+  let found = record && resume && runStatus(runFile) === 'unfinished' ? loadLatestCheckpoint(ckptFile) : null;
   for (const bad of found?.skipped ?? []) console.warn(`${bad.message}\nset aside as ${ckptFile}.corrupt; resuming from the previous checkpoint ${found!.file}`);
+  // A checkpoint ahead of its run file: an epoch line lost to a full disk before writes were
+  // all-or-nothing. That epoch's record cannot be recovered, so the run starts over.
+  const inFile = found ? readRunFile(runFile).epochs.length : 0;
+  if (found && found.checkpoint.state.epoch > inFile) {
+    console.warn(`${found.file}: checkpoint is after epoch ${found.checkpoint.state.epoch} but ${runFile} has epochs 1..${inFile} (a line lost to a full disk); starting the run over`);
+    found = null;
+  }
   if (found) {
     const ck = found.checkpoint;
     if (ck.state.configHash !== hash) throw new Error(`${ckptFile}: the checkpoint was made with a different configuration or seed; delete it and ${runFile} to start over, or use another --experiment/--run-id`);

@@ -73,3 +73,31 @@ test('a read-only results folder: exit 2 and "read-only", naming --results', { t
     assert.match(r.stderr, /--results .*read-only file system \(EROFS\)/);
   } finally { vol.dispose(); }
 });
+
+test('a run left by the old writer (epoch line lost, checkpoint ahead of the file) starts over instead of failing forever', async () => {
+  const { runExperiment } = await import('../../src/train.ts');
+  const { resolvePreset } = await import('../../src/presets.ts');
+  const { useBackend } = await import('../engine/backends.ts');
+  const { quadrantDataset } = await import('../helpers.ts');
+  await useBackend('cpu');
+  const cfg = resolvePreset('mnist-fc-deepagrel', { layers: [{ type: 'dense', units: 12 }], init: 0.3, lr: 0.5, batchSize: 16, valSize: 40, maxEpochs: 4, patience: 10 });
+  const ds = quadrantDataset(120, 40);
+  const opts = (d: string) => ({ seed: 5, dataset: ds, experiment: 'lost', resultsRoot: d, checkpointRoot: d });
+  const clean = await runExperiment(cfg, opts(tmp('deepagrel-lost-')));
+  clean.network?.dispose();
+  const d = tmp('deepagrel-lost-');
+  (await runExperiment(cfg, { ...opts(d), haltAfterEpochs: 2 })).network?.dispose();
+  const file = path.join(d, 'lost', 'mnist-fc-deepagrel-s5.jsonl');
+  const text = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, text.slice(0, text.lastIndexOf('{"type":"epoch","epoch":2')) + '{"type":"epoch","epo');   // what a short write left
+  const warn = console.warn;
+  const warnings: string[] = [];
+  console.warn = (...a: unknown[]) => { warnings.push(a.join(' ')); };
+  try {
+    const res = await runExperiment(cfg, opts(d));
+    res.network?.dispose();
+    const ess = (r: any) => ({ epochs: r.epochs.map(({ wallTimeSec, samplesPerSec, ...e }: any) => e), test: r.end.testAccuracy, status: r.end.status });
+    assert.deepEqual(ess(res.record), ess(clean.record));
+  } finally { console.warn = warn; }
+  assert.match(warnings.join('\n'), /checkpoint is after epoch 2 but .* has epochs 1\.\.1 .*starting the run over/);
+});
