@@ -62,10 +62,17 @@ export function makeDir(dir: string): void {
   }
 }
 
+// A full or failing disk is not a bad option: those stay ordinary errors (exit 1).
+const NOT_USAGE = new Set(['ENOSPC', 'EDQUOT', 'EIO']);
+
 /** Make `dir` and check a file can be created in it; `what` names the option, e.g. "--results". */
 export function ensureWritableDir(dir: string, what: string): void {
   try { makeDir(dir); } catch (e: any) { throw new PathError(`${what} ${e.message}`); }
-  const probe = path.join(dir, `.deepagrel-write-test-${process.pid}`);
-  try { fs.writeFileSync(probe, 'x'); } catch (e) { throw new PathError(`${what} ${dir}: cannot write there: ${fsReason(e)}`); }
+  // One fixed name, so a process killed right here leaves nothing that piles up.
+  const probe = path.join(dir, '.deepagrel-write-test');
+  try { fs.writeFileSync(probe, 'x'); } catch (e: any) {
+    const msg = `${what} ${dir}: cannot write there: ${fsReason(e)}`;
+    throw NOT_USAGE.has(e?.code) ? Object.assign(new Error(msg), { code: e.code }) : new PathError(msg);
+  }
   fs.rmSync(probe, { force: true });
 }

@@ -106,3 +106,19 @@ test('a run with a corrupt latest checkpoint falls back to the previous one and 
   over.network?.dispose();
   assert.deepEqual(strip(over.record), strip(clean.record));
 });
+
+test('checkpoints from before checksums (DAGCKPT1) still load, unless their weights hold NaN or Inf', () => {
+  const dir = tmp();
+  const v1 = (w: Float32Array) => {
+    const json = Buffer.from(JSON.stringify({ state: sample().state, entries: [{ set: 'weights', layer: 'output', key: 'W', length: w.length }] }));
+    const head = Buffer.alloc(12);
+    head.write('DAGCKPT1', 0, 'ascii');
+    head.writeUInt32LE(json.length, 8);
+    return Buffer.concat([head, json, Buffer.from(w.buffer)]);
+  };
+  const good = path.join(dir, 'old.ckpt'), bad = path.join(dir, 'old-nan.ckpt');
+  fs.writeFileSync(good, v1(Float32Array.from([0.5, -0.25, 1])));
+  fs.writeFileSync(bad, v1(Float32Array.from([0.5, Infinity, 1])));
+  assert.deepEqual(Array.from(checkpoint.loadCheckpoint(good).weights.output.W), [0.5, -0.25, 1]);
+  assert.throws(() => checkpoint.loadCheckpoint(bad), new RegExp(`^CheckpointError: ${bad}: W of layer 'output' holds Infinity at index 1`));
+});
