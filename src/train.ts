@@ -157,7 +157,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   const stopper = new EarlyStopping(cfg.patience);
   let best: Weights | null = null;
   let found = record && resume && runStatus(runFile) === 'unfinished' ? loadLatestCheckpoint(ckptFile) : null;
-  for (const bad of found?.skipped ?? []) console.warn(`${bad.message}\nset aside as ${ckptFile}.corrupt; resuming from the previous checkpoint ${found!.file}`);
+  for (const bad of found?.skipped ?? []) console.warn(`${bad.file}: ${bad.problem}; set aside as ${ckptFile}.corrupt, resuming from the previous checkpoint ${found!.file}`);
   // A checkpoint ahead of its run file: an epoch line lost to a full disk before writes were
   // all-or-nothing. That epoch's record cannot be recovered, so the run starts over.
   const inFile = found ? readRunFile(runFile).epochs.length : 0;
@@ -255,7 +255,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   return { record: result, skipped: false, network: net };
 }
 
-/** "W of layer 'dense1' holds NaN (3 values)" for the first layer with a non-finite weight, else null. */
+/** "W of layer 'dense1' holds NaN (3 of 1176000 values)" for the first layer with a non-finite weight, else null. */
 function nonFinite(ws: Weights): string | null {
   for (const [layer, w] of Object.entries(ws)) for (const key of ['W', 'Wfb'] as const) {
     const a = w[key];

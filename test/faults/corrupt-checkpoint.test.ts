@@ -91,7 +91,7 @@ test('a run with a corrupt latest checkpoint falls back to the previous one and 
     assert.deepEqual(strip(res.record), strip(clean.record));
   } finally { console.warn = warn; }
   assert.deepEqual(starts, [2], 'resumed from the previous checkpoint (epoch 2)');
-  assert.match(warnings.join('\n'), new RegExp(`${file}: checksum mismatch.*\\n.*set aside as ${file}\\.corrupt`));
+  assert.match(warnings.join('\n'), new RegExp(`^${file}: checksum mismatch.*; set aside as ${file}\\.corrupt, resuming from the previous checkpoint ${file}\\.prev$`, 'm'));
   assert.ok(fs.existsSync(`${file}.corrupt`), 'the corrupt checkpoint is kept as evidence');
 
   // Both bad: the run stops with the way out, and deletes nothing.
