@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PRESETS, resolvePreset } from './presets.ts';
+import { ConfigError, PRESETS, resolvePreset } from './presets.ts';
+import { PathError } from './safe-fs.ts';
 import { runExperiment } from './train.ts';
 import { progressEvents } from './progress.ts';
 import { initBackend, commandLineThreads } from './backend.ts';
@@ -15,7 +16,7 @@ import { readRuns } from './results/reader.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
 import { UsageError, intFlag, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
-import { runSweep, sweepJobs, EXIT_LOCKED } from './cli/sweep.ts';
+import { runSweep, sweepJobs, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -79,8 +80,11 @@ const train: Command = async argv => {
   const res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
     checkpointRoot: v.checkpoints, protocol: v.protocol, runId: v['run-id'], resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
   res.network?.dispose();
-  if (res.skipped) console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
-  else if (res.record?.file) console.log(`run record: ${res.record.file}`);
+  if (res.skipped) {
+    console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
+    return process.env[SWEEP_WORKER_ENV] ? EXIT_SKIPPED : 0;
+  }
+  if (res.record?.file) console.log(`run record: ${res.record.file}`);
   return 0;
 };
 
@@ -93,9 +97,8 @@ Runs every (preset, seed) job, each in its own process, at most --workers at onc
   --workers N          parallel worker processes
   --shard i/n          run only every n-th job starting at the i-th (cluster array jobs)
   --dry-run            list the jobs and exit
-SLURM job array example (10 machines share one results folder):
-  #SBATCH --array=1-10
-  npx deepagrel sweep --presets "cifar10-*" --seeds 1-10 --workers 2 --shard $SLURM_ARRAY_TASK_ID/10
+SLURM job array (10 tasks share one results folder): scripts/slurm/sweep.sbatch, e.g.
+  sbatch --array=1-10 --export=ALL,PRESETS='cifar10-*',SEEDS=1-10,RESULTS=/shared/results scripts/slurm/sweep.sbatch
 All train options (--data-dir, --experiment, --results, overrides) are passed to every job:
 ${overrideHelp()}`;
 
@@ -111,7 +114,7 @@ const sweep: Command = async argv => {
   const workers = intFlag(v, 'workers', 1);
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
-  const r = await runSweep({ jobs, workers, experiment: v.experiment ?? 'table1', resultsRoot: v.results ?? 'results', trainArgs });
+  const r = await runSweep({ jobs, workers, experiment: v.experiment ?? 'table1', resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs });
   return r.failed.length ? 1 : 0;
 };
 
@@ -254,7 +257,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e: any) {
     console.error(`deepagrel ${name}: ${e?.message ?? e}`);
     if (process.env.DEEPAGREL_DEBUG) console.error(e?.stack);
-    return e instanceof UsageError ? 2 : e instanceof RunLockedError ? EXIT_LOCKED : 1;
+    // Bad option values found only once the data is loaded or a folder is tried are usage errors too.
+    return e instanceof UsageError || e instanceof ConfigError || e instanceof PathError ? 2 : e instanceof RunLockedError ? EXIT_LOCKED : 1;
   }
 }
 
