@@ -144,29 +144,28 @@ ConvShape conv_shape(const Napi::CallbackInfo& info) {
   return ConvShape{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
 }
 
-// convForward(shape, x, w, y) · convBackwardData(shape, dy, w, dx) · convBackwardWeights(shape, x, dy, dw)
-void ConvForward(const Napi::CallbackInfo& info) {
-  const ConvShape s = conv_shape(info);
-  const float* x = floats(info, 1, s.N * s.H * s.W * s.C, "convForward x");
-  const float* w = floats(info, 2, s.KH * s.KW * s.C * s.OC, "convForward w");
-  float* y = floats(info, 3, s.N * s.OH * s.OW * s.OC, "convForward y");
-  guarded(info.Env(), "convForward", [&] { conv_forward(s, x, w, y); });
-}
+// convForward(shape, x, w, y) · convBackwardData(shape, dy, w, dx) · convBackwardWeights(shape, x, dy, dw):
+// two inputs and an output, each checked against the size the shape gives it.
+enum class Conv { Forward, BackwardData, BackwardWeights };
 
-void ConvBackwardData(const Napi::CallbackInfo& info) {
+template <Conv kind>
+void ConvCall(const Napi::CallbackInfo& info) {
+  static const char* names[3][4] = {{"convForward", "x", "w", "y"}, {"convBackwardData", "dy", "w", "dx"},
+                                    {"convBackwardWeights", "x", "dy", "dw"}};
+  const char* const* n = names[static_cast<int>(kind)];
   const ConvShape s = conv_shape(info);
-  const float* dy = floats(info, 1, s.N * s.OH * s.OW * s.OC, "convBackwardData dy");
-  const float* w = floats(info, 2, s.KH * s.KW * s.C * s.OC, "convBackwardData w");
-  float* dx = floats(info, 3, s.N * s.H * s.W * s.C, "convBackwardData dx");
-  guarded(info.Env(), "convBackwardData", [&] { conv_backward_data(s, dy, w, dx); });
-}
-
-void ConvBackwardWeights(const Napi::CallbackInfo& info) {
-  const ConvShape s = conv_shape(info);
-  const float* x = floats(info, 1, s.N * s.H * s.W * s.C, "convBackwardWeights x");
-  const float* dy = floats(info, 2, s.N * s.OH * s.OW * s.OC, "convBackwardWeights dy");
-  float* dw = floats(info, 3, s.KH * s.KW * s.C * s.OC, "convBackwardWeights dw");
-  guarded(info.Env(), "convBackwardWeights", [&] { conv_backward_weights(s, x, dy, dw); });
+  const int64_t x = s.N * s.H * s.W * s.C, y = s.N * s.OH * s.OW * s.OC, w = s.KH * s.KW * s.C * s.OC;
+  const int64_t sizes[3][3] = {{x, w, y}, {y, w, x}, {x, y, w}};
+  const int64_t* z = sizes[static_cast<int>(kind)];
+  const std::string fn(n[0]);
+  float* a = floats(info, 1, z[0], (fn + " " + n[1]).c_str());
+  float* b = floats(info, 2, z[1], (fn + " " + n[2]).c_str());
+  float* out = floats(info, 3, z[2], (fn + " " + n[3]).c_str());
+  guarded(info.Env(), n[0], [&] {
+    if (kind == Conv::Forward) conv_forward(s, a, b, out);
+    else if (kind == Conv::BackwardData) conv_backward_data(s, a, b, out);
+    else conv_backward_weights(s, a, b, out);
+  });
 }
 
 size_t length_of(const Napi::CallbackInfo& info, size_t i, const char* what) {
@@ -216,9 +215,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
-  exports.Set("convForward", Napi::Function::New(env, ConvForward));
-  exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardData));
-  exports.Set("convBackwardWeights", Napi::Function::New(env, ConvBackwardWeights));
+  exports.Set("convForward", Napi::Function::New(env, ConvCall<Conv::Forward>));
+  exports.Set("convBackwardData", Napi::Function::New(env, ConvCall<Conv::BackwardData>));
+  exports.Set("convBackwardWeights", Napi::Function::New(env, ConvCall<Conv::BackwardWeights>));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("bernoulliMask", Napi::Function::New(env, BernoulliMask));

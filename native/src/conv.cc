@@ -3,6 +3,8 @@
 // them on CPU. Activations stay in tfjs's NHWC layout (oneDNN has fast NHWC kernels); filters
 // are reordered between tfjs's HWIO and whatever layout the primitive prefers (small: 9 KB–40 KB).
 #include <oneapi/dnnl/dnnl.hpp>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 #include "engine.h"
 #include "kernels.h"
@@ -58,71 +60,71 @@ void set_weights_layout(Prepared& p, const ConvDescs& d, const memory::desc& wei
                       : dnnl::reorder(dnnl::reorder::primitive_desc(eng, d.wei_user, eng, wei_prim));
 }
 
+// The cached primitive of one kind for shape s: `make(descs)` returns {primitive, its weights desc}.
+template <typename Make>
+Prepared& prepared(const char* kind, const ConvShape& s, const ConvDescs& d, bool weights_out, Make make) {
+  return cached<Prepared>(std::string(kind) + "/" + s.key(), [&] {
+    auto r = std::make_unique<Prepared>();
+    auto [prim, wei] = make(d);
+    r->prim = prim;
+    set_weights_layout(*r, d, wei, weights_out);
+    return r;
+  });
+}
+
+// Runs p with the activations in `args` and the filter `w` (HWIO) in the primitive's layout:
+// reordered in before (forward, backward-data) or out after (backward-weights, `weights_out`).
+void run(Prepared& p, const ConvDescs& d, float* w, bool weights_out, int weights_arg, std::unordered_map<int, memory> args) {
+  auto& eng = cpu_engine();
+  auto& st = cpu_stream();
+  memory wu(d.wei_user, eng, w);
+  memory wp = p.reorder_needed ? memory(p.wei_prim, eng, p.wei_buf.data()) : wu;
+  if (p.reorder_needed && !weights_out) p.reorder.execute(st, wu, wp);
+  args[weights_arg] = wp;
+  p.prim.execute(st, args);
+  if (p.reorder_needed && weights_out) p.reorder.execute(st, wp, wu);
+  st.wait();
+}
+
 }  // namespace
 
 void conv_forward(const ConvShape& s, const float* x, const float* w, float* y) {
   const ConvDescs d(s);
-  auto& p = cached<Prepared>("fwd/" + s.key(), [&] {
-    auto r = std::make_unique<Prepared>();
+  auto& p = prepared("fwd", s, d, false, [](const ConvDescs& d) {
     auto pd = forward_pd(d);
-    r->prim = dnnl::convolution_forward(pd);
-    set_weights_layout(*r, d, pd.weights_desc(), false);
-    return r;
+    return std::make_pair(dnnl::primitive(dnnl::convolution_forward(pd)), pd.weights_desc());
   });
   auto& eng = cpu_engine();
-  auto& st = cpu_stream();
-  memory wu(d.wei_user, eng, const_cast<float*>(w));
-  memory wp = p.reorder_needed ? memory(p.wei_prim, eng, p.wei_buf.data()) : wu;
-  if (p.reorder_needed) p.reorder.execute(st, wu, wp);
-  memory src(d.src, eng, const_cast<float*>(x)), dst(d.dst, eng, y);
-  p.prim.execute(st, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wp}, {DNNL_ARG_DST, dst}});
-  st.wait();
+  run(p, d, const_cast<float*>(w), false, DNNL_ARG_WEIGHTS,
+      {{DNNL_ARG_SRC, memory(d.src, eng, const_cast<float*>(x))}, {DNNL_ARG_DST, memory(d.dst, eng, y)}});
 }
 
 void conv_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx) {
   const ConvDescs d(s);
-  auto& p = cached<Prepared>("bwd-data/" + s.key(), [&] {
-    auto r = std::make_unique<Prepared>();
-    auto hint = forward_pd(d);
+  auto& p = prepared("bwd-data", s, d, false, [](const ConvDescs& d) {
     auto pd = dnnl::convolution_backward_data::primitive_desc(
         dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, d.src, d.wei_any, d.dst,
                                               d.strides, d.pad_l, d.pad_r),
-        cpu_engine(), hint);
-    r->prim = dnnl::convolution_backward_data(pd);
-    set_weights_layout(*r, d, pd.weights_desc(), false);
-    return r;
+        cpu_engine(), forward_pd(d));
+    return std::make_pair(dnnl::primitive(dnnl::convolution_backward_data(pd)), pd.weights_desc());
   });
   auto& eng = cpu_engine();
-  auto& st = cpu_stream();
-  memory wu(d.wei_user, eng, const_cast<float*>(w));
-  memory wp = p.reorder_needed ? memory(p.wei_prim, eng, p.wei_buf.data()) : wu;
-  if (p.reorder_needed) p.reorder.execute(st, wu, wp);
-  memory ddst(d.dst, eng, const_cast<float*>(dy)), dsrc(d.src, eng, dx);
-  p.prim.execute(st, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, wp}, {DNNL_ARG_DIFF_SRC, dsrc}});
-  st.wait();
+  run(p, d, const_cast<float*>(w), false, DNNL_ARG_WEIGHTS,
+      {{DNNL_ARG_DIFF_DST, memory(d.dst, eng, const_cast<float*>(dy))}, {DNNL_ARG_DIFF_SRC, memory(d.src, eng, dx)}});
 }
 
 void conv_backward_weights(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const ConvDescs d(s);
-  auto& p = cached<Prepared>("bwd-weights/" + s.key(), [&] {
-    auto r = std::make_unique<Prepared>();
-    auto hint = forward_pd(d);
+  auto& p = prepared("bwd-weights", s, d, true, [](const ConvDescs& d) {
     auto pd = dnnl::convolution_backward_weights::primitive_desc(
         dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.src, d.wei_any, d.dst,
                                                  d.strides, d.pad_l, d.pad_r),
-        cpu_engine(), hint);
-    r->prim = dnnl::convolution_backward_weights(pd);
-    set_weights_layout(*r, d, pd.diff_weights_desc(), true);
-    return r;
+        cpu_engine(), forward_pd(d));
+    return std::make_pair(dnnl::primitive(dnnl::convolution_backward_weights(pd)), pd.diff_weights_desc());
   });
   auto& eng = cpu_engine();
-  auto& st = cpu_stream();
-  memory wu(d.wei_user, eng, dw);
-  memory wp = p.reorder_needed ? memory(p.wei_prim, eng, p.wei_buf.data()) : wu;
-  memory src(d.src, eng, const_cast<float*>(x)), ddst(d.dst, eng, const_cast<float*>(dy));
-  p.prim.execute(st, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, wp}});
-  if (p.reorder_needed) p.reorder.execute(st, wp, wu);
-  st.wait();
+  run(p, d, dw, true, DNNL_ARG_DIFF_WEIGHTS,
+      {{DNNL_ARG_SRC, memory(d.src, eng, const_cast<float*>(x))}, {DNNL_ARG_DIFF_DST, memory(d.dst, eng, const_cast<float*>(dy))}});
 }
 
 }  // namespace deepagrel

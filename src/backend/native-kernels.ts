@@ -76,37 +76,32 @@ function convGeometry(xShape: number[], filterShape: number[], a: ConvAttrs): nu
     c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, top, left, bottom, right];
 }
 
-const conv2D: NativeKernel = (addon, { inputs, backend, attrs }) => {
-  const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
-  if (!allFloat(x, filter)) return null;
-  const g = convGeometry(x.shape, filter.shape, attrs as unknown as ConvAttrs);
-  if (!g) return null;
-  const { out, views: [vx, vw, vy] } = output(backend, [g[0], g[4], g[5], g[6]], [x, filter]);
-  addon.convForward(g, vx, vw, vy);
-  return out;
-};
+/**
+ * A conv kernel: `names` are its two inputs, `geometry` gives the forward conv's input and filter
+ * shapes, `outShape` the result's; the addon's `call` does the arithmetic. The gradients check
+ * that dy has the forward output's spatial size (tfjs passes it, not the geometry).
+ */
+function convKernel(names: [string, string], call: 'convForward' | 'convBackwardData' | 'convBackwardWeights',
+  geometry: (i: Record<string, TensorInfo>, a: ConvAttrs & Record<string, unknown>) => { x: number[]; filter: number[]; out: number[] | null }): NativeKernel {
+  return (addon, { inputs, backend, attrs }) => {
+    const ins = inputs as Record<string, TensorInfo>;
+    const [p, q] = names.map(n => ins[n]);
+    if (!allFloat(p, q)) return null;
+    const a = attrs as unknown as ConvAttrs & Record<string, unknown>;
+    const shapes = geometry(ins, a);
+    const g = convGeometry(shapes.x, shapes.filter, a);
+    if (!g || (ins.dy && (g[4] !== ins.dy.shape[1] || g[5] !== ins.dy.shape[2]))) return null;
+    const { out, views: [vp, vq, vo] } = output(backend, shapes.out ?? [g[0], g[4], g[5], g[6]], [p, q]);
+    addon[call](g, vp, vq, vo);
+    return out;
+  };
+}
 
-const conv2DBackpropInput: NativeKernel = (addon, { inputs, backend, attrs }) => {
-  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-  const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
-  if (!allFloat(dy, filter)) return null;
-  const g = convGeometry(a.inputShape, filter.shape, a);
-  if (!g || g[4] !== dy.shape[1] || g[5] !== dy.shape[2]) return null;
-  const { out, views: [vdy, vw, vdx] } = output(backend, a.inputShape, [dy, filter]);
-  addon.convBackwardData(g, vdy, vw, vdx);
-  return out;
-};
-
-const conv2DBackpropFilter: NativeKernel = (addon, { inputs, backend, attrs }) => {
-  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
-  if (!allFloat(x, dy)) return null;
-  const g = convGeometry(x.shape, a.filterShape, a);
-  if (!g || g[4] !== dy.shape[1] || g[5] !== dy.shape[2]) return null;
-  const { out, views: [vx, vdy, vdw] } = output(backend, a.filterShape, [x, dy]);
-  addon.convBackwardWeights(g, vx, vdy, vdw);
-  return out;
-};
+const conv2D = convKernel(['x', 'filter'], 'convForward', i => ({ x: i.x.shape, filter: i.filter.shape, out: null }));
+const conv2DBackpropInput = convKernel(['dy', 'filter'], 'convBackwardData',
+  (i, a) => ({ x: a.inputShape as number[], filter: i.filter.shape, out: a.inputShape as number[] }));
+const conv2DBackpropFilter = convKernel(['x', 'dy'], 'convBackwardWeights',
+  (i, a) => ({ x: i.x.shape, filter: a.filterShape as number[], out: a.filterShape as number[] }));
 
 /**
  * Elementwise ops pay off natively only on large tensors (the threads must have work to share);
