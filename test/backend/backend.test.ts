@@ -42,7 +42,9 @@ describe('initBackend', () => {
     assert.equal(info.simd, true);
     assert.equal(info.versions['tfjs-core'], '4.22.0');
     assert.equal(info.versions['tfjs-backend-wasm'], '4.22.0');
-    assert.deepEqual(info.skipped?.map(s => s.backend), nativeOff ? ['tensorflow', 'native'] : ['tensorflow']);
+    // webgpu is skipped here: no GPU device node (a software adapter is never taken by auto).
+    assert.deepEqual(info.skipped?.map(s => s.backend), nativeOff ? ['tensorflow', 'webgpu', 'native'] : ['tensorflow', 'webgpu']);
+    assert.match(info.skipped![1].reason, /no GPU device here|only a software adapter/);
     assert.match(info.skipped![0].reason, /@tensorflow\/tfjs-node-gpu: not installed; @tensorflow\/tfjs-node: not installed/);
     assert.equal(tf.getBackend(), 'wasm', "native runs on the wasm backend's heap");
     assert.ok(performance.now() - t0 < 5000, 'fallback should be fast');
