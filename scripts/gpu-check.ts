@@ -92,7 +92,7 @@ try {
   const reps = quick ? 5 : 20;
   const train: ImageSet = quick ? subsetPerClass(data.train, 200, 10) : data.train;
   const test: ImageSet = quick ? takeIndices(data.test, Array.from({ length: 1000 }, (_, i) => i)) : data.test;
-  const net = (s: number) => new Network({ inputShape: data.train.shape, layers, numClasses: 10, init: preset.init, seed: s });
+  const net = (s: number) => new Network({ inputShape: data.train.shape, layers, numClasses: 10, init: quick ? 0.1 : preset.init, seed: s });
   const opts = { lr: preset.lr, epsilon: preset.epsilon, beta: preset.beta };
 
   // 3. Step time, both rules: median of `reps` after 3 warm-up steps (shader compilation).
