@@ -158,6 +158,8 @@ export async function startWebgpuBackend(): Promise<{ info: AdapterInfo; version
   const found = await findAdapter();
   if ('reason' in found) throw new Error(found.reason);
   const mod = await import('@tensorflow/tfjs-backend-webgpu');
+  // A literal import (not require) so that bundlers (scripts/gpu-bundle.ts) take it along.
+  const deasync: DeasyncModule = (await import('deasync')).default;
   if (!registered) {
     // Our own factory (the package's asks navigator.gpu for an adapter by itself): same device
     // settings as the package's, on our adapter.
@@ -178,7 +180,7 @@ export async function startWebgpuBackend(): Promise<{ info: AdapterInfo; version
         },
       });
       const backend = new mod.WebGPUBackend(device, (adapter as GPUAdapter & { info: GPUAdapterInfo }).info);
-      installSyncRead(backend as unknown as WebGPUInternals);
+      installSyncRead(backend as unknown as WebGPUInternals, deasync);
       started = { info: chosen!.info, device };
       return backend;
     }, 3);
@@ -216,8 +218,9 @@ const READ_TIMEOUT_MS = Number(process.env.DEEPAGREL_WEBGPU_READ_TIMEOUT_MS) || 
 /** Counts reads (tests check that a step makes exactly one). */
 export const syncReads = { count: 0, bytes: 0 };
 
-function installSyncRead(backend: WebGPUInternals): void {
-  const deasync = require('deasync') as { runLoopOnce(): void };
+interface DeasyncModule { runLoopOnce(): void }
+
+function installSyncRead(backend: WebGPUInternals, deasync: DeasyncModule): void {
   const stock = backend.readSync.bind(backend);
   backend.readSync = function readSync(dataId: object): tf.backend_util.BackendValues {
     const t = backend.tensorMap.get(dataId);
