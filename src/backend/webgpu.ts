@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
+import { registerWebgpuKernels } from './webgpu-kernels.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -160,6 +161,7 @@ export async function startWebgpuBackend(): Promise<{ info: AdapterInfo; version
   const mod = await import('@tensorflow/tfjs-backend-webgpu');
   // A literal import (not require) so that bundlers (scripts/gpu-bundle.ts) take it along.
   const deasync: DeasyncModule = (await import('deasync')).default;
+  registerWebgpuKernels();   // after the package's import registered its kernels
   if (!registered) {
     // Our own factory (the package's asks navigator.gpu for an adapter by itself): same device
     // settings as the package's, on our adapter.

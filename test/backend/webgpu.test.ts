@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WEBGPU, useBackend } from '../engine/backends.ts';
 import { initBackend } from '../../src/backend.ts';
 import { syncReads, webgpuMemory } from '../../src/backend/webgpu.ts';
+import { webgpuRouteCounts, wouldSplitK } from '../../src/backend/webgpu-kernels.ts';
 import { Network, type LayerSpec, type NetworkConfig } from '../../src/network.ts';
 import { trainStep } from '../../src/step.ts';
 import { deepagrel } from '../../src/rules/deepagrel.ts';
@@ -143,6 +144,54 @@ describe('webgpu backend', { skip }, () => {
       assert.notDeepEqual(l.W!.dataSync(), w0[i]);
     });
     fixed.dispose();
+  });
+
+  // The kernels a training step runs, on random inputs, against cpu.
+  const KERNELS: [string, (r: Rng) => tf.Tensor[], (...t: tf.Tensor[]) => tf.Tensor][] = [
+    ['matMul', r => [rand(r, [7, 33]), rand(r, [33, 5])], (a, b) => tf.matMul(a, b)],
+    ['matMul transposeA (ΔW = xᵀ·g)', r => [rand(r, [16, 40]), rand(r, [16, 9])], (a, b) => tf.matMul(a, b, true, false)],
+    ['matMul transposeB (feedback g·Wᵀ)', r => [rand(r, [16, 9]), rand(r, [40, 9])], (a, b) => tf.matMul(a, b, false, true)],
+    ['matMul, long inner dimension (split-K shape)', r => [rand(r, [4, 3000]), rand(r, [3000, 64])], (a, b) => tf.matMul(a, b)],
+    ['conv2d stride 2 same', r => [rand(r, [3, 9, 9, 2]), rand(r, [3, 3, 2, 4])], (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')],
+    ['conv2d backprop input (feedback)', r => [rand(r, [3, 5, 5, 4]), rand(r, [3, 3, 2, 4])], (dy, w) => tf.conv2dTranspose(dy as tf.Tensor4D, w as tf.Tensor4D, [3, 9, 9, 2], 2, 'same')],
+    ['conv2d backprop filter (ΔW)', r => [rand(r, [3, 9, 9, 2]), rand(r, [3, 3, 2, 4]), rand(r, [3, 5, 5, 4])],
+      (x, w, dy) => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, v as tf.Tensor4D, 2, 'same'), dy)))(w)],
+    ['relu and its gate (step)', r => [rand(r, [5, 17])], x => tf.mul(tf.relu(x), tf.step(x))],
+  ];
+  function rand(r: Rng, shape: number[]) { return tf.tensor(r.uniformArray(shape.reduce((p, d) => p * d, 1), -1, 1), shape); }
+
+  for (const [name, inputs, op] of KERNELS) {
+    test(`kernel vs cpu: ${name}`, async () => {
+      const run = async (backend: string) => {
+        await useBackend(backend);
+        const ins = inputs(new Rng(21));
+        const out = op(...ins);
+        const v = out.dataSync().slice();
+        tf.dispose([...ins, out]);
+        return v;
+      };
+      const ref = await run('cpu'), got = await run('webgpu');
+      let num = 0, den = 0;
+      for (let i = 0; i < ref.length; i++) { num = Math.max(num, Math.abs(got[i] - ref[i])); den = Math.max(den, Math.abs(ref[i])); }
+      assert.ok(den > 0, 'vacuous comparison');
+      assert.ok(num <= 1e-5 * den, `${name}: max error ${num.toExponential(2)} of ${den.toFixed(3)}`);
+    });
+  }
+
+  test('matMul with a long inner dimension avoids split-K (float atomics): same bits every run', () => {
+    assert.ok(wouldSplitK([4, 3000], [3000, 64], false, false, 8), 'this shape takes split-K in tfjs-backend-webgpu 4.22');
+    assert.ok(!wouldSplitK([100, 3000], [3000, 1000], false, false, 8));
+    const r = new Rng(5);
+    const a = rand(r, [4, 3000]), b = rand(r, [3000, 64]);
+    const before = webgpuRouteCounts.splitKAvoided;
+    const first = tf.matMul(a, b).dataSync().slice();
+    for (let i = 0; i < 4; i++) {
+      const c = tf.matMul(a, b);
+      assert.deepEqual(c.dataSync(), first, `run ${i + 2} differs from the first`);
+      c.dispose();
+    }
+    assert.equal(webgpuRouteCounts.splitKAvoided - before, 5);
+    tf.dispose([a, b]);
   });
 
   test('numTensors and GPU memory stay flat over epochs', () => {
