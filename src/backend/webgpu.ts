@@ -256,6 +256,9 @@ function installSyncRead(backend: WebGPUInternals, deasync: DeasyncModule): void
 }
 
 function packageJsonVersion(pkg: string): string {
+  // The GPU bundle (scripts/gpu-bundle.ts) has no node_modules; it records the versions it packed.
+  const bundled = (globalThis as { __DEEPAGREL_PACKAGE_VERSIONS?: Record<string, string> }).__DEEPAGREL_PACKAGE_VERSIONS;
+  if (bundled?.[pkg]) return bundled[pkg];
   try { return (require(`${pkg}/package.json`) as { version: string }).version; } catch { return 'unknown'; }
 }
 
