@@ -32,7 +32,7 @@ import { NATIVE_KERNELS } from './backend/native-kernels.ts';
 import { INSTALL_HINT, loadNativeAddon, nativeUnavailableReason, type NativeLibraryInfo } from './backend/native-addon.ts';
 import { withWasmThreads } from './backend/wasm-threads.ts';
 import { setBernoulliMaskFiller } from './rng.ts';
-import { adapterLine, findAdapter, gpuDeviceNodes, startWebgpuBackend, webgpuPackageVersion, WEBGPU_INSTALL_HINT, type AdapterInfo } from './backend/webgpu.ts';
+import { adapterLine, findAdapter, gpuDeviceNodes, startWebgpuBackend, webgpuPackageVersion, type AdapterInfo } from './backend/webgpu.ts';
 
 export { tf };
 
@@ -202,7 +202,7 @@ async function startWebgpu(): Promise<BackendInfo> {
 async function autoWebgpu(skipped: NonNullable<BackendInfo['skipped']>): Promise<BackendInfo | undefined> {
   const nodes = gpuDeviceNodes();
   if (nodes.length === 0) {
-    skipped.push({ backend: 'webgpu', reason: 'no GPU device here (/dev/dri/renderD*, /dev/nvidia0, /dev/dxg); with a GPU: ' + WEBGPU_INSTALL_HINT });
+    skipped.push({ backend: 'webgpu', reason: 'no GPU device here (/dev/dri/renderD*, /dev/nvidia0, /dev/dxg); DEEPAGREL_BACKEND=webgpu tries software Vulkan' });
     return undefined;
   }
   const found = await findAdapter();

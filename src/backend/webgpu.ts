@@ -40,8 +40,8 @@ export interface AdapterInfo {
 export const WEBGPU_INSTALL_HINT =
   'install a GPU driver with Vulkan support (NVIDIA: the proprietary driver, which ships its Vulkan ICD; ' +
   'AMD/Intel: Debian/Ubuntu package mesa-vulkan-drivers) and the Vulkan loader (libvulkan1); macOS uses Metal, ' +
-  'Windows D3D12. Software Vulkan for testing without a GPU: mesa-vulkan-drivers ≥ 23.2 (lavapipe), or ' +
-  '`npm run lavapipe` here (Debian 12: fetches Mesa 25 from bookworm-backports into .cache/, then set VK_DRIVER_FILES as it says)';
+  'Windows D3D12. Software Vulkan for testing without a GPU: a recent Mesa\'s lavapipe (Mesa 25 works; Debian 12\'s 22.3 is ' +
+  'rejected by Dawn), or `npm run lavapipe` here (Debian 12: fetches Mesa 25 from bookworm-backports into .cache/, then set VK_DRIVER_FILES as it says)';
 
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|basic render|warp|software/i;
 
@@ -136,7 +136,7 @@ export async function findAdapter(): Promise<{ info: AdapterInfo } | { reason: s
   }
   if (candidates.length === 0) {
     return { reason: `WebGPU found no adapter (Dawn over ${apiName()}: no usable driver; ` +
-      `a Mesa older than 23.2 is rejected by Dawn, see the warning above): ${WEBGPU_INSTALL_HINT}` };
+      `an old Mesa lavapipe is rejected by Dawn, see the warning above): ${WEBGPU_INSTALL_HINT}` };
   }
   const described = candidates.map(a => ({ adapter: a, info: describe(a) }));
   let pick = described.find(c => !c.info.software) ?? described[0];
