@@ -21,7 +21,9 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
 echo "deb http://deb.debian.org/debian $suite main" > "$work/sources.list"
 apt_opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o APT::Sandbox::User=root)
+  -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache")
+# As root apt downloads as user _apt, who cannot write into our temporary folder.
+[ "$(id -u)" -ne 0 ] || apt_opts+=(-o APT::Sandbox::User=root)
 apt-get "${apt_opts[@]}" update -qq
 (cd "$work" && apt-get "${apt_opts[@]}" download -qq "mesa-vulkan-drivers/$suite")
 dpkg-deb -x "$work"/mesa-vulkan-drivers_*.deb "$work/x"
