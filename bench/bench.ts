@@ -39,6 +39,7 @@ import { checkTargets, profileLines, table, toRows } from './report.ts';
 import { compareEngines, compareTable, type CompareConfig } from './compare.ts';
 import { runCompareChild } from './compare-child.ts';
 import { gitInfo } from '../src/results/provenance.ts';
+import { adapterLine } from '../src/backend/webgpu.ts';
 
 function cpuThreadsPerCore(): number | null {
   try {
@@ -106,6 +107,7 @@ async function parent(o: Options): Promise<void> {
 
   const header = `DeepAGREL training step benchmark — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC\n` +
     `backend ${b?.name ?? '?'} (simd ${b?.simd}), ${Object.entries(b?.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}, node ${process.versions.node}\n` +
+    (b?.adapter ? `adapter ${adapterLine(b.adapter)}\n` : '') +
     `${cpu}, ${os.availableParallelism()} cores${threadsPerCore ? ` (${threadsPerCore} hardware thread(s) per core)` : ''}; load average ${load0[0].toFixed(2)} at start, ${load1[0].toFixed(2)} at end` +
     `${Math.max(load0[0], load1[0]) > 0.5 ? ' — the machine was busy: times are inflated' : ''}\n` +
     `batch ${o.batchSize}, synthetic images; step = trainStep (forward + action + rule + feedback + update), ${o.warmup} warm-up then up to ${o.steps} steps per rule, rules interleaved`;
@@ -138,7 +140,7 @@ async function parent(o: Options): Promise<void> {
     const json = {
       kind: 'deepagrel-bench', schema: 1, date: started.toISOString(), durationSec, argv: process.argv.slice(2),
       machine: { cpu, cores: os.availableParallelism(), threadsPerCore, memGB: round(os.totalmem() / 2 ** 30, 1), platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadavgStart: load0.map(x => round(x)), loadavgEnd: load1.map(x => round(x)) },
-      backend: b ? { name: b.name, simd: b.simd, threads: [...new Set(children.map(c => c.backend.threads))], kernels: b.kernels, library: b.library ?? null } : null,
+      backend: b ? { name: b.name, simd: b.simd, threads: [...new Set(children.map(c => c.backend.threads))], kernels: b.kernels, library: b.library ?? null, adapter: b.adapter ?? null } : null,
       versions: { node: process.versions.node, v8: process.versions.v8, ...(b?.versions ?? {}), workbook: JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version },
       git: gitInfo(),
       settings: { archs: o.archs, rules: o.rules, threads: o.threads, steps: o.steps, warmup: o.warmup, budgetSec: o.budgetSec, maxMinutes: o.maxMinutes, batchSize: o.batchSize, valImages: o.valImages, sweepSeconds: o.sweepSeconds, sweepArch: o.sweepArch, quick: o.quick },

@@ -36,7 +36,8 @@ export const HELP = `npm run bench -- [options]
   --sweep-arch a          net trained by the sweep workers (default mnist-conv, rule deepagrel)
   --no-sweep              skip the sweep throughput test
   --no-profile            skip the tf.profile kernel breakdown
-  --backend b             backend of the detailed table: native | wasm | cpu | tensorflow | auto
+  --backend b             backend of the detailed table: native | wasm | webgpu | cpu | tensorflow | auto
+                          (webgpu: the adapter is printed in the header and kept in the JSON)
                           (default: DEEPAGREL_BACKEND or auto)
   --compare-archs a,b     nets of the engine comparison (default mnist-fc,mnist-conv,cifar-conv)
   --engines a,b           of: native, wasm, pytorch (default all; pytorch when python3 imports torch)

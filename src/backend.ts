@@ -1,8 +1,10 @@
 // Backend selection: one call at start-up, `await initBackend()`, before any tf op.
 //
 // Order for 'auto' (the default): the TensorFlow backend from @tensorflow/tfjs-node-gpu or
-// @tensorflow/tfjs-node (optional packages), then 'native' (our oneDNN kernels, native/, built
-// at npm install when oneDNN is there), then 'wasm'. 'cpu' (pure JS, slow) only when asked.
+// @tensorflow/tfjs-node (optional packages), then 'webgpu' on a hardware adapter only (Dawn;
+// backend/webgpu.ts; a software adapter such as lavapipe runs only when forced), then 'native'
+// (our oneDNN kernels, native/, built at npm install when oneDNN is there), then 'wasm'.
+// 'cpu' (pure JS, slow) only when asked.
 // Why each backend before the chosen one was skipped is kept in BackendInfo.skipped.
 //
 // 'native' is the wasm backend with its heavy kernels (matrix products, convolutions) replaced by
@@ -10,7 +12,7 @@
 // wasm (one thread: OpenMP is the one threading runtime then). tf.getBackend() says 'wasm' for
 // both; BackendInfo.name tells them apart.
 //
-// Env DEEPAGREL_BACKEND=tensorflow|native|wasm|cpu|auto picks the backend, DEEPAGREL_THREADS=n
+// Env DEEPAGREL_BACKEND=tensorflow|webgpu|native|wasm|cpu|auto picks the backend, DEEPAGREL_THREADS=n
 // the threads (DEEPAGREL_WASM_THREADS=n is the older name, still read); options passed to
 // initBackend win over the environment. Threads: native takes all cores by default and can change
 // at any time; wasm runs single-threaded unless asked, and its count is fixed once it has started
@@ -30,14 +32,15 @@ import { NATIVE_KERNELS } from './backend/native-kernels.ts';
 import { INSTALL_HINT, loadNativeAddon, nativeUnavailableReason, type NativeLibraryInfo } from './backend/native-addon.ts';
 import { withWasmThreads } from './backend/wasm-threads.ts';
 import { setBernoulliMaskFiller } from './rng.ts';
+import { adapterLine, findAdapter, gpuDeviceNodes, startWebgpuBackend, webgpuPackageVersion, type AdapterInfo } from './backend/webgpu.ts';
 
 export { tf };
 
-export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
 
 export interface BackendInfo {
-  /** 'tensorflow', 'native', 'wasm' or 'cpu' (tf.getBackend() says 'wasm' for native too). */
+  /** 'tensorflow', 'webgpu', 'native', 'wasm' or 'cpu' (tf.getBackend() says 'wasm' for native too). */
   name: string;
   /** Threads doing the arithmetic (native: OpenMP threads; wasm: XNNPACK pool size; tensorflow: cores). */
   threads: number;
@@ -51,6 +54,8 @@ export interface BackendInfo {
   kernels: string;
   /** native: the library under the kernels. */
   library?: NativeLibraryInfo;
+  /** webgpu: the adapter (vendor, architecture, device, software or not). */
+  adapter?: AdapterInfo;
   /** 'auto': each backend tried before this one, and why it was not taken. */
   skipped?: { backend: BackendName; reason: string }[];
 }
@@ -61,7 +66,7 @@ export interface InitBackendOptions {
   threads?: number;
 }
 
-const REQUESTS: readonly BackendRequest[] = ['tensorflow', 'native', 'wasm', 'cpu', 'auto'];
+const REQUESTS: readonly BackendRequest[] = ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu', 'auto'];
 const MAX_THREADS = 256;
 const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 const require = createRequire(import.meta.url);
@@ -124,6 +129,10 @@ async function init(opts: InitBackendOptions): Promise<BackendInfo> {
         '(needs network access to download libtensorflow), or use DEEPAGREL_BACKEND=native or wasm');
       break;
     }
+    case 'webgpu': {
+      info = await startWebgpu();
+      break;
+    }
     case 'native': {
       info = await startNative(threads) ?? fail(
         `backend 'native' requested but ${nativeUnavailableReason()}: ${INSTALL_HINT}; or use DEEPAGREL_BACKEND=wasm`);
@@ -133,9 +142,10 @@ async function init(opts: InitBackendOptions): Promise<BackendInfo> {
       const skipped: NonNullable<BackendInfo['skipped']> = [];
       const tensorflow = await startTensorflow();
       if (!tensorflow) skipped.push({ backend: 'tensorflow', reason: tensorflowTried!.reasons.join('; ') });
-      const native = tensorflow ? undefined : await startNative(threads);
-      if (!tensorflow && !native) skipped.push({ backend: 'native', reason: `${nativeUnavailableReason()}; to get it: ${INSTALL_HINT}` });
-      info = { ...(tensorflow ?? native ?? await startWasm(threads)), skipped };
+      const webgpu = tensorflow ? undefined : await autoWebgpu(skipped);
+      const native = tensorflow || webgpu ? undefined : await startNative(threads);
+      if (!tensorflow && !webgpu && !native) skipped.push({ backend: 'native', reason: `${nativeUnavailableReason()}; to get it: ${INSTALL_HINT}` });
+      info = { ...(tensorflow ?? webgpu ?? native ?? await startWasm(threads)), skipped };
       break;
     }
     case 'wasm': info = await startWasm(threads); break;
@@ -166,6 +176,47 @@ function parseThreads(option: number | undefined): number | undefined {
     throw new Error(`${source} must be an integer from 1 to ${MAX_THREADS}, got '${raw}'`);
   }
   return value;
+}
+
+/** 'webgpu' when asked for: any adapter, software included (reported as such); one clear error when none. */
+async function startWebgpu(): Promise<BackendInfo> {
+  let started: Awaited<ReturnType<typeof startWebgpuBackend>>;
+  try {
+    started = await startWebgpuBackend();
+  } catch (e) {
+    throw new Error(`backend 'webgpu' requested but ${(e as Error).message}; or use DEEPAGREL_BACKEND=native or wasm`);
+  }
+  nativeOff();
+  const { info: adapter, version } = started;
+  return {
+    name: 'webgpu', threads: 1, simd: true, adapter,
+    kernels: `tfjs-backend-webgpu (WGSL) on ${adapterLine(adapter)}`,
+    versions: { 'tfjs-core': tf.version_core, 'tfjs-backend-webgpu': version, webgpu: webgpuPackageVersion() },
+  };
+}
+
+/**
+ * 'auto': WebGPU only on a hardware adapter. On Linux without a GPU device node Dawn is not even
+ * loaded (it would only find software Vulkan, and says so on stderr).
+ */
+async function autoWebgpu(skipped: NonNullable<BackendInfo['skipped']>): Promise<BackendInfo | undefined> {
+  const nodes = gpuDeviceNodes();
+  if (nodes.length === 0) {
+    skipped.push({ backend: 'webgpu', reason: 'no GPU device here (/dev/dri/renderD*, /dev/nvidia0, /dev/dxg); DEEPAGREL_BACKEND=webgpu tries software Vulkan' });
+    return undefined;
+  }
+  const found = await findAdapter();
+  if ('reason' in found) { skipped.push({ backend: 'webgpu', reason: found.reason }); return undefined; }
+  if (found.info.software) {
+    skipped.push({ backend: 'webgpu', reason: `only a software adapter (${adapterLine(found.info)}): slower than the CPU backends; DEEPAGREL_BACKEND=webgpu uses it anyway` });
+    return undefined;
+  }
+  try {
+    return await startWebgpu();
+  } catch (e) {
+    skipped.push({ backend: 'webgpu', reason: (e as Error).message });
+    return undefined;
+  }
 }
 
 function packageVersion(pkg: string): string {

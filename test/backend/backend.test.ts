@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { backendInfo, initBackend, tf } from '../../src/backend.ts';
 import { nativeUnavailableReason } from '../../src/backend/native-addon.ts';
+import { gpuDeviceNodes } from '../../src/backend/webgpu.ts';
 
 const saved = { backend: process.env.DEEPAGREL_BACKEND, threads: process.env.DEEPAGREL_WASM_THREADS };
 afterEach(() => {
@@ -32,7 +33,9 @@ describe('initBackend', () => {
     assert.equal(tf.getBackend(), 'wasm');
   });
 
-  test("auto: without tfjs-node(-gpu), native where the addon is built, else wasm; the reasons are kept", async () => {
+  test("auto: without tfjs-node(-gpu), native where the addon is built, else wasm; the reasons are kept", {
+    skip: gpuDeviceNodes().length > 0 ? `this machine has a GPU device (${gpuDeviceNodes().join(', ')}): auto may take webgpu` : false,
+  }, async () => {
     delete process.env.DEEPAGREL_BACKEND;
     const t0 = performance.now();
     const info = await initBackend();
@@ -42,7 +45,9 @@ describe('initBackend', () => {
     assert.equal(info.simd, true);
     assert.equal(info.versions['tfjs-core'], '4.22.0');
     assert.equal(info.versions['tfjs-backend-wasm'], '4.22.0');
-    assert.deepEqual(info.skipped?.map(s => s.backend), nativeOff ? ['tensorflow', 'native'] : ['tensorflow']);
+    // webgpu is skipped here: no GPU device node (a software adapter is never taken by auto).
+    assert.deepEqual(info.skipped?.map(s => s.backend), nativeOff ? ['tensorflow', 'webgpu', 'native'] : ['tensorflow', 'webgpu']);
+    assert.match(info.skipped![1].reason, /no GPU device here|only a software adapter/);
     assert.match(info.skipped![0].reason, /@tensorflow\/tfjs-node-gpu: not installed; @tensorflow\/tfjs-node: not installed/);
     assert.equal(tf.getBackend(), 'wasm', "native runs on the wasm backend's heap");
     assert.ok(performance.now() - t0 < 5000, 'fallback should be fast');
@@ -69,7 +74,7 @@ describe('initBackend', () => {
   });
 
   test('unknown names are rejected with the list of allowed ones', async () => {
-    await assert.rejects(initBackend({ backend: 'webgpu' as 'cpu' }), /unknown backend 'webgpu' .*tensorflow, native, wasm, cpu, auto/);
+    await assert.rejects(initBackend({ backend: 'metal' as 'cpu' }), /unknown backend 'metal' .*tensorflow, webgpu, native, wasm, cpu, auto/);
     process.env.DEEPAGREL_BACKEND = 'gpu';
     await assert.rejects(initBackend(), /unknown backend 'gpu' \(from DEEPAGREL_BACKEND\)/);
   });

@@ -1,0 +1,225 @@
+// The webgpu backend (src/backend/webgpu.ts) on whatever adapter exists — in CI Mesa's software
+// Vulkan (lavapipe, `npm run lavapipe`). Skips, saying why, where there is none. Small shapes:
+// lavapipe runs every shader on the CPU. (The derivation check, feedback path and learning tests
+// run on webgpu too, through test/engine/backends.ts.)
+import { test, describe, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { WEBGPU, useBackend } from '../engine/backends.ts';
+import { initBackend } from '../../src/backend.ts';
+import { syncReads, webgpuMemory } from '../../src/backend/webgpu.ts';
+import { webgpuRouteCounts, wouldSplitK } from '../../src/backend/webgpu-kernels.ts';
+import { Network, type LayerSpec, type NetworkConfig } from '../../src/network.ts';
+import { trainStep } from '../../src/step.ts';
+import { deepagrel } from '../../src/rules/deepagrel.ts';
+import { ebp } from '../../src/rules/ebp.ts';
+import { Rng } from '../../src/rng.ts';
+import { quadrantTask } from '../helpers.ts';
+
+const skip = WEBGPU.reason ? `no WebGPU adapter here (${WEBGPU.reason})` : false;
+if (skip) console.log(`# webgpu tests skipped: ${skip}`);
+
+const H = 8, B = 16;
+const NET: LayerSpec[] = [
+  { type: 'conv2d', filters: 4, kernelSize: 3, strides: 2, padding: 'same' },
+  { type: 'loccon2d', filters: 3, kernelSize: 2 },
+  { type: 'dense', units: 16 }, { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 8 },
+];
+
+function train(cfg: Partial<NetworkConfig>, steps: number, after?: (s: number) => void) {
+  const net = new Network({ inputShape: [H, H, 1], layers: NET, numClasses: 4, init: 0.3, seed: 1, ...cfg });
+  const { x, y } = quadrantTask(steps * B, H, H, 1, 2);
+  const rng = new Rng(3);
+  for (let s = 0; s < steps; s++) {
+    const xb = tf.tensor4d(x.subarray(s * B * H * H, (s + 1) * B * H * H), [B, H, H, 1]);
+    trainStep(net, s % 3 === 2 ? ebp : deepagrel, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.3, epsilon: 0.2, beta: 1 }, rng);
+    xb.dispose();
+    after?.(s);
+  }
+  return net;
+}
+
+/** max |a − b| over all weights, and max |b|. */
+function maxDiff(a: ReturnType<Network['getWeights']>, b: ReturnType<Network['getWeights']>) {
+  let diff = 0, scale = 0;
+  for (const [name, { W, Wfb }] of Object.entries(a)) {
+    for (const [x, r] of [[W, b[name].W], [Wfb, b[name].Wfb]] as const) {
+      if (!x || !r) continue;
+      for (let i = 0; i < r.length; i++) { diff = Math.max(diff, Math.abs(x[i] - r[i])); scale = Math.max(scale, Math.abs(r[i])); }
+    }
+  }
+  return { diff, scale };
+}
+
+describe('webgpu backend', { skip }, () => {
+  before(async () => { await useBackend('webgpu'); });
+
+  test('reports its adapter: vendor, architecture, software or not, the API; versions', async () => {
+    const info = await initBackend({ backend: 'webgpu' });
+    assert.equal(info.name, 'webgpu');
+    assert.equal(tf.getBackend(), 'webgpu');
+    const a = info.adapter!;
+    assert.ok(a.vendor || a.architecture || a.description, `adapter with no identification: ${JSON.stringify(a)}`);
+    assert.equal(typeof a.software, 'boolean');
+    if (/llvmpipe/.test(a.description)) assert.equal(a.software, true, 'lavapipe must be reported as a software adapter');
+    assert.match(info.kernels, /tfjs-backend-webgpu \(WGSL\) on /);
+    assert.equal(info.versions['tfjs-backend-webgpu'], '4.22.0');
+    assert.match(info.versions.webgpu, /^\d+\.\d+\.\d+$/);
+    console.log(`# adapter: ${WEBGPU.adapter}`);
+  });
+
+  test('dataSync works (synchronous read through the event loop) and gives the right numbers', () => {
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const c = tf.matMul(a, a, false, true);
+    assert.deepEqual([...c.dataSync()], [14, 32, 32, 77]);
+    const i = tf.argMax(c, 1);
+    assert.deepEqual([...i.dataSync()], [1, 1]);
+    tf.dispose([a, c, i]);
+  });
+
+  test('a training step reads the GPU once (the Q-values); weights stay on the device', () => {
+    const net = train({}, 1);
+    const { x, y } = quadrantTask(B, H, H, 1, 9);
+    const xb = tf.tensor4d(x, [B, H, H, 1]);
+    const before = syncReads.count;
+    trainStep(net, deepagrel, xb, y, { lr: 0.3, epsilon: 0.2, beta: 1 }, new Rng(5));
+    assert.equal(syncReads.count - before, 1, 'reads per step');
+    xb.dispose(); net.dispose();
+  });
+
+  test('20 steps (conv, loccon, dropout, both rules) agree with cpu within float tolerance', async () => {
+    const gpu = train({}, 20).getWeights();
+    await useBackend('cpu');
+    const cpuNet = train({}, 20);
+    const cpu = cpuNet.getWeights();
+    cpuNet.dispose();
+    await useBackend('webgpu');
+    const { diff, scale } = maxDiff(gpu, cpu);
+    console.log(`# webgpu vs cpu after 20 steps: max |ΔW| ${diff.toExponential(2)} (weights up to ${scale.toFixed(3)})`);
+    assert.ok(diff > 0 || scale > 0, 'vacuous comparison');
+    assert.ok(diff <= 1e-4 * scale, `max |ΔW| ${diff.toExponential(2)} > 1e-4 × ${scale.toFixed(3)}`);
+  });
+
+  test('same seed, same numbers (bit for bit)', () => {
+    const a = train({}, 6), b = train({}, 6);
+    assert.deepEqual(a.getWeights(), b.getWeights());
+    a.dispose(); b.dispose();
+  });
+
+  test('feedback modes: symmetric = two copies bit for bit; fixed-random W′ never changes', () => {
+    // The paper's reciprocity as two arrays: reciprocal mode with W′ a copy of W, same updates.
+    const startNet = train({ feedback: 'symmetric', layers: NET.slice(0, 3) }, 0);
+    const start = startNet.getWeights();
+    startNet.dispose();
+    const a = new Network({ inputShape: [H, H, 1], layers: NET.slice(0, 3), numClasses: 4, init: 0.3, seed: 1, feedback: 'symmetric' });
+    const b = new Network({ inputShape: [H, H, 1], layers: NET.slice(0, 3), numClasses: 4, init: 0.3, seed: 1, feedback: 'reciprocal' });
+    b.setWeights(Object.fromEntries(Object.entries(start).map(([k, v]) => [k, { W: v.W, Wfb: v.W.slice() }])));
+    const { x, y } = quadrantTask(8 * B, H, H, 1, 4);
+    for (const net of [a, b]) {
+      const rng = new Rng(7);
+      for (let s = 0; s < 8; s++) {
+        const xb = tf.tensor4d(x.subarray(s * B * H * H, (s + 1) * B * H * H), [B, H, H, 1]);
+        trainStep(net, deepagrel, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.3, epsilon: 0.2, beta: 1 }, rng);
+        xb.dispose();
+      }
+    }
+    const wa = a.getWeights(), wb = b.getWeights();
+    for (const name of Object.keys(wa)) {
+      assert.deepEqual(wb[name].W, wa[name].W, `${name}: W differs from the two-copy reference`);
+      assert.deepEqual(wb[name].Wfb, wa[name].W, `${name}: W′ drifted from W`);
+    }
+    a.dispose(); b.dispose();
+    const fixed = new Network({ inputShape: [H, H, 1], layers: NET.slice(0, 3), numClasses: 4, init: 0.3, seed: 1, feedback: 'fixed-random' });
+    const fb0 = fixed.weightedLayers().map(l => l.Wfb!.dataSync().slice());
+    const w0 = fixed.weightedLayers().map(l => l.W!.dataSync().slice());
+    const rng = new Rng(7);
+    for (let s = 0; s < 4; s++) {
+      const xb = tf.tensor4d(x.subarray(s * B * H * H, (s + 1) * B * H * H), [B, H, H, 1]);
+      trainStep(fixed, deepagrel, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.3, epsilon: 0.2, beta: 1 }, rng);
+      xb.dispose();
+    }
+    fixed.weightedLayers().forEach((l, i) => {
+      assert.deepEqual(l.Wfb!.dataSync(), fb0[i]);
+      assert.notDeepEqual(l.W!.dataSync(), w0[i]);
+    });
+    fixed.dispose();
+  });
+
+  // The kernels a training step runs, on random inputs, against cpu.
+  const KERNELS: [string, (r: Rng) => tf.Tensor[], (...t: tf.Tensor[]) => tf.Tensor][] = [
+    ['matMul', r => [rand(r, [7, 33]), rand(r, [33, 5])], (a, b) => tf.matMul(a, b)],
+    ['matMul transposeA (ΔW = xᵀ·g)', r => [rand(r, [16, 40]), rand(r, [16, 9])], (a, b) => tf.matMul(a, b, true, false)],
+    ['matMul transposeB (feedback g·Wᵀ)', r => [rand(r, [16, 9]), rand(r, [40, 9])], (a, b) => tf.matMul(a, b, false, true)],
+    ['matMul, long inner dimension (split-K shape)', r => [rand(r, [4, 3000]), rand(r, [3000, 64])], (a, b) => tf.matMul(a, b)],
+    ['conv2d stride 2 same', r => [rand(r, [3, 9, 9, 2]), rand(r, [3, 3, 2, 4])], (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')],
+    ['conv2d backprop input (feedback)', r => [rand(r, [3, 5, 5, 4]), rand(r, [3, 3, 2, 4])], (dy, w) => tf.conv2dTranspose(dy as tf.Tensor4D, w as tf.Tensor4D, [3, 9, 9, 2], 2, 'same')],
+    ['conv2d backprop filter (ΔW)', r => [rand(r, [3, 9, 9, 2]), rand(r, [3, 3, 2, 4]), rand(r, [3, 5, 5, 4])],
+      (x, w, dy) => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, v as tf.Tensor4D, 2, 'same'), dy)))(w)],
+    ['relu and its gate (step)', r => [rand(r, [5, 17])], x => tf.mul(tf.relu(x), tf.step(x))],
+  ];
+  function rand(r: Rng, shape: number[]) { return tf.tensor(r.uniformArray(shape.reduce((p, d) => p * d, 1), -1, 1), shape); }
+
+  for (const [name, inputs, op] of KERNELS) {
+    test(`kernel vs cpu: ${name}`, async () => {
+      const run = async (backend: string) => {
+        await useBackend(backend);
+        const ins = inputs(new Rng(21));
+        const out = op(...ins);
+        const v = out.dataSync().slice();
+        tf.dispose([...ins, out]);
+        return v;
+      };
+      const ref = await run('cpu'), got = await run('webgpu');
+      let num = 0, den = 0;
+      for (let i = 0; i < ref.length; i++) { num = Math.max(num, Math.abs(got[i] - ref[i])); den = Math.max(den, Math.abs(ref[i])); }
+      assert.ok(den > 0, 'vacuous comparison');
+      assert.ok(num <= 1e-5 * den, `${name}: max error ${num.toExponential(2)} of ${den.toFixed(3)}`);
+    });
+  }
+
+  test('matMul with a long inner dimension avoids split-K (float atomics): same bits every run', () => {
+    assert.ok(wouldSplitK([4, 3000], [3000, 64], false, false, 8), 'this shape takes split-K in tfjs-backend-webgpu 4.22');
+    assert.ok(!wouldSplitK([100, 3000], [3000, 1000], false, false, 8));
+    const r = new Rng(5);
+    const a = rand(r, [4, 3000]), b = rand(r, [3000, 64]);
+    const before = webgpuRouteCounts.splitKAvoided;
+    const first = tf.matMul(a, b).dataSync().slice();
+    for (let i = 0; i < 4; i++) {
+      const c = tf.matMul(a, b);
+      assert.deepEqual(c.dataSync(), first, `run ${i + 2} differs from the first`);
+      c.dispose();
+    }
+    assert.equal(webgpuRouteCounts.splitKAvoided - before, 5);
+    tf.dispose([a, b]);
+  });
+
+  test('numTensors and GPU memory stay flat over epochs', () => {
+    const seen: { tensors: number; bytes: number }[] = [];
+    const net = train({}, 3 * 8, s => {
+      if (s % 8 === 7) seen.push({ tensors: tf.memory().numTensors, bytes: webgpuMemory().numBytesInGPU });
+    });
+    net.dispose();
+    assert.equal(seen.length, 3);
+    assert.ok(seen[0].bytes > 0, 'GPU bytes should be counted');
+    for (const e of seen.slice(1)) assert.deepEqual(e, seen[0], `epoch end ${JSON.stringify(seen)}`);
+  });
+});
+
+test('asking for webgpu where Dawn finds no adapter: one error naming what to install', () => {
+  const script = "import { initBackend } from './src/backend.ts'; await initBackend({ backend: 'webgpu' });";
+  let stderr = '';
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../../', import.meta.url), encoding: 'utf8', stdio: 'pipe',
+      env: { ...process.env, VK_DRIVER_FILES: '/nonexistent/icd.json', VK_ICD_FILENAMES: '/nonexistent/icd.json', DEEPAGREL_BACKEND: '' },
+    });
+    assert.fail('initBackend webgpu should have thrown with no Vulkan driver');
+  } catch (e) {
+    stderr = String((e as { stderr?: string }).stderr ?? e);
+  }
+  assert.match(stderr, /backend 'webgpu' requested but WebGPU found no adapter/);
+  assert.match(stderr, /mesa-vulkan-drivers/);
+  assert.match(stderr, /libvulkan1/);
+  assert.match(stderr, /or use DEEPAGREL_BACKEND=native or wasm/);
+});
