@@ -22,11 +22,14 @@ export interface QuickstartOptions {
   checkpointRoot?: string;
   testLimit?: number;    // default 0: the full 10,000-image test set
   events?: (rule: string) => TrainEvents;
+  /** Learning rate α per rule (default: the presets', Table 1). */
+  lr?: Partial<Record<'deepagrel' | 'ebp', number>>;
 }
 
 export function quickstartConfig(rule: 'deepagrel' | 'ebp', o: QuickstartOptions = {}): ExperimentConfig {
   const epochs = o.epochs ?? 10;
-  return resolvePreset(`mnist-fc-${rule}`, { perClass: o.perClass ?? 1000, maxEpochs: epochs, patience: epochs, testLimit: o.testLimit ?? 0 });
+  const lr = o.lr?.[rule];
+  return resolvePreset(`mnist-fc-${rule}`, { perClass: o.perClass ?? 1000, maxEpochs: epochs, patience: epochs, testLimit: o.testLimit ?? 0, ...(lr !== undefined ? { lr } : {}) });
 }
 
 /** Trains both rules; returns their run records (DeepAGREL first). */

@@ -77,6 +77,16 @@ export function describeRoots(r: RunRoots): string {
     : `runs go to ${r.resultsRoot}, checkpoints to ${r.checkpointRoot}, figures to ${r.figuresDir}`;
 }
 
+/** A learning rate α per rule, as the training notebooks' first cells set them. */
+export type RuleRates = Partial<Record<'deepagrel' | 'ebp', number>>;
+
+/** The α for `rule` from a first cell's table (undefined: the preset's own). Rejects nonsense early. */
+export function rateFor(rates: RuleRates | undefined, rule: string): number | undefined {
+  const lr = rates?.[rule as 'deepagrel' | 'ebp'];
+  if (lr !== undefined && !(Number.isFinite(lr) && lr > 0)) throw new Error(`learning rate for ${rule} must be a finite number > 0, got ${lr}`);
+  return lr;
+}
+
 /** 0.9734 → "97.34%"; null/undefined → "n/a". */
 export function pct(v: number | null | undefined, digits = 2): string {
   return v == null || !Number.isFinite(v) ? 'n/a' : `${(100 * v).toFixed(digits)}%`;

@@ -37,7 +37,7 @@ test('one live figure per LiveCurves, redrawn after every epoch of every run, on
   assert.equal(live.runs.length, 2);
   assert.ok(live.runs.every((r) => r.epochs.length === 3 && r.end?.status === 'max-epochs'));
   assert.equal(lines.filter((l) => / epoch \d: reward /.test(l)).length, 6);
-  assert.match(lines[0], /^DEEPAGREL: mnist-fc-deepagrel seed 1, 100 training images, 5 batches\/epoch/);
+  assert.match(lines[0], /^DEEPAGREL: mnist-fc-deepagrel seed 1, α = 0.5, 100 training images, 5 batches\/epoch/);
   assert.match(lines.at(-1)!, /^EBP: max-epochs after 3 epochs, test accuracy \d+\.\d\d% \(weights of epoch \d\)/);
 });
 
