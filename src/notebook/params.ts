@@ -36,7 +36,9 @@ export function titled(fig: PlotlyFigure, title: string, quick = false): PlotlyF
   const margin = (fig.layout.margin ?? {}) as Record<string, unknown>;
   const top = typeof margin.t === 'number' ? Math.max(margin.t, 70) : 70;   // room for the title above panel labels
   const height = typeof fig.layout.height === 'number' && typeof margin.t === 'number' ? fig.layout.height + (top - margin.t) : fig.layout.height;
-  return { ...fig, layout: { ...fig.layout, ...(height !== undefined ? { height } : {}), margin: { ...margin, t: top }, title: { text: quickLabel(quick, title) } } };
+  // The figure's own title placement (e.g. Figure 3 pins it above its legend) is kept; only the text changes.
+  const placement = typeof fig.layout.title === 'object' && fig.layout.title !== null ? fig.layout.title as Record<string, unknown> : {};
+  return { ...fig, layout: { ...fig.layout, ...(height !== undefined ? { height } : {}), margin: { ...margin, t: top }, title: { ...placement, text: quickLabel(quick, title) } } };
 }
 
 export interface RunRoots {

@@ -54,11 +54,14 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   const gap = 0.08;
   const panelWidth = (1 - gap * (datasets.length - 1)) / datasets.length;
   const height = opts.height ?? 420;
-  const margin = { l: 60, r: 20, t: 64, b: CAPTION_MARGIN };
+  // Top margin, from the top: a title row (when titled: pinned to the top edge), the legend row,
+  // the panel titles. Plotly centres a title in the top margin by default, which put it under the legend.
+  const margin = { l: 60, r: 20, t: 104, b: CAPTION_MARGIN };
   const layout: Record<string, unknown> = {
     width: opts.width ?? 900,
     height,
     margin,
+    title: { text: '', x: 0.5, xanchor: 'center', y: 1, yref: 'container', yanchor: 'top', pad: { t: 12 } },
     // One row above the panel titles: inside a panel it covers some curve sooner or later (a slow
     // EBP start lies exactly where a rising curve leaves room).
     legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: 1 + 28 / (height - margin.t - margin.b), yanchor: 'bottom' },
