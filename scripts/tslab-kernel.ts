@@ -33,7 +33,7 @@
 
 import { createRequire } from 'node:module';
 import { createHmac, randomBytes } from 'node:crypto';
-import { inspect } from 'node:util';
+import { format, inspect } from 'node:util';
 import { activeRuns, requestInterrupt } from '../src/interrupt.ts';
 import { realpathSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
@@ -94,7 +94,12 @@ converterModule.createConverter = (...a: unknown[]) => {
 
 interface Header { msg_id?: string; msg_type: string; session?: string; username?: string }
 interface TslabMessage { header: Header; content: Record<string, any>; createReply(): TslabMessage & { signAndSend(key: string, sock: unknown): void; content: unknown } }
-type Writer = ((data: object, update: boolean) => void) & { executeResult?: (data: object, count: number) => void };
+type Writer = ((data: object, update: boolean) => void) & {
+  executeResult?: (data: object, count: number) => void;
+  error?: (e: CellError) => void;
+  failed?: CellError;
+};
+interface CellError { ename: string; evalue: string; traceback: string[] }
 interface ServerProto {
   connInfo: { key: string; signature_scheme?: string };
   iopub: unknown;
@@ -125,20 +130,47 @@ ZmqServer.prototype.publishStatus = function (status, parent) {
   for (const p of heldIdle.splice(0)) publishStatus.call(this, 'idle', p);
 };
 
-// --- history of this kernel's inputs: [session, line, source]
+// --- history of this kernel's inputs: [session, line, source] (+ the Out[n] text)
 const SESSION = 1;
 const history: Array<[number, number, string]> = [];
+const historyOut = new Map<number, string>();
+
+// --- errors: tslab prints a failing cell's error (a thrown value, or compile diagnostics) with
+// the console it was given at start (see below). Collected here, they become one Jupyter "error"
+// output (ename, evalue, traceback), as front ends and nbclient expect, instead of stderr text.
+let cellErrors: unknown[][] | null = null;
+function executorError(...args: unknown[]): void {
+  if (cellErrors) cellErrors.push(args);
+  else console.error(...args);
+}
+
+function toCellError(collected: unknown[][]): CellError {
+  const thrown = collected.length === 1 && collected[0].length === 1 ? collected[0][0] : undefined;
+  if (thrown instanceof Error) {
+    const lines = (thrown.stack ?? `${thrown.name}: ${thrown.message}`).split('\n');
+    return { ename: thrown.name, evalue: thrown.message, traceback: thrown.name === 'InterruptedError' ? [thrown.message] : lines };
+  }
+  if (collected.length === 1 && collected[0].length === 1) {
+    return { ename: 'Error', evalue: inspect(thrown), traceback: [`Uncaught ${inspect(thrown)}`] };
+  }
+  const lines = collected.map((args) => format(...args));   // compile diagnostics, one per line
+  return { ename: 'TSError', evalue: lines[0] ?? 'the cell did not compile', traceback: lines };
+}
 
 // --- execute: session id for src/plots/display.ts, Out[n] for the last expression
 const handleExecuteImpl = JupyterHandlerImpl.prototype.handleExecuteImpl;
 JupyterHandlerImpl.prototype.handleExecuteImpl = async function (req, ws, wd) {
   lastExpression = undefined;
   let count: { count: number };
+  cellErrors = [];
   try {
     count = await handleExecuteImpl.call(this, req, ws, wd);
   } catch (e) {
     if (typeof (e as { count?: unknown })?.count === 'number') history.push([SESSION, (e as { count: number }).count, req.code]);
+    if (cellErrors.length) { wd.failed = toCellError(cellErrors); wd.error?.(wd.failed); }
     throw e;
+  } finally {
+    cellErrors = null;
   }
   history.push([SESSION, count.count, req.code]);
   const name = lastExpression;
@@ -147,7 +179,11 @@ JupyterHandlerImpl.prototype.handleExecuteImpl = async function (req, ws, wd) {
     const locals = this.executor.locals;
     const value = locals[name];
     delete locals[name];
-    if (value !== undefined && value !== null) wd.executeResult?.({ 'text/plain': inspect(value, { depth: 4 }) }, count.count);
+    if (value !== undefined && value !== null) {
+      const text = inspect(value, { depth: 4 });
+      historyOut.set(count.count, text);
+      wd.executeResult?.({ 'text/plain': text }, count.count);
+    }
   }
   return count;
 };
@@ -172,11 +208,17 @@ ZmqServer.prototype.handleExecute = async function (sock, msg) {
     out.content = { execution_count: count, data, metadata: {} };
     out.signAndSend(key, this.iopub);
   };
+  writeDisplayData.error = (e) => {
+    const out = msg.createReply();
+    out.header.msg_type = 'error';
+    out.content = e;
+    out.signAndSend(key, this.iopub);
+  };
   const content = await this.handler.handleExecute(msg.content, writeStream, writeDisplayData);
   const reply = msg.createReply();
   reply.header.msg_type = 'execute_reply';
-  reply.content = content.status === 'ok' ? { ...content, user_expressions: {} } : content.status === 'error'
-    ? { ename: 'Error', evalue: 'the cell failed (see its output)', traceback: [], ...content } : content;
+  reply.content = content.status === 'ok' ? { ...content, payload: [], user_expressions: {} } : content.status === 'error'
+    ? { ...(writeDisplayData.failed ?? { ename: 'Error', evalue: 'the cell failed (see its output)', traceback: [] }), ...content } : content;
   reply.signAndSend(key, sock);
 };
 
@@ -267,7 +309,12 @@ class Message {
   }
 }
 
-function historyAnswer(c: Record<string, any>): Array<[number, number, string]> {
+function historyAnswer(c: Record<string, any>): Array<[number, number, string | [string, string | null]]> {
+  const entries = historyEntries(c);
+  return c.output ? entries.map(([s, line, src]) => [s, line, [src, historyOut.get(line) ?? null]]) : entries;
+}
+
+function historyEntries(c: Record<string, any>): Array<[number, number, string]> {
   const n = Number.isInteger(c.n) && c.n > 0 ? c.n : history.length;
   if (c.hist_access_type === 'tail') return history.slice(-n);
   if (c.hist_access_type === 'range') {
@@ -309,7 +356,15 @@ const { startKernel } = require(join(tslabDir, 'dist', 'main.js')) as {
   startKernel(opts: { configPath: string; enableFindLocal: boolean; jsKernel: boolean }): void;
 };
 const before = new Set(process.listeners('SIGINT'));
-startKernel({ configPath, enableFindLocal: false, jsKernel: false });
+// tslab hands its executor { log: console.log, error: console.error } as they are now: its error
+// printer becomes ours for that moment only; cells keep the real console.error.
+const consoleError = console.error;
+console.error = executorError;
+try {
+  startKernel({ configPath, enableFindLocal: false, jsKernel: false });
+} finally {
+  console.error = consoleError;
+}
 // tslab's SIGINT handler rejects the awaited cell at once, leaving its work running in the
 // background. Ours asks the training loop to stop first (see 6. above).
 tslabInterrupt = process.listeners('SIGINT').filter((l) => !before.has(l)) as Array<(...args: any[]) => void>;

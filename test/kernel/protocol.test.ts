@@ -57,6 +57,26 @@ test('history_request is answered: tail, range, search', async () => {
   assert.deepEqual(search.content.history.map((h: unknown[]) => h[2]), ['const h2 = h1 + 1;']);
 });
 
+test('a failing cell: one "error" output (ename, evalue, traceback), the same in the reply; compile errors too', async () => {
+  const id = k.execute("throw new RangeError('deliberate ' + (40 + 2));");
+  const reply = await k.done(id);
+  assert.equal(reply.content.status, 'error');
+  const outs = k.outputs(id).filter((m) => !['status', 'execute_input'].includes(m.header.msg_type));
+  assert.deepEqual(outs.map((m) => m.header.msg_type), ['error']);
+  assert.deepEqual([outs[0].content.ename, outs[0].content.evalue], ['RangeError', 'deliberate 42']);
+  assert.deepEqual([reply.content.ename, reply.content.evalue], ['RangeError', 'deliberate 42']);
+  await new Promise((r) => setTimeout(r, 400));
+  const bad = k.execute("const n: number = 'text';");
+  const badReply = await k.done(bad);
+  assert.equal(badReply.content.ename, 'TSError');
+  assert.match(badReply.content.traceback.join('\n'), /Type 'string' is not assignable to type 'number'/);
+  await new Promise((r) => setTimeout(r, 400));
+  // console.error in a cell is still plain stderr
+  const warn = k.execute("console.error('just a warning');");
+  assert.equal((await k.done(warn)).content.status, 'ok');
+  assert.equal(k.stderrOf(warn), 'just a warning\n');
+});
+
 test('completion of Math.ma replaces "ma" (cursor_start after the dot)', async () => {
   const r = await k.reply(k.send('complete_request', { code: 'Math.ma', cursor_pos: 7 }));
   assert.ok(r.content.matches.includes('max'), JSON.stringify(r.content.matches));
@@ -117,9 +137,14 @@ await runExperiment(long, { seed: 2, dataset: mnist, experiment: 'interrupt', re
   console.log(`# interrupt latency: ${latency} ms`);
   assert.ok(latency < 5000, `stopped ${latency} ms after the interrupt`);
   assert.equal(reply.content.status, 'error');
-  const err = k.stderrOf(id);
-  assert.match(err, /Interrupted: mnist-fc-deepagrel-s2 stopped in epoch \d+ after batch \d+\/\d+; checkpoint after epoch \d+ kept/);
-  assert.equal(err.trim().split('\n').length, 1, `one line, got: ${err}`);
+  // one line: an "error" output whose traceback is the message alone, nothing on stderr
+  const errors = k.outputs(id).filter((m) => m.header.msg_type === 'error');
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].content.ename, 'InterruptedError');
+  assert.equal(errors[0].content.traceback.length, 1, errors[0].content.traceback.join('\n'));
+  assert.match(errors[0].content.traceback[0], /^Interrupted: mnist-fc-deepagrel-s2 stopped in epoch \d+ after batch \d+\/\d+; checkpoint after epoch \d+ kept/);
+  assert.equal(k.stderrOf(id), '');
+  assert.equal(reply.content.ename, 'InterruptedError');
   // the record says so, and is resumable (cells sent within 200 ms of an error are aborted, as with stop_on_error)
   await new Promise((r) => setTimeout(r, 400));
   const check = k.execute(`import { readRunFile } from './src/results/reader.ts';
