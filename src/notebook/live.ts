@@ -77,6 +77,7 @@ export class LiveCurves {
       onEnd: (end) => {
         if (run) run.end = end;
         this.log?.(`${label}: ${end.status} after ${end.epochs} epochs, test accuracy ${pct(end.testAccuracy)} (weights of epoch ${end.bestEpoch})`);
+        this.redraw(true);   // the finished state: drawn by JupyterLab's Plotly renderer, kept in the saved notebook
       },
     };
   }
@@ -93,18 +94,21 @@ export class LiveCurves {
     this.log?.(`${label}: ${record.header.preset} seed ${record.header.seed} already finished (${record.end?.status ?? 'unfinished'}, `
       + `${record.end?.epochs ?? record.epochs.length} epochs, test accuracy ${pct(record.end?.testAccuracy)}) in ${record.file}: reused, not trained again`
       + (differs.length ? `; NOTE: it was trained with other settings (${differs.join(', ')}): delete the file to train with these` : ''));
-    this.redraw();
+    this.redraw(true);
   }
 
   /** Replace the live figure in place with another one (e.g. the final curves); shown anew if none yet. */
   replace(fig: PlotlyFigure): void {
-    if (this.live) this.live.update(fig);
-    else this.live = liveFigure(fig, { sink: this.opts.sink });
+    this.show(fig, true);
   }
 
-  private redraw(): void {
-    const fig = this.figure();
-    if (this.live) this.live.update(fig);
-    else this.live = liveFigure(fig, { sink: this.opts.sink });
+  private redraw(final = false): void {
+    this.show(this.figure(), final);
+  }
+
+  private show(fig: PlotlyFigure, final: boolean): void {
+    if (!this.live) this.live = liveFigure(fig, { sink: this.opts.sink, final });
+    else if (final) this.live.finish(fig);
+    else this.live.update(fig);
   }
 }

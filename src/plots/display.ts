@@ -29,6 +29,8 @@ export interface DisplayOptions {
 export interface LiveFigure {
   /** Redraw the same output with a new version of the figure (e.g. once per epoch). */
   update(fig: PlotlyFigure): void;
+  /** The final version (e.g. when a run ends): also for JupyterLab's Plotly renderer and untrusted viewers. */
+  finish(fig: PlotlyFigure): void;
   readonly displayId: string;
 }
 
@@ -82,13 +84,18 @@ export const PLOTLY_LOADED: MimeBundle = {
   'text/plain': '(Plotly loaded into this page)',
 };
 
-/** The mime bundle of one figure output. */
-export function figureBundle(fig: PlotlyFigure): MimeBundle {
+/**
+ * The mime bundle of one figure output. `live`: a version that will be replaced (no Plotly mime
+ * type): JupyterLab's Plotly renderer draws a figure once and ignores updates of it
+ * (jupyterlab-plotly 7: renderModel returns early once a graph exists), which froze live curves;
+ * the HTML renderer redraws on every update.
+ */
+export function figureBundle(fig: PlotlyFigure, live = false): MimeBundle {
   const title = figureTitle(fig);
   return {
     'text/html': figureFragment(fig, undefined, undefined, true),
-    'application/vnd.plotly.v1+json': { data: fig.data, layout: fig.layout, config: figureConfig(fig) },
-    'text/plain': `<Plotly figure${title ? ` "${title}"` : ''}: ${fig.data.length} trace(s)>`,
+    ...(live ? {} : { 'application/vnd.plotly.v1+json': { data: fig.data, layout: fig.layout, config: figureConfig(fig) } }),
+    'text/plain': `<Plotly figure${title ? ` "${title}"` : ''}: ${fig.data.length} trace(s)${live ? ', live' : ''}>`,
   };
 }
 
@@ -102,15 +109,18 @@ export function showFigure(fig: PlotlyFigure, opts: DisplayOptions = {}): void {
 /**
  * Show a figure that can be redrawn in place, e.g. a learning curve updated every epoch. Updates
  * replace the same output (Jupyter update_display_data), so the notebook keeps a single figure:
- * the latest one, also in nbclient/nbconvert-executed notebooks.
+ * the latest one, also in nbclient/nbconvert-executed notebooks. While live it is HTML only (see
+ * figureBundle); `finish` sends the full bundle, which JupyterLab then draws with its Plotly
+ * renderer (the change of mime type makes it a new renderer, so that one draw is the final figure).
  */
-export function liveFigure(initial: PlotlyFigure, opts: DisplayOptions = {}): LiveFigure {
+export function liveFigure(initial: PlotlyFigure, opts: DisplayOptions & { final?: boolean } = {}): LiveFigure {
   const sink = opts.sink ?? kernelSink();
   const displayId = `deepagrel-live-${randomBytes(6).toString('hex')}`;
   loadPlotly({ sink });
-  sink(figureBundle(initial), { displayId, update: false });
+  sink(figureBundle(initial, !opts.final), { displayId, update: false });
   return {
     displayId,
-    update(fig) { sink(figureBundle(fig), { displayId, update: true }); },
+    update(fig) { sink(figureBundle(fig, true), { displayId, update: true }); },
+    finish(fig) { sink(figureBundle(fig), { displayId, update: true }); },
   };
 }

@@ -12,6 +12,7 @@ import { recorder, type Output } from './helpers.ts';
 before(async () => { await useBackend('cpu'); });
 
 const spec = (o: Output) => o.bundle['application/vnd.plotly.v1+json'] as PlotlyFigure;
+const isFinal = (o: Output) => 'application/vnd.plotly.v1+json' in o.bundle;
 
 test('one live figure per LiveCurves, redrawn after every epoch of every run, one log line per epoch', async () => {
   const { sink, figures } = recorder();
@@ -24,8 +25,10 @@ test('one live figure per LiveCurves, redrawn after every epoch of every run, on
     res.network?.dispose();
   }
   const figs = figures();
-  // First output creates the display; every later one (2 starts + 6 epochs − 1) replaces it in place.
-  assert.equal(figs.length, 8);
+  // First output creates the display; every later one (2 starts + 6 epochs + 2 ends − 1) replaces it in place.
+  assert.equal(figs.length, 10);
+  // live versions are HTML only (JupyterLab's Plotly renderer ignores updates); each run's end is final
+  assert.deepEqual(figs.map(isFinal), [false, false, false, false, true, false, false, false, false, true]);
   const id = figs[0].target!.displayId;
   assert.equal(figs[0].target!.update, false);
   assert.ok(figs.slice(1).every((o) => o.target?.displayId === id && o.target.update));
