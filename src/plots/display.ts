@@ -29,7 +29,7 @@ export interface DisplayOptions {
 export interface LiveFigure {
   /** Redraw the same output with a new version of the figure (e.g. once per epoch). */
   update(fig: PlotlyFigure): void;
-  /** The final version (e.g. when a run ends): also for JupyterLab's Plotly renderer and untrusted viewers. */
+  /** The final version (e.g. when a run ends). Still HTML: see liveFigure. */
   finish(fig: PlotlyFigure): void;
   readonly displayId: string;
 }
@@ -85,10 +85,10 @@ export const PLOTLY_LOADED: MimeBundle = {
 };
 
 /**
- * The mime bundle of one figure output. `live`: a version that will be replaced (no Plotly mime
- * type): JupyterLab's Plotly renderer draws a figure once and ignores updates of it
- * (jupyterlab-plotly 7: renderModel returns early once a graph exists), which froze live curves;
- * the HTML renderer redraws on every update.
+ * The mime bundle of one figure output. `live`: without the Plotly mime type (HTML + text), for
+ * figures redrawn in place: JupyterLab's Plotly renderer (jupyterlab-plotly 7) draws a figure once
+ * and ignores updates of it (renderModel returns early once a graph exists), which froze live
+ * curves, and it stores a PNG snapshot (~80 KB) of every figure it draws in the notebook.
  */
 export function figureBundle(fig: PlotlyFigure, live = false): MimeBundle {
   const title = figureTitle(fig);
@@ -109,18 +109,18 @@ export function showFigure(fig: PlotlyFigure, opts: DisplayOptions = {}): void {
 /**
  * Show a figure that can be redrawn in place, e.g. a learning curve updated every epoch. Updates
  * replace the same output (Jupyter update_display_data), so the notebook keeps a single figure:
- * the latest one, also in nbclient/nbconvert-executed notebooks. While live it is HTML only (see
- * figureBundle); `finish` sends the full bundle, which JupyterLab then draws with its Plotly
- * renderer (the change of mime type makes it a new renderer, so that one draw is the final figure).
+ * the latest one, also in nbclient/nbconvert-executed notebooks. Always HTML (see figureBundle):
+ * drawn by the page's Plotly (loadPlotly), so it needs a trusted notebook; untrusted, its box shows
+ * the trust hint. `final` / `finish` mark the last version (kept in the saved notebook).
  */
 export function liveFigure(initial: PlotlyFigure, opts: DisplayOptions & { final?: boolean } = {}): LiveFigure {
   const sink = opts.sink ?? kernelSink();
   const displayId = `deepagrel-live-${randomBytes(6).toString('hex')}`;
   loadPlotly({ sink });
-  sink(figureBundle(initial, !opts.final), { displayId, update: false });
+  sink(figureBundle(initial, true), { displayId, update: false });
   return {
     displayId,
     update(fig) { sink(figureBundle(fig, true), { displayId, update: true }); },
-    finish(fig) { sink(figureBundle(fig), { displayId, update: true }); },
+    finish(fig) { sink(figureBundle(fig, true), { displayId, update: true }); },
   };
 }

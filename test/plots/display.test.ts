@@ -104,15 +104,18 @@ test('liveFigure: one output, replaced in place by each update', () => {
   assert.match(html(updates[1]), /epoch 3/);
 });
 
-test('liveFigure: live versions are HTML only (JupyterLab\'s Plotly renderer ignores updates), finish() adds the Plotly mime type', () => {
+test('liveFigure: every version is HTML only (JupyterLab\'s Plotly renderer ignores updates and stores a PNG per figure)', () => {
   const { sink, outputs } = recorder();
   const live = liveFigure(fig('epoch 1', [1]), { sink });
   live.update(fig('epoch 2', [1, 2]));
   live.finish(fig('done', [1, 2, 3]));
   const figs = outputs.slice(2);
-  assert.deepEqual(figs.map((o) => 'application/vnd.plotly.v1+json' in o.bundle), [false, false, true]);
+  assert.deepEqual(figs.map((o) => 'application/vnd.plotly.v1+json' in o.bundle), [false, false, false]);
   assert.ok(figs.every((o) => typeof o.bundle['text/html'] === 'string' && o.target?.displayId === live.displayId));
-  assert.deepEqual((figs[2].bundle['application/vnd.plotly.v1+json'] as PlotlyFigure).data, fig('done', [1, 2, 3]).data);
+  assert.match(html(figs[2]), /"y":\[1,2,3\]/);
+  // a static figure keeps the Plotly mime type (drawn by JupyterLab's renderer, no trust needed)
+  showFigure(fig('static'), { sink });
+  assert.ok('application/vnd.plotly.v1+json' in outputs.at(-1)!.bundle);
 });
 
 test('figure HTML cannot be broken out of by figure text', () => {
