@@ -21,6 +21,7 @@ import { Lab, ROOT, command, findChromiumPath, findJupyterLab, launchBrowser } f
 const { jupyter, why } = findJupyterLab();
 const chromiumPath = findChromiumPath();
 const skip = !jupyter ? why : !chromiumPath ? 'no Chromium (apt-get install chromium, or set DEEPAGREL_CHROMIUM)' : false;
+if (skip && process.env.DEEPAGREL_BROWSER_REQUIRED) throw new Error(`browser test required (DEEPAGREL_BROWSER_REQUIRED) but ${skip}`);
 if (skip) console.log(`# browser test skipped: ${skip}`);
 
 const MAX_SAVED_BYTES = 300_000;
@@ -29,7 +30,7 @@ const SHOTS = process.env.DEEPAGREL_SCREENSHOTS;
 
 /** Where the DeepAGREL learning rate literal is in each training notebook's first cell (group 1 is replaced by typing). */
 const NOTEBOOKS: Record<string, { lr?: RegExp; shot?: { file: string; selector: string } }> = {
-  '00-quickstart': { lr: /const LR = \{ deepagrel: (0\.5),/, shot: { file: 'quickstart-curves.png', selector: '.jp-RenderedPlotly' } },
+  '00-quickstart': { lr: /const LR = \{ deepagrel: (0\.5),/, shot: { file: 'quickstart-curves.png', selector: '.deepagrel-figure' } },
   '01-derivation-check': { shot: { file: 'derivation-check.png', selector: '.jp-RenderedHTMLCommon table' } },
   '02-mnist': { lr: /fc: +\{ deepagrel: (0\.5),/ },
   '03-cifar10': { lr: /conv: +\{ deepagrel: (1),/ },
@@ -51,7 +52,7 @@ before(async () => {
   if (skip) return;
   lab = await Lab.start(jupyter!);
   browser = await launchBrowser(chromiumPath!);
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') consoleLines.push(`${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}${process.env.DEEPAGREL_BROWSER_DEBUG ? ` ${e.stack}` : ''}`));
 });
@@ -129,6 +130,11 @@ async function runAll(name: string, timeoutMs = 420_000): Promise<RunReport> {
 
 async function firstCellEditor(): Promise<void> {
   await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .cm-content').first().click();
+  await page.waitForSelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .cm-editor.cm-focused', { timeout: 10_000 });
+}
+
+async function firstCellText(): Promise<string> {
+  return page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell').first().locator('.cm-line').allTextContents().then((l) => l.join('\n'));
 }
 
 async function typeAtEndOfFirstCell(text: string): Promise<void> {
@@ -147,13 +153,21 @@ async function retypeInFirstCell(name: string, pattern: RegExp, text: string): P
   assert.ok(m, `${name}: ${pattern} not in the first cell`);
   const offset = m.index + m[0].indexOf(m[1]);
   const before = source.slice(0, offset).split('\n');
-  await firstCellEditor();
-  await page.keyboard.press('Control+Home');
-  for (let i = 0; i < before.length - 1; i++) await page.keyboard.press('ArrowDown');
-  for (let i = 0; i < before.at(-1)!.length; i++) await page.keyboard.press('ArrowRight');
-  for (let i = 0; i < m[1].length; i++) await page.keyboard.press('Shift+ArrowRight');
-  await page.keyboard.type(text, { delay: 5 });
-  await page.keyboard.press('Escape');
+  const wanted = source.slice(0, offset) + text + source.slice(offset + m[1].length);
+  // Keys can get lost while a loaded machine renders the page: check the cell, retry on a fresh copy.
+  for (let attempt = 1; ; attempt++) {
+    await firstCellEditor();
+    await page.keyboard.press('Control+Home', { delay: 20 });
+    for (let i = 0; i < before.length - 1; i++) await page.keyboard.press('ArrowDown', { delay: 10 });
+    for (let i = 0; i < before.at(-1)!.length; i++) await page.keyboard.press('ArrowRight', { delay: 10 });
+    for (let i = 0; i < m[1].length; i++) await page.keyboard.press('Shift+ArrowRight', { delay: 10 });
+    await page.keyboard.type(text, { delay: 20 });
+    await page.keyboard.press('Escape');
+    const got = await firstCellText();
+    if (got.trim() === wanted.trim()) return;
+    if (attempt === 3) assert.equal(got.trim(), wanted.trim(), `${name}: typing the learning rate went wrong`);
+    await open(name);
+  }
 }
 
 async function outputText(): Promise<string> {
@@ -233,9 +247,11 @@ for (const name of names) {
     if (SHOTS && spec.shot) {
       mkdirSync(SHOTS, { recursive: true });
       const el = page.locator(`.jp-NotebookPanel:not(.lm-mod-hidden) ${spec.shot.selector}`).first();
-      await el.scrollIntoViewIfNeeded();
-      const cell = el.locator('xpath=ancestor::div[contains(@class, "jp-OutputArea-child")][1]');
-      await cell.screenshot({ path: join(SHOTS, spec.shot.file) });
+      const out = el.locator('xpath=ancestor::div[contains(@class, "jp-OutputArea-child")][1]');
+      await out.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+      await sleep(500);
+      const box = (await out.boundingBox())!;
+      await page.screenshot({ path: join(SHOTS, spec.shot.file), clip: { x: box.x, y: box.y, width: Math.min(box.width, 1100), height: Math.min(box.height, 620) } });
     }
     // no debugger noise; restart, and no history errors either
     if (name === names[0]) {

@@ -52,6 +52,10 @@ export class Lab {
     const jp = join(dir, 'jupyter-path');
     mkdirSync(join(jp, 'kernels', 'deepagrel'), { recursive: true });
     writeFileSync(join(jp, 'kernels', 'deepagrel', 'kernel.json'), JSON.stringify(kernelSpec()));
+    // no "get notified about Jupyter news?" toast over the notebooks
+    const notification = join(dir, 'settings', '@jupyterlab', 'apputils-extension');
+    mkdirSync(notification, { recursive: true });
+    writeFileSync(join(notification, 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false' }));
     const port = await freePort();
     const token = randomBytes(16).toString('hex');
     const env = {
