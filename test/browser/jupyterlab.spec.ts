@@ -253,6 +253,15 @@ for (const name of names) {
       const box = (await out.boundingBox())!;
       await page.screenshot({ path: join(SHOTS, spec.shot.file), clip: { x: box.x, y: box.y, width: Math.min(box.width, 1100), height: Math.min(box.height, 620) } });
     }
+    if (name === '07-feedback-weights') {
+      // re-running the training cell unchanged: its runs are finished, so it says "reused" and draws them
+      const cell = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell').nth(2);
+      await cell.locator('.jp-InputArea-prompt').click();
+      await command(page, 'notebook:run-cell');
+      await waitUntil('07: training cell re-run', 120_000, async () => /reused, not trained again/.test((await cell.textContent()) ?? ''));
+      await waitUntil('07: re-run figure drawn', 30_000, async () => (await cell.locator('.deepagrel-figure svg.main-svg .trace').count()) > 0);
+      assert.equal((await cell.textContent())?.match(/reused, not trained again/g)?.length, 3, 'one line per finished run (3 modes)');
+    }
     // no debugger noise; restart, and no history errors either
     if (name === names[0]) {
       await command(page, 'kernelmenu:restart');

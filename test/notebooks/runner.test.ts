@@ -51,12 +51,13 @@ test('the smoke notebook passes: src imports, tfjs wasm, figures with one bundle
   const bytes = readFileSync(join(out, 'smoke.ipynb')).length;
   assert.ok(bytes < 300_000, `saved notebook is ${bytes} bytes`);
   assert.equal(outputs.filter((o) => joined(o.data?.['text/plain']) === '(Plotly loaded into this page)').length, 1);
-  const figures = outputs.filter((o) => o.data?.['application/vnd.plotly.v1+json']).map((o) => joined(o.data['text/plain']));
+  const figures = outputs.map((o) => joined(o.data?.['text/plain'])).filter((t) => t.startsWith('<Plotly figure'));
   assert.deepEqual(figures, [
     '<Plotly figure "Smoke learning curve (3 epochs)": 1 trace(s)>',
     '<Plotly figure "Smoke bars": 1 trace(s)>',
-    '<Plotly figure "Smoke learning curve (5 epochs)": 1 trace(s)>',  // the live figure, last version only
+    '<Plotly figure "Smoke learning curve (5 epochs)": 1 trace(s), live>',  // the live figure (HTML), last version only
   ]);
+  assert.equal(outputs.filter((o) => o.data?.['application/vnd.plotly.v1+json']).length, 2, 'static figures carry the Plotly mime type');
   assert.equal(outputs.filter((o) => o.name === 'stderr').length, 0);
 });
 
