@@ -76,7 +76,7 @@ export class InterruptedError extends Error {
   constructor(info: InterruptedInfo) {
     const where = info.resumeAfterEpoch > 0
       ? `checkpoint after epoch ${info.resumeAfterEpoch} kept; run it again to resume from there`
-      : 'no epoch finished, so running it again starts over';
+      : 'running it again starts over (no checkpoint to resume from)';
     super(`Interrupted: ${info.runId} stopped in epoch ${info.epoch} after batch ${info.batch}/${info.batches}; ${where}.`);
     this.name = 'InterruptedError';
     Object.defineProperty(this, 'info', { value: info, enumerable: false });

@@ -68,7 +68,7 @@ test('the default signal: requestInterrupt() stops the running loop; runs starte
   assert.equal(seen, 1);
   assert.ok(err instanceof InterruptedError);
   assert.equal(err.info.resumeAfterEpoch, 0);
-  assert.match(err.message, /no epoch finished, so running it again starts over/);
+  assert.match(err.message, /running it again starts over \(no checkpoint to resume from\)/);
   assert.equal(activeRuns(), 0);
   assert.equal(interruptSignal().aborted, false);
   const next = await runExperiment(tiny({ maxEpochs: 1 }), { ...opts, seed: 5 });
