@@ -36,6 +36,8 @@ import { runStepChild, type ChildResult, type StepSpec } from './step-child.ts';
 import { runSweepChild } from './sweep-child.ts';
 import { measureSweep, spawnChild, type SweepResult } from './workers.ts';
 import { checkTargets, profileLines, table, toRows } from './report.ts';
+import { compareEngines, compareTable, type CompareConfig } from './compare.ts';
+import { runCompareChild } from './compare-child.ts';
 import { gitInfo } from '../src/results/provenance.ts';
 
 function cpuThreadsPerCore(): number | null {
@@ -59,7 +61,8 @@ async function parent(o: Options): Promise<void> {
   const failures: string[] = [];
   // Time cap: the sweep test needs its two windows plus start-up; each step process ~15 s besides
   // its measured steps (start-up, warm-up, profile, validation).
-  const sweepReserve = o.sweep ? 2 * (o.sweepSeconds + 10) : 0;
+  const compareReserve = o.compare ? o.compare.archs.length * o.compare.threads.length * 60 : 0;
+  const sweepReserve = (o.sweep ? 2 * (o.sweepSeconds + 10) : 0) + compareReserve;
   let left = o.archs.length * o.threads.length;
   for (const arch of o.archs) {
     for (const threads of o.threads) {
@@ -70,7 +73,7 @@ async function parent(o: Options): Promise<void> {
       process.stderr.write(`${arch}, ${threads} thread(s)...${budgetSec < o.budgetSec ? ` (budget ${budgetSec} s to stay within ${o.maxMinutes} min)` : ''}\n`);
       let c: ChildResult;
       try {
-        c = await spawnChild('step', spec, { DEEPAGREL_WASM_THREADS: String(threads) }, `${arch} ${threads}t`).done as ChildResult;
+        c = await spawnChild('step', spec, { DEEPAGREL_THREADS: String(threads) }, `${arch} ${threads}t`).done as ChildResult;
       } catch (e) {
         failures.push(`${arch} ${threads}t: ${(e as Error).message.split('\n').slice(-3).join(' | ')}`);
         process.stderr.write(`  FAILED: ${(e as Error).message}\n`);
@@ -78,7 +81,7 @@ async function parent(o: Options): Promise<void> {
       }
       children.push(c);
       process.stderr.write(`  ${c.rules.map(r => `${r.rule} ${r.stepMs.median.toFixed(1)} ms`).join(', ')}; ${c.wallSec} s\n`);
-      if (c.backend.name !== 'wasm') { process.stderr.write(`  backend ${c.backend.name}: thread count is not ours to set, skipping the other counts\n`); break; }
+      if (c.backend.name === 'tensorflow' || c.backend.name === 'cpu') { process.stderr.write(`  backend ${c.backend.name}: thread count is not ours to set, skipping the other counts\n`); break; }
     }
   }
   const rows = children.flatMap(toRows);
@@ -89,7 +92,14 @@ async function parent(o: Options): Promise<void> {
       process.stderr.write(`  FAILED: ${(e as Error).message}\n`);
     }
   }
-  const targets = checkTargets(rows, sweep);
+  let compared: CompareConfig[] = [];
+  if (o.compare) {
+    try { compared = await compareEngines(o.compare, line => process.stderr.write(line + '\n')); } catch (e) {
+      failures.push(`compare: ${(e as Error).message.split('\n').slice(-3).join(' | ')}`);
+      process.stderr.write(`  FAILED: ${(e as Error).message}\n`);
+    }
+  }
+  const targets = checkTargets(rows, sweep, compared);
   const load1 = os.loadavg();
   const durationSec = round((performance.now() - t0) / 1000, 1);
   const b = children[0]?.backend;
@@ -100,7 +110,7 @@ async function parent(o: Options): Promise<void> {
     `${Math.max(load0[0], load1[0]) > 0.5 ? ' — the machine was busy: times are inflated' : ''}\n` +
     `batch ${o.batchSize}, synthetic images; step = trainStep (forward + action + rule + feedback + update), ${o.warmup} warm-up then up to ${o.steps} steps per rule, rules interleaved`;
   const sweepLine = sweep
-    ? `Sweep throughput (${sweep.arch} DeepAGREL, 1 wasm thread per worker, ${sweep.seconds} s window): 1 worker ${sweep.runs[0].stepsPerSec} steps/s, ` +
+    ? `Sweep throughput (${sweep.arch} DeepAGREL, backend ${sweep.backend}, 1 thread per worker, ${sweep.seconds} s window): 1 worker ${sweep.runs[0].stepsPerSec} steps/s, ` +
       `2 workers ${sweep.runs[1].stepsPerSec} steps/s (${sweep.runs[1].perWorker.map(p => p.stepsPerSec).join(' + ')}) → ${sweep.ratio}×; ` +
       `CPU/wall per worker ${sweep.runs.map(r => r.perWorker.map(p => p.cpuPerWall).join(' + ')).join(' → ')}; ` +
       `steps per CPU-second ${sweep.runs[0].stepsPerCpuSec} → ${sweep.runs[1].stepsPerCpuSec} (${sweep.perCpuRatio}×: with a free core per worker, expect ≈ ${round(2 * sweep.perCpuRatio, 2)}×)`
@@ -112,6 +122,11 @@ async function parent(o: Options): Promise<void> {
     'val img/s: evaluate() at batch 500. val img/s, peak RSS and CPU/wall (process CPU time over wall time while measuring; ' +
     '1 thread: below ~0.95 the process waited for a core) are per process, i.e. shared by both rules\' rows.', '',
     sweepLine, '',
+    ...(compared.length ? [
+      'Engines compared (same net, batch and rule; rounds interleaved; ratios = median over rounds of the within-round ratio; PyTorch with its OpenBLAS at its best):', '',
+      compareTable(compared), '',
+      ...compared.flatMap(c => Object.entries(c.unavailable).map(([e, why]) => `${c.arch} ${c.threads}t: ${e} not measured: ${why}`)),
+      `Versions: ${Object.entries(compared[0].engines).map(([e, i]) => `${e}: ${Object.entries(i!.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`).join('; ')}`, ''] : []),
     'Targets:', ...targets.map(t => `  ${t.text}`), '',
     ...(o.profile ? ['Kernel profile (tf.profile, one trainStep, ms per step):', ...profileLines(rows)] : []),
     ...(failures.length ? ['', 'FAILED:', ...failures.map(f => `  ${f}`)] : []),
@@ -123,11 +138,11 @@ async function parent(o: Options): Promise<void> {
     const json = {
       kind: 'deepagrel-bench', schema: 1, date: started.toISOString(), durationSec, argv: process.argv.slice(2),
       machine: { cpu, cores: os.availableParallelism(), threadsPerCore, memGB: round(os.totalmem() / 2 ** 30, 1), platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadavgStart: load0.map(x => round(x)), loadavgEnd: load1.map(x => round(x)) },
-      backend: b ? { name: b.name, simd: b.simd, threads: [...new Set(children.map(c => c.backend.threads))] } : null,
+      backend: b ? { name: b.name, simd: b.simd, threads: [...new Set(children.map(c => c.backend.threads))], kernels: b.kernels, library: b.library ?? null } : null,
       versions: { node: process.versions.node, v8: process.versions.v8, ...(b?.versions ?? {}), workbook: JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version },
       git: gitInfo(),
       settings: { archs: o.archs, rules: o.rules, threads: o.threads, steps: o.steps, warmup: o.warmup, budgetSec: o.budgetSec, maxMinutes: o.maxMinutes, batchSize: o.batchSize, valImages: o.valImages, sweepSeconds: o.sweepSeconds, sweepArch: o.sweepArch, quick: o.quick },
-      configs: rows, sweep: sweep ?? null, targets, failures, table: md,
+      configs: rows, sweep: sweep ?? null, compare: compared, targets, failures, table: md,
     };
     fs.mkdirSync(o.out, { recursive: true });
     const stamp = started.toISOString().replace(/[:]/g, '').replace(/\..*/, '');
@@ -148,6 +163,7 @@ async function parent(o: Options): Promise<void> {
 const argv = process.argv.slice(2);
 if (argv[0] === '--worker') {
   const spec = JSON.parse(argv[2]);
+  if (argv[1] === 'compare') await runCompareChild(spec);   // talks over stdin/stdout, exits itself
   const result = argv[1] === 'sweep' ? await runSweepChild(spec) : await runStepChild(spec);
   // exit once the line is out (wasm pthread workers are unref'd; wait for nothing else)
   process.stdout.write(`${MARK}${JSON.stringify(result)}\n`, () => process.exit(0));

@@ -1,6 +1,8 @@
 // Benchmark options: the paper architectures it can time, the command line, the child protocol.
 
 import { parseArgs } from 'node:util';
+import fs from 'node:fs';
+import { ENGINES, type CompareOptions, type Engine } from './compare.ts';
 
 // Architectures (Table 1 rows without augmentation; CIFAR-10 class count)
 export const ARCHS = {
@@ -34,13 +36,21 @@ export const HELP = `npm run bench -- [options]
   --sweep-arch a          net trained by the sweep workers (default mnist-conv, rule deepagrel)
   --no-sweep              skip the sweep throughput test
   --no-profile            skip the tf.profile kernel breakdown
-  --backend b             wasm | cpu | tensorflow | auto (default: DEEPAGREL_BACKEND or auto)
+  --backend b             backend of the detailed table: native | wasm | cpu | tensorflow | auto
+                          (default: DEEPAGREL_BACKEND or auto)
+  --compare-archs a,b     nets of the engine comparison (default mnist-fc,mnist-conv,cifar-conv)
+  --engines a,b           of: native, wasm, pytorch (default all; pytorch when python3 imports torch)
+  --rounds N              comparison rounds, engines in rotating order (default 3)
+  --compare-steps N       steps per rule, engine and round (default 5)
+  --python PATH           the Python with torch (default /usr/bin/python3 if present, else python3)
+  --no-compare            skip the engine comparison
   --out DIR               where the JSON goes (default results/bench; --out '' writes nothing)`;
 
 export interface Options {
   archs: ArchName[]; rules: RuleName[]; threads: number[]; steps: number; warmup: number; budgetSec: number;
   valImages: number; sweepSeconds: number; maxMinutes: number; sweepArch: ArchName; sweep: boolean; profile: boolean;
   backend?: string; out: string; quick: boolean; batchSize: number;
+  compare: CompareOptions | null;
 }
 
 export function list<T extends string>(v: string, allowed: readonly T[], what: string): T[] {
@@ -64,16 +74,28 @@ export function parseOptions(argv: string[]): Options {
       steps: { type: 'string' }, warmup: { type: 'string' }, budget: { type: 'string' }, 'max-minutes': { type: 'string' }, 'val-images': { type: 'string' },
       'sweep-seconds': { type: 'string' }, 'sweep-arch': { type: 'string' }, 'no-sweep': { type: 'boolean' },
       'no-profile': { type: 'boolean' }, backend: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'compare-archs': { type: 'string' }, engines: { type: 'string' }, rounds: { type: 'string' }, 'compare-steps': { type: 'string' },
+      python: { type: 'string' }, 'no-compare': { type: 'boolean' },
     },
   });
   if (values.help) { console.log(HELP); process.exit(0); }
   const quick = values.quick ?? false;
   const threads = (values.threads ?? '1,2').split(',').map(s => posInt(s.trim(), 'threads', 1));
-  if (threads.some(t => t > 8)) throw new Error('--threads: at most 8');
+  if (threads.some(t => t > 256)) throw new Error('--threads: at most 256');
+  const rules = values.rules ? list(values.rules, RULE_NAMES, 'rule') : [...RULE_NAMES];
+  const compare: CompareOptions | null = values['no-compare'] ? null : {
+    archs: values['compare-archs'] ? list(values['compare-archs'], ARCH_NAMES, 'arch') : quick ? ['mnist-conv'] : ['mnist-fc', 'mnist-conv', 'cifar-conv'],
+    threads: [...new Set(threads)], rules,
+    engines: values.engines ? list(values.engines, ENGINES as Engine[], 'engine') : [...ENGINES],
+    rounds: posInt(values.rounds, 'rounds', quick ? 2 : 3),
+    steps: posInt(values['compare-steps'], 'compare-steps', quick ? 3 : 5),
+    evalImages: quick ? 1000 : 2000, batchSize: 100,
+    python: values.python ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),
+  };
   return {
     quick,
     archs: values.archs ? list(values.archs, ARCH_NAMES, 'arch') : quick ? ['mnist-conv', 'cifar-conv'] : ARCH_NAMES,
-    rules: values.rules ? list(values.rules, RULE_NAMES, 'rule') : [...RULE_NAMES],
+    rules,
     threads: [...new Set(threads)],
     steps: posInt(values.steps, 'steps', quick ? 4 : 10),
     warmup: posInt(values.warmup, 'warmup', 2, 0),
@@ -87,6 +109,7 @@ export function parseOptions(argv: string[]): Options {
     backend: values.backend,
     out: values.out ?? 'results/bench',
     batchSize: 100,
+    compare,
   };
 }
 

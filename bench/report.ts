@@ -4,6 +4,7 @@ import { ARCH_NAMES, STAGES, type ArchName, type RuleName, type Stage } from './
 import { round, summarize } from './stats.ts';
 import type { ChildResult, ProfileResult } from './step-child.ts';
 import type { SweepResult } from './workers.ts';
+import type { CompareConfig } from './compare.ts';
 
 export interface ConfigRow {
   arch: ArchName; rule: RuleName; preset: string; threads: number; backend: string;
@@ -34,31 +35,44 @@ export function toRows(c: ChildResult): ConfigRow[] {
 
 export interface Target { name: string; value: number | null; limit: number; unit: string; pass: boolean | null; text: string }
 
-export function checkTargets(rows: ConfigRow[], sweep: SweepResult | undefined): Target[] {
-  const find = (arch: ArchName, rule: RuleName, threads: number) => rows.find(r => r.arch === arch && r.rule === rule && r.threads === threads && r.backend === 'wasm');
+/**
+ * The speed targets of issue 13: against PyTorch on the same CPU (engine comparison, 2 threads),
+ * DeepAGREL vs EBP, evaluation throughput vs the wasm path, and sweep scaling.
+ */
+export function checkTargets(rows: ConfigRow[], sweep: SweepResult | undefined, compared: CompareConfig[] = []): Target[] {
   const out: Target[] = [];
-  const le = (name: string, value: number | null | undefined, limit: number, unit: string, detail = ''): void => {
+  const check = (name: string, value: number | null | undefined, limit: number, unit: string, atLeast: boolean, detail = ''): void => {
     if (value == null || !Number.isFinite(value)) { out.push({ name, value: null, limit, unit, pass: null, text: `–  ${name}: not measured in this run` }); return; }
-    const pass = value <= limit;
-    const miss = pass ? '' : `, misses by ${unit === '×' ? round(value - limit, 3) + '×' : round(value - limit, 1) + ' ' + unit} (${round((value / limit - 1) * 100, 1)}%)`;
-    out.push({ name, value: round(value, 3), limit, unit, pass, text: `${pass ? '✓' : '✗'}  ${name}: ${round(value, unit === '×' ? 3 : 1)}${unit === '×' ? '×' : ' ' + unit} (≤ ${limit}${unit === '×' ? '×' : ' ' + unit})${miss}${detail}` });
+    const pass = atLeast ? value >= limit : value <= limit;
+    const u = (x: number) => unit === '×' ? `${round(x, 3)}×` : `${round(x, 1)} ${unit}`;
+    const miss = pass ? '' : `, misses by ${u(Math.abs(value - limit))} (${round((value / limit - 1) * 100, 1)}%)`;
+    out.push({ name, value: round(value, 3), limit, unit, pass, text: `${pass ? '✓' : '✗'}  ${name}: ${u(value)} (${atLeast ? '≥' : '≤'} ${u(limit)})${miss}${detail}` });
   };
-  le('MNIST conv DeepAGREL step, 2 threads', find('mnist-conv', 'deepagrel', 2)?.msMedian, 100, 'ms');
-  le('MNIST conv DeepAGREL step, 1 thread', find('mnist-conv', 'deepagrel', 1)?.msMedian, 180, 'ms');
-  le('CIFAR conv DeepAGREL step, 2 threads', find('cifar-conv', 'deepagrel', 2)?.msMedian, 150, 'ms');
+  const cmp = (arch: ArchName, threads: number) => compared.find(c => c.arch === arch && c.threads === threads);
+  const vsTorch = (arch: ArchName, threads: number) => {
+    const r = cmp(arch, threads)?.rows.find(x => x.rule === 'deepagrel');
+    return { value: r?.nativeVsPytorch, detail: r ? `  [native ${r.ms.native} ms, PyTorch ${r.ms.pytorch ?? '–'} ms]` : '' };
+  };
+  for (const arch of ['mnist-conv', 'mnist-fc', 'cifar-conv'] as ArchName[]) {
+    const v = vsTorch(arch, 2);
+    check(`${arch} DeepAGREL step, 2 threads, native / PyTorch`, v.value, 0.5, '×', false, v.detail);
+  }
+  // DeepAGREL ≤ 1.05 × EBP: paired per-step ratios of the detailed table (rules interleaved), and
+  // the per-round ratio of the comparison's native engine.
   for (const a of ARCH_NAMES) for (const t of [...new Set(rows.map(r => r.threads))].sort()) {
-    const d = find(a, 'deepagrel', t), e = find(a, 'ebp', t);
+    const find = (rule: RuleName) => rows.find(r => r.arch === a && r.rule === rule && r.threads === t);
+    const d = find('deepagrel'), e = find('ebp');
     if (d && e) {
-      // Median of the per-round ratios: the rules ran interleaved, so a round's pair saw the same load.
       const n = Math.min(d.samplesMs.length, e.samplesMs.length);
       const paired = summarize(Array.from({ length: n }, (_, i) => d.samplesMs[i] / e.samplesMs[i])).median;
-      le(`${a} ${t}t DeepAGREL/EBP step (paired median ratio)`, paired, 1.05, '×', `  [medians ${d.msMedian} vs ${e.msMedian} ms]`);
+      check(`${a} ${t}t DeepAGREL/EBP step (${d.backend}, paired median ratio)`, paired, 1.05, '×', false, `  [medians ${d.msMedian} vs ${e.msMedian} ms]`);
     }
   }
+  const ev = cmp('mnist-conv', 2)?.evalImagesPerSec;
+  check('mnist-conv evaluation throughput, 2 threads, native / wasm', ev?.native && ev?.wasm ? ev.native / ev.wasm : null, 4, '×', true,
+    ev ? `  [${ev.native} vs ${ev.wasm} img/s]` : '');
   if (sweep) {
-    const v = sweep.ratio, pass = v >= 1.8;
-    out.push({ name: '2 vs 1 sweep workers throughput', value: v, limit: 1.8, unit: '×', pass,
-      text: `${pass ? '✓' : '✗'}  2 sweep workers vs 1: ${v}× (≥ 1.8×)${pass ? '' : `, misses by ${round(1.8 - v, 2)}×`}  [${sweep.runs[0].stepsPerSec} → ${sweep.runs[1].stepsPerSec} steps/s]` });
+    check(`2 vs 1 sweep workers throughput (${sweep.backend})`, sweep.ratio, 1.8, '×', true, `  [${sweep.runs[0].stepsPerSec} → ${sweep.runs[1].stepsPerSec} steps/s]`);
   }
   return out;
 }

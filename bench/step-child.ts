@@ -23,7 +23,7 @@ export interface RuleResult {
 
 export interface ChildResult {
   arch: ArchName;
-  backend: { name: string; threads: number; simd: boolean; versions: Record<string, string> };
+  backend: { name: string; threads: number; simd: boolean; versions: Record<string, string>; kernels?: string; library?: import('../src/backend/native-addon.ts').NativeLibraryInfo };
   flops: import('../src/flops.ts').StepFlops;
   rules: RuleResult[];
   validation: { images: number; batchSize: number; ms: number; imagesPerSec: number; gflopPerSec: number };
@@ -222,7 +222,7 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
   for (const r of runners) r.net.dispose();
   return {
     arch: spec.arch,
-    backend: { name: info.name, threads: info.threads, simd: info.simd, versions: info.versions },
+    backend: { name: info.name, threads: info.threads, simd: info.simd, versions: info.versions, kernels: info.kernels, library: info.library },
     flops, rules,
     validation: { images: spec.valImages, batchSize: 500, ms: round(valMs), imagesPerSec: round(spec.valImages / (valMs / 1000), 1), gflopPerSec: round(fwdPerImage * spec.valImages / (valMs / 1000) / 1e9) },
     cpuPerWall,

@@ -6,7 +6,7 @@ import { ARCHS, READY, type ArchName } from './options.ts';
 import { cpuShare, round } from './stats.ts';
 
 export interface SweepSpec { arch: ArchName; seconds: number; seed: number; backend?: string; batchSize: number }
-export interface SweepChildResult { steps: number; seconds: number; stepsPerSec: number; threads: number; cpuPerWall: number }
+export interface SweepChildResult { backend: string; steps: number; seconds: number; stepsPerSec: number; threads: number; cpuPerWall: number }
 
 export async function runSweepChild(spec: SweepSpec): Promise<SweepChildResult> {
   const { initBackend, tf } = await import('../src/backend.ts');
@@ -45,6 +45,6 @@ export async function runSweepChild(spec: SweepSpec): Promise<SweepChildResult> 
   const seconds = (performance.now() - t0) / 1000;
   const cpuPerWall = cpuShare(cpu0, t0);
   net.dispose();
-  return { steps, seconds: round(seconds, 3), stepsPerSec: round(steps / seconds, 3), threads: info.threads, cpuPerWall };
+  return { backend: info.name, steps, seconds: round(seconds, 3), stepsPerSec: round(steps / seconds, 3), threads: info.threads, cpuPerWall };
 }
 

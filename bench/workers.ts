@@ -10,7 +10,7 @@ import type { SweepChildResult, SweepSpec } from './sweep-child.ts';
 
 const SCRIPT = fileURLToPath(new URL('./bench.ts', import.meta.url));
 
-export function spawnChild(kind: 'step' | 'sweep', spec: object, env: NodeJS.ProcessEnv, tag: string) {
+export function spawnChild(kind: 'step' | 'sweep' | 'compare', spec: object, env: NodeJS.ProcessEnv, tag: string) {
   const child = spawn(process.execPath, [...process.execArgv, SCRIPT, '--worker', kind, JSON.stringify(spec)],
     { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let result: unknown;
@@ -36,6 +36,7 @@ export function spawnChild(kind: 'step' | 'sweep', spec: object, env: NodeJS.Pro
 }
 
 export interface SweepResult {
+  backend: string;
   arch: ArchName; rule: 'deepagrel'; seconds: number;
   runs: { workers: number; stepsPerSec: number; stepsPerCpuSec: number; perWorker: SweepChildResult[] }[];
   /** Throughput of 2 workers / 1 worker (the target). */
@@ -52,7 +53,7 @@ export async function measureSweep(o: Options): Promise<SweepResult> {
     process.stderr.write(`sweep throughput: ${workers} worker(s) × ${o.sweepArch}, 1 thread each, ${o.sweepSeconds} s window\n`);
     const kids = Array.from({ length: workers }, (_, k) => spawnChild('sweep',
       { arch: o.sweepArch, seconds: o.sweepSeconds, seed: 11 + k, backend: o.backend, batchSize: o.batchSize } satisfies SweepSpec,
-      { DEEPAGREL_WASM_THREADS: '1' }, `sweep ${k + 1}/${workers}`));
+      { DEEPAGREL_THREADS: '1' }, `sweep ${k + 1}/${workers}`));
     // Everyone warmed up, then a common start: the windows overlap completely.
     await Promise.race([Promise.all(kids.map(k => k.ready)), Promise.all(kids.map(k => k.done))]);
     for (const k of kids) k.child.stdin.end('go\n');
@@ -61,7 +62,7 @@ export async function measureSweep(o: Options): Promise<SweepResult> {
     const cpu = per.reduce((a, p) => a + p.cpuPerWall, 0);
     runs.push({ workers, stepsPerSec: round(stepsPerSec, 3), stepsPerCpuSec: round(stepsPerSec / cpu, 3), perWorker: per });
   }
-  return { arch: o.sweepArch, rule: 'deepagrel', seconds: o.sweepSeconds, runs, ratio: round(runs[1].stepsPerSec / runs[0].stepsPerSec, 3),
+  return { backend: runs[0].perWorker[0].backend, arch: o.sweepArch, rule: 'deepagrel', seconds: o.sweepSeconds, runs, ratio: round(runs[1].stepsPerSec / runs[0].stepsPerSec, 3),
     perCpuRatio: round(runs[1].stepsPerCpuSec / runs[0].stepsPerCpuSec, 3), samplesPerSecPerWorker1: round(runs[0].stepsPerSec * o.batchSize, 1) };
 }
 

@@ -1,14 +1,21 @@
 // Backend selection: one call at start-up, `await initBackend()`, before any tf op.
 //
-// Order for 'auto' (the default): the native TensorFlow backend from @tensorflow/tfjs-node-gpu,
-// then @tensorflow/tfjs-node (both optional: each is tried with a dynamic import and silently
-// skipped when missing or broken), otherwise wasm. 'cpu' (pure JS, slow) only when asked.
-// Env DEEPAGREL_BACKEND=tensorflow|wasm|cpu|auto and DEEPAGREL_WASM_THREADS=n set the defaults;
-// options passed to initBackend win over the environment.
-// wasm runs single-threaded unless DEEPAGREL_WASM_THREADS=n or initBackend({ threads: n }) asks
-// for n XNNPACK threads (backend/wasm-threads.ts); the count is fixed once wasm has started.
-// On wasm, replacement kernels (backend/wasm-kernels.ts) keep transposed matMul and the conv
-// gradients on XNNPACK's fast paths.
+// Order for 'auto' (the default): the TensorFlow backend from @tensorflow/tfjs-node-gpu or
+// @tensorflow/tfjs-node (optional packages), then 'native' (our oneDNN kernels, native/, built
+// at npm install when oneDNN is there), then 'wasm'. 'cpu' (pure JS, slow) only when asked.
+// Why each backend before the chosen one was skipped is kept in BackendInfo.skipped.
+//
+// 'native' is the wasm backend with its heavy kernels (matrix products, convolutions) replaced by
+// the addon's, working in place on the wasm heap (backend/native-kernels.ts); elementwise ops stay
+// wasm (one thread: OpenMP is the one threading runtime then). tf.getBackend() says 'wasm' for
+// both; BackendInfo.name tells them apart.
+//
+// Env DEEPAGREL_BACKEND=tensorflow|native|wasm|cpu|auto picks the backend, DEEPAGREL_THREADS=n
+// the threads (DEEPAGREL_WASM_THREADS=n is the older name, still read); options passed to
+// initBackend win over the environment. Threads: native takes all cores by default and can change
+// at any time; wasm runs single-threaded unless asked, and its count is fixed once it has started
+// (backend/wasm-threads.ts). On wasm, replacement kernels (backend/wasm-kernels.ts) keep
+// transposed matMul and the conv gradients on XNNPACK's fast paths.
 //
 // Every module imports tf as `import * as tf from '@tensorflow/tfjs'`. Under Node that resolves
 // to one CommonJS instance (tfjs-node requires the same one), and tfjs keeps its engine and kernel
@@ -18,49 +25,68 @@ import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { registerWasmKernels } from './backend/wasm-kernels.ts';
+import { nativeKernelsActive, registerWasmKernels, setNativeKernels } from './backend/wasm-kernels.ts';
+import { NATIVE_KERNELS } from './backend/native-kernels.ts';
+import { INSTALL_HINT, loadNativeAddon, nativeUnavailableReason, type NativeLibraryInfo } from './backend/native-addon.ts';
 import { withWasmThreads } from './backend/wasm-threads.ts';
+import { setBernoulliMaskFiller } from './rng.ts';
 
 export { tf };
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
 
 export interface BackendInfo {
-  /** tf.getBackend() after initialisation: 'tensorflow', 'wasm' or 'cpu'. */
+  /** 'tensorflow', 'native', 'wasm' or 'cpu' (tf.getBackend() says 'wasm' for native too). */
   name: string;
-  /** Threads doing the arithmetic (wasm: XNNPACK pool size; tensorflow: available cores). */
+  /** Threads doing the arithmetic (native: OpenMP threads; wasm: XNNPACK pool size; tensorflow: cores). */
   threads: number;
-  /** Whether the kernels use SIMD (wasm: SIMD binary loaded; tensorflow: native code). */
+  /** Whether the kernels use SIMD (wasm: SIMD binary loaded; native code: yes). */
   simd: boolean;
-  /** tfjs-core and backend package versions. */
+  /** tfjs-core, backend package and native library versions. */
   versions: Record<string, string>;
   /** The node package that provided the 'tensorflow' backend, when that is the backend. */
   package?: string;
+  /** Which code runs the kernels, in one line (e.g. "oneDNN 2.6.3 (avx512_core_bf16, OpenMP): BatchMatMul, …; wasm: the rest"). */
+  kernels: string;
+  /** native: the library under the kernels. */
+  library?: NativeLibraryInfo;
+  /** 'auto': each backend tried before this one, and why it was not taken. */
+  skipped?: { backend: BackendName; reason: string }[];
 }
 
 export interface InitBackendOptions {
   backend?: BackendRequest;
-  /** wasm only: XNNPACK threads (default 1). Fixed at the first wasm start-up of the process. */
+  /** native: OpenMP threads (default: all cores; can change). wasm: XNNPACK threads (default 1), fixed at the first wasm start. */
   threads?: number;
 }
 
-const REQUESTS: readonly BackendRequest[] = ['tensorflow', 'wasm', 'cpu', 'auto'];
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+const REQUESTS: readonly BackendRequest[] = ['tensorflow', 'native', 'wasm', 'cpu', 'auto'];
+const MAX_THREADS = 256;
+const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 const require = createRequire(import.meta.url);
 
 let current: { key: string; info: BackendInfo } | undefined;
 let wasmThreads: number | undefined;           // set once the wasm backend has started
-let nativeTried: { pkg?: string; reasons: string[] } | undefined;
+let tensorflowTried: { pkg?: string; reasons: string[] } | undefined;
+
+/** The thread count asked for by the environment: DEEPAGREL_THREADS, or the older DEEPAGREL_WASM_THREADS. */
+function envThreads(): { value: string; source: string } | undefined {
+  for (const source of ['DEEPAGREL_THREADS', 'DEEPAGREL_WASM_THREADS']) {
+    const value = process.env[source]?.trim();
+    if (value) return { value, source };
+  }
+  return undefined;
+}
 
 /**
- * Thread count for a command-line process that has the machine to itself: every core (a single
- * run on 2 cores is ~1.6× faster with 2 wasm threads, BENCHMARKS.md), unless
- * DEEPAGREL_WASM_THREADS says otherwise (sweeps set it to 1 per worker: 2 workers give 2.15×).
- * Library calls (notebooks, tests) keep the single-threaded default.
+ * Thread count for a command-line process that has the machine to itself: every core, unless
+ * DEEPAGREL_THREADS (or DEEPAGREL_WASM_THREADS) says otherwise — sweeps set it to cores ÷ workers
+ * per worker. Library calls (notebooks, tests) get the backend's default: all cores on native,
+ * one thread on wasm.
  */
 export function commandLineThreads(): number | undefined {
-  return process.env.DEEPAGREL_WASM_THREADS ? undefined : Math.min(8, os.availableParallelism());
+  return envThreads() ? undefined : Math.min(MAX_THREADS, os.availableParallelism());
 }
 
 /** The BackendInfo of the last successful initBackend call, if any. */
@@ -83,30 +109,46 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
 
 async function init(opts: InitBackendOptions): Promise<BackendInfo> {
   const request = parseRequest(opts.backend, process.env.DEEPAGREL_BACKEND);
-  const threads = parseThreads(opts.threads, process.env.DEEPAGREL_WASM_THREADS);
+  const threads = parseThreads(opts.threads);
   const key = `${request}/${threads ?? ''}`;
-  if (current?.key === key && tf.getBackend() === current.info.name) return current.info;
+  if (current?.key === key && tf.getBackend() === tfName(current.info.name) && nativeKernelsActive() === (current.info.name === 'native')) {
+    return current.info;
+  }
 
   let info: BackendInfo;
   switch (request) {
     case 'tensorflow': {
-      const native = await startNative();
-      if (!native) {
-        throw new Error(
-          `backend 'tensorflow' requested but neither ${NATIVE_PACKAGES.join(' nor ')} could be loaded ` +
-          `(${nativeTried!.reasons.join('; ')}): npm install @tensorflow/tfjs-node ` +
-          '(needs network access to download libtensorflow), or use DEEPAGREL_BACKEND=wasm');
-      }
-      info = native;
+      info = await startTensorflow() ?? fail(
+        `backend 'tensorflow' requested but neither ${TENSORFLOW_PACKAGES.join(' nor ')} could be loaded ` +
+        `(${tensorflowTried!.reasons.join('; ')}): npm install @tensorflow/tfjs-node ` +
+        '(needs network access to download libtensorflow), or use DEEPAGREL_BACKEND=native or wasm');
       break;
     }
-    case 'auto': info = (await startNative()) ?? (await startWasm(threads)); break;
+    case 'native': {
+      info = await startNative(threads) ?? fail(
+        `backend 'native' requested but ${nativeUnavailableReason()}: ${INSTALL_HINT}; or use DEEPAGREL_BACKEND=wasm`);
+      break;
+    }
+    case 'auto': {
+      const skipped: NonNullable<BackendInfo['skipped']> = [];
+      const tensorflow = await startTensorflow();
+      if (!tensorflow) skipped.push({ backend: 'tensorflow', reason: tensorflowTried!.reasons.join('; ') });
+      const native = tensorflow ? undefined : await startNative(threads);
+      if (!tensorflow && !native) skipped.push({ backend: 'native', reason: `${nativeUnavailableReason()}; to get it: ${INSTALL_HINT}` });
+      info = { ...(tensorflow ?? native ?? await startWasm(threads)), skipped };
+      break;
+    }
     case 'wasm': info = await startWasm(threads); break;
     case 'cpu': info = await startCpu(); break;
   }
   current = { key, info };
   return info;
 }
+
+function fail(message: string): never { throw new Error(message); }
+
+/** The tfjs backend a BackendInfo name runs on. */
+function tfName(name: string): string { return name === 'native' ? 'wasm' : name; }
 
 function parseRequest(option: string | undefined, env: string | undefined): BackendRequest {
   const [value, source] = option != null ? [option, 'option backend'] : [env?.trim() || 'auto', 'DEEPAGREL_BACKEND'];
@@ -116,11 +158,12 @@ function parseRequest(option: string | undefined, env: string | undefined): Back
   return value as BackendRequest;
 }
 
-function parseThreads(option: number | undefined, env: string | undefined): number | undefined {
-  if (option == null && !env?.trim()) return undefined;
-  const [value, source] = option != null ? [option, 'option threads'] : [Number(env), 'DEEPAGREL_WASM_THREADS'];
-  if (!Number.isInteger(value) || value < 1 || value > 8) {
-    throw new Error(`${source} must be an integer from 1 to 8, got '${option ?? env}'`);
+function parseThreads(option: number | undefined): number | undefined {
+  const env = envThreads();
+  if (option == null && !env) return undefined;
+  const [value, source, raw] = option != null ? [option, 'option threads', String(option)] : [Number(env!.value), env!.source, env!.value];
+  if (!Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
+    throw new Error(`${source} must be an integer from 1 to ${MAX_THREADS}, got '${raw}'`);
   }
   return value;
 }
@@ -133,39 +176,67 @@ function packageVersion(pkg: string): string {
   }
 }
 
-/** The 'tensorflow' backend from the first native package that loads, or undefined. */
-async function startNative(): Promise<BackendInfo | undefined> {
-  if (nativeTried && !nativeTried.pkg) return undefined;   // a failed import does not get better
-  if (!nativeTried) {
-    nativeTried = { reasons: [] };
-    for (const pkg of NATIVE_PACKAGES) {
+/** Leaving native (or never in it): the routed kernels and the dropout masks go back to wasm/JS. */
+function nativeOff(): void {
+  setNativeKernels(null);
+  setBernoulliMaskFiller(null);
+}
+
+/** The 'tensorflow' backend from the first TensorFlow package that loads, or undefined. */
+async function startTensorflow(): Promise<BackendInfo | undefined> {
+  if (tensorflowTried && !tensorflowTried.pkg) return undefined;   // a failed import does not get better
+  if (!tensorflowTried) {
+    tensorflowTried = { reasons: [] };
+    for (const pkg of TENSORFLOW_PACKAGES) {
       try {
         await import(pkg);   // registers backend 'tensorflow'
-        nativeTried.pkg = pkg;
+        tensorflowTried.pkg = pkg;
         break;
       } catch (e) {
         const err = e as { code?: string; message?: string };
         const notInstalled = err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND';
-        nativeTried.reasons.push(`${pkg}: ${notInstalled ? 'not installed' : String(err.message).split('\n')[0]}`);
+        tensorflowTried.reasons.push(`${pkg}: ${notInstalled ? 'not installed' : String(err.message).split('\n')[0]}`);
       }
     }
-    if (!nativeTried.pkg) return undefined;
+    if (!tensorflowTried.pkg) return undefined;
   }
   if (!(await tf.setBackend('tensorflow'))) {
-    nativeTried.reasons.push(`${nativeTried.pkg}: loaded, but its backend failed to initialise`);
-    nativeTried.pkg = undefined;
+    tensorflowTried.reasons.push(`${tensorflowTried.pkg}: loaded, but its backend failed to initialise`);
+    tensorflowTried.pkg = undefined;
     return undefined;
   }
-  const pkg = nativeTried.pkg!;
+  nativeOff();
+  const pkg = tensorflowTried.pkg!;
   return {
-    name: 'tensorflow', threads: os.availableParallelism(), simd: true, package: pkg,
+    name: 'tensorflow', threads: os.availableParallelism(), simd: true, package: pkg, kernels: `${pkg} (libtensorflow)`,
     versions: { 'tfjs-core': tf.version_core, [pkg.replace('@tensorflow/', '')]: packageVersion(pkg) },
+  };
+}
+
+/**
+ * 'native': the wasm backend (one thread: only elementwise work stays there) with the addon's
+ * kernels routed in, and dropout masks drawn by the addon (the same numbers as in JS).
+ * Undefined when the addon cannot load (nativeUnavailableReason() says why).
+ */
+async function startNative(threads: number | undefined): Promise<BackendInfo | undefined> {
+  const addon = loadNativeAddon();
+  if (!addon) return undefined;
+  const substrate = await startWasm(wasmThreads ?? 1);
+  addon.setThreads(threads ?? Math.min(MAX_THREADS, os.availableParallelism()));
+  setNativeKernels(addon);
+  setBernoulliMaskFiller((out, state, threshold, scale) => addon.bernoulliMask(out, state, threshold, scale));
+  const library = addon.info();
+  return {
+    name: 'native', threads: library.threads, simd: true, library,
+    kernels: `${library.library} ${library.version} (${library.isa}, ${library.runtime}): ${Object.keys(NATIVE_KERNELS).join(', ')}, dropout masks; wasm: the rest`,
+    versions: { ...substrate.versions, [library.library]: library.version },
   };
 }
 
 async function startWasm(threads: number | undefined): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');   // registers backend 'wasm'
   registerWasmKernels();
+  nativeOff();
   if (wasmThreads == null && tf.engine().registry.wasm == null) {
     // The Node loader finds the .wasm files next to its own file; say so explicitly anyway.
     wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
@@ -174,7 +245,7 @@ async function startWasm(threads: number | undefined): Promise<BackendInfo> {
     const ok = n > 1 ? await withWasmThreads(n, start) : await start();
     if (!ok) {
       throw new Error(`the wasm backend failed to initialise (see the warning above)${n > 1
-        ? `; this was the multi-threaded start (${n} threads): unset DEEPAGREL_WASM_THREADS to run single-threaded` : ''}`);
+        ? `; this was the multi-threaded start (${n} threads): unset DEEPAGREL_THREADS to run single-threaded` : ''}`);
     }
     wasmThreads = wasm.getThreadsCount();
   } else {
@@ -182,13 +253,15 @@ async function startWasm(threads: number | undefined): Promise<BackendInfo> {
     if (threads != null && threads !== wasmThreads) {
       throw new Error(
         `the wasm backend is already running with ${wasmThreads} thread(s) and cannot change: the thread ` +
-        `count is fixed when wasm first starts. Set DEEPAGREL_WASM_THREADS=${threads} (or pass threads) ` +
+        `count is fixed when wasm first starts. Set DEEPAGREL_THREADS=${threads} (or pass threads) ` +
         'before the first initBackend call of the process');
     }
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
   }
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
   return {
-    name: 'wasm', threads: wasmThreads, simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean,
+    name: 'wasm', threads: wasmThreads, simd,
+    kernels: `XNNPACK (wasm${simd ? ' SIMD' : ''}, ${wasmThreads} thread${wasmThreads > 1 ? 's' : ''}) with our replacement kernels`,
     versions: { 'tfjs-core': tf.version_core, 'tfjs-backend-wasm': wasm.version_wasm },
   };
 }
@@ -210,7 +283,9 @@ async function withoutEmscriptenHandlers<T>(body: () => Promise<T>): Promise<T> 
 
 async function startCpu(): Promise<BackendInfo> {
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+  nativeOff();
   // Chosen on purpose: skip the "install tfjs-node" banner tfjs prints on first use.
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  return { name: 'cpu', threads: 1, simd: false, versions: { 'tfjs-core': tf.version_core, 'tfjs-backend-cpu': tf.version['tfjs-backend-cpu'] } };
+  return { name: 'cpu', threads: 1, simd: false, kernels: 'tfjs-backend-cpu (JavaScript)',
+    versions: { 'tfjs-core': tf.version_core, 'tfjs-backend-cpu': tf.version['tfjs-backend-cpu'] } };
 }

@@ -1,21 +1,23 @@
 // deepagrel <command>: the workbook from the command line.
-//   train | sweep | status | table | figure3 | first-steps | presets | datasets | export | quickstart
+//   train | sweep | status | table | figure3 | first-steps | backend | presets | datasets | export | quickstart
 // Every command has --help; a bad option gets one clear message and exit code 2.
 
 import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PRESETS, resolvePreset } from './presets.ts';
+import { ConfigError, PRESETS, resolvePreset } from './presets.ts';
+import { PathError } from './safe-fs.ts';
 import { runExperiment } from './train.ts';
 import { InterruptedError, installCliInterrupt } from './interrupt.ts';
 import { progressEvents } from './progress.ts';
 import { initBackend, commandLineThreads } from './backend.ts';
+import { BACKEND_HELP, backendCommand, skippedNativeLine } from './cli/backend.ts';
 import { readRuns } from './results/reader.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
 import { UsageError, intFlag, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
-import { runSweep, sweepJobs, EXIT_LOCKED } from './cli/sweep.ts';
+import { runSweep, sweepJobs, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -40,7 +42,10 @@ function usage<T>(f: () => T): T {
 }
 
 async function setupBackend(values: Record<string, any>) {
-  return initBackend({ backend: values.backend, threads: intFlag(values, 'threads', 1) ?? commandLineThreads() });
+  const info = await initBackend({ backend: values.backend, threads: intFlag(values, 'threads', 1) ?? commandLineThreads() });
+  const skipped = skippedNativeLine(info);   // say why the faster path is off, once, on stderr
+  if (skipped) console.error(skipped);
+  return info;
 }
 
 const TRAIN_HELP = `deepagrel train --preset <name> [--seed N] [options]
@@ -59,8 +64,8 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
                        "data not bit-exact" when the data is a re-encoded copy)
   --run-id NAME        file name of the run (default <preset>-s<seed>)
   --no-resume          start over even if a checkpoint exists
-  --backend NAME       tensorflow | wasm | cpu (default: best available)
-  --threads N          wasm threads (default: all cores; sweeps use 1 per worker)
+  --backend NAME       tensorflow | native | wasm | cpu (default: best available; see deepagrel backend)
+  --threads N          compute threads (default: all cores; sweeps divide the cores among workers)
 Overrides of the preset:
 ${overrideHelp()}`;
 
@@ -85,8 +90,11 @@ const train: Command = async argv => {
     return 130;
   } finally { removeInterrupt(); }
   res.network?.dispose();
-  if (res.skipped) console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
-  else if (res.record?.file) console.log(`run record: ${res.record.file}`);
+  if (res.skipped) {
+    console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
+    return process.env[SWEEP_WORKER_ENV] ? EXIT_SKIPPED : 0;
+  }
+  if (res.record?.file) console.log(`run record: ${res.record.file}`);
   return 0;
 };
 
@@ -99,9 +107,8 @@ Runs every (preset, seed) job, each in its own process, at most --workers at onc
   --workers N          parallel worker processes
   --shard i/n          run only every n-th job starting at the i-th (cluster array jobs)
   --dry-run            list the jobs and exit
-SLURM job array example (10 machines share one results folder):
-  #SBATCH --array=1-10
-  npx deepagrel sweep --presets "cifar10-*" --seeds 1-10 --workers 2 --shard $SLURM_ARRAY_TASK_ID/10
+SLURM job array (10 tasks share one results folder): scripts/slurm/sweep.sbatch, e.g.
+  sbatch --array=1-10 --export=ALL,PRESETS='cifar10-*',SEEDS=1-10,RESULTS=/shared/results scripts/slurm/sweep.sbatch
 All train options (--data-dir, --experiment, --results, overrides) are passed to every job:
 ${overrideHelp()}`;
 
@@ -117,7 +124,7 @@ const sweep: Command = async argv => {
   const workers = intFlag(v, 'workers', 1);
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
-  const r = await runSweep({ jobs, workers, experiment: v.experiment ?? 'table1', resultsRoot: v.results ?? 'results', trainArgs });
+  const r = await runSweep({ jobs, workers, experiment: v.experiment ?? 'table1', resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs });
   return r.failed.length ? 1 : 0;
 };
 
@@ -214,6 +221,12 @@ const firstStepsCmd: Command = async argv => {
   return 0;
 };
 
+const backendCmd: Command = async argv => {
+  const v = parse(argv, { ...COMMON, json: { type: 'boolean' } });
+  if (v.help) { console.log(BACKEND_HELP); return 0; }
+  return backendCommand(v, intFlag(v, 'threads', 1) ?? commandLineThreads());
+};
+
 const presets: Command = async argv => {
   const v = parse(argv, { help: COMMON.help, json: { type: 'boolean' } });
   if (v.help) { console.log('deepagrel presets [--json]: the Table 1 rows available as presets'); return 0; }
@@ -234,6 +247,7 @@ const COMMANDS: Record<string, [Command, string]> = {
   table: [table, 'Table 1 from the run records'],
   figure3: [figure3Cmd, 'Figure 3 from the run records (HTML, SVG, PNG, PDF)'],
   'first-steps': [firstStepsCmd, 'activity and first-update sizes per layer, both rules (why a setting starts slowly)'],
+  backend: [backendCmd, 'which backend and kernels run, library versions, threads; why native is off'],
   presets: [presets, 'list the Table 1 presets'],
   datasets: [datasets, 'which datasets are available where; verify checksums'],
   export: [exportCmd, 'export a Plotly figure JSON to SVG/PNG/PDF'],
@@ -253,7 +267,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e: any) {
     console.error(`deepagrel ${name}: ${e?.message ?? e}`);
     if (process.env.DEEPAGREL_DEBUG) console.error(e?.stack);
-    return e instanceof UsageError ? 2 : e instanceof RunLockedError ? EXIT_LOCKED : 1;
+    // Bad option values found only once the data is loaded or a folder is tried are usage errors too.
+    return e instanceof UsageError || e instanceof ConfigError || e instanceof PathError ? 2 : e instanceof RunLockedError ? EXIT_LOCKED : 1;
   }
 }
 

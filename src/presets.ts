@@ -109,14 +109,21 @@ export function matchPresets(patterns: string): string[] {
   return out;
 }
 
+/** A configuration value that cannot work (a bad option: the CLI exits 2). */
+export class ConfigError extends Error {
+  constructor(message: string) { super(message); this.name = 'ConfigError'; }
+}
+
 function range(cfg: ExperimentConfig, key: keyof ExperimentConfig, ok: (v: number) => boolean, allowed: string): void {
   const v = cfg[key] as unknown;
-  if (typeof v !== 'number' || !ok(v)) throw new Error(`${key} must be ${allowed}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !ok(v)) throw new ConfigError(`${key} must be ${allowed}, got ${JSON.stringify(v)}`);
 }
 
 export function validateConfig(cfg: ExperimentConfig): void {
   const int = (lo: number) => (v: number) => Number.isInteger(v) && v >= lo;
   range(cfg, 'lr', v => v > 0 && Number.isFinite(v), 'a finite number > 0');
+  // The weights are float32: an α that rounds to 0 (1e-320) or to Infinity there cannot train.
+  range(cfg, 'lr', v => Math.fround(v) > 0 && Number.isFinite(Math.fround(v)), 'representable in float32 (about 1.4e-45 to 3.4e38)');
   range(cfg, 'init', v => v > 0 && Number.isFinite(v), 'a finite number > 0');
   range(cfg, 'epsilon', v => v >= 0 && v <= 1, 'in [0, 1]');
   range(cfg, 'beta', v => v > 0 && Number.isFinite(v), 'a finite number > 0');

@@ -6,6 +6,15 @@
 
 export interface RngState { s: [number, number, number, number] }
 
+/** Fills `out` exactly as bernoulliMask's loop does, advancing `state` (4 words) in place. */
+export type BernoulliMaskFiller = (out: Float32Array, state: Uint32Array, threshold: number, scale: number) => void;
+let maskFiller: BernoulliMaskFiller | null = null;
+/** Below this many coins the call into native code costs more than the JS loop. */
+const FILLER_MIN = 4096;
+
+/** Draw dropout masks with native code (the 'native' backend sets this; null: the JS loop). */
+export function setBernoulliMaskFiller(f: BernoulliMaskFiller | null): void { maskFiller = f; }
+
 export class Rng {
   private a: number; private b: number; private c: number; private d: number;
 
@@ -57,10 +66,17 @@ export class Rng {
 
   /** Dropout mask: `scale` with probability keep, else 0. Per step this draws ~500k numbers, so
    *  the generator is inlined on local variables, and each 32-bit draw gives two 16-bit coins
-   *  (keep is resolved to 1/65536, plenty for a dropout rate). */
+   *  (keep is resolved to 1/65536, plenty for a dropout rate). The native backend runs the same
+   *  loop in C++ (setBernoulliMaskFiller): same numbers, ~20× faster. */
   bernoulliMask(n: number, keep: number, scale: number): Float32Array {
     const out = new Float32Array(n);
     const threshold = Math.round(keep * 65536);
+    if (maskFiller && n >= FILLER_MIN) {
+      const st = Uint32Array.of(this.a, this.b, this.c, this.d);
+      maskFiller(out, st, threshold, scale);
+      [this.a, this.b, this.c, this.d] = st;
+      return out;
+    }
     let a = this.a, b = this.b, c = this.c, d = this.d;
     for (let i = 0; i < n; i += 2) {
       const t = (((a + b) >>> 0) + d) >>> 0;
@@ -87,7 +103,8 @@ export class Rng {
   /** An independent child generator (e.g. one stream for dropout, one for actions). */
   fork(): Rng { return new Rng({ s: [this.uint32(), this.uint32(), this.uint32(), this.uint32()] }); }
 
-  state(): RngState { return { s: [this.a, this.b, this.c, this.d] }; }
+  /** The four state words, as unsigned 32-bit integers (the generator keeps `a` as a signed int at times; same bits). */
+  state(): RngState { return { s: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0] }; }
 
   setState(st: RngState): void { [this.a, this.b, this.c, this.d] = st.s; }
 }

@@ -11,7 +11,7 @@ import { getRule } from './rules/index.ts';
 import { trainStep, DivergenceError, type StepOptions } from './step.ts';
 import { greedy } from './action.ts';
 import { Rng } from './rng.ts';
-import { type ExperimentConfig, PRESETS, validateConfig } from './presets.ts';
+import { ConfigError, type ExperimentConfig, PRESETS, validateConfig } from './presets.ts';
 import { loadDataset } from './data/datasets.ts';
 import { splitValidation, subsetPerClass, takeIndices } from './data/split.ts';
 import { epochBatches, evalBatches, batchesPerEpoch } from './data/batches.ts';
@@ -22,7 +22,8 @@ import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
 import { RunWriter, runFilePath } from './results/writer.ts';
 import { readRunFile, runStatus } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
-import { checkpointPaths, saveCheckpoint, loadCheckpoint, type Weights } from './checkpoint.ts';
+import { checkpointPaths, cleanUpFinishedRun, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, type Weights } from './checkpoint.ts';
+import { ensureWritableDir } from './safe-fs.ts';
 import { EarlyStopping } from './early-stopping.ts';
 import { RunLock } from './run-lock.ts';
 import { initBackend, backendInfo } from './backend.ts';
@@ -125,8 +126,13 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   const runFile = runFilePath({ experiment, runId }, resultsRoot);
   const resume = opts.resume ?? true;
 
-  if (record && resume && runStatus(runFile) === 'finished') return { record: readRunFile(runFile), skipped: true };
+  if (record && resume && runStatus(runFile) === 'finished') {
+    cleanUpFinishedRun(opts.checkpointRoot ?? 'checkpoints', experiment, runId, opts.keepCheckpoint);
+    return { record: readRunFile(runFile), skipped: true };
+  }
+  if (record) { ensureWritableDir(resultsRoot, '--results'); ensureWritableDir(opts.checkpointRoot ?? 'checkpoints', '--checkpoints'); }
   const lock = record ? RunLock.acquire(lockFile) : null;
+  if (lock) removeStaleTemps(ckptFile);
   try {
     return await listening(() => trainRun(cfg, opts, { seed, record, experiment, runId, resultsRoot, ckptFile, runFile, resume, lock }));
   } finally { lock?.release(); }
@@ -138,8 +144,12 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   const backend = backendInfo() ?? await initBackend();
   const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, ...(cfg.dataset === 'cifar100' ? { labelMode: cfg.labelMode } : {}) });
   if (ds.name !== cfg.dataset) throw new Error(`the dataset passed in is '${ds.name}' but the experiment needs '${cfg.dataset}'`);
+  if (cfg.valSize >= ds.train.n) throw new ConfigError(`valSize ${cfg.valSize} must be less than the ${ds.train.n} training images of ${ds.name}`);
   const split = splitValidation(ds.train, cfg.valSize, seed);
   const train = cfg.perClass > 0 ? subsetPerClass(split.train, cfg.perClass, ds.numClasses) : split.train;
+  // A batch larger than an epoch would silently become the whole set while the header says otherwise.
+  if (cfg.batchSize > train.n * cfg.augmentFactor)
+    throw new ConfigError(`batchSize ${cfg.batchSize} is larger than an epoch (${train.n * cfg.augmentFactor} training images); use at most that`);
   const test = cfg.testLimit > 0 && cfg.testLimit < ds.test.n ? takeIndices(ds.test, Uint32Array.from({ length: cfg.testLimit }, (_, i) => i)) : ds.test;
   const augment = cfg.augment ? augmentationPreset(ds.name as DatasetName) : null;
 
@@ -153,8 +163,17 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   let startEpoch = 0;
   const stopper = new EarlyStopping(cfg.patience);
   let best: Weights | null = null;
-  if (record && resume && fs.existsSync(ckptFile) && runStatus(runFile) === 'unfinished') {
-    const ck = loadCheckpoint(ckptFile);
+  let found = record && resume && runStatus(runFile) === 'unfinished' ? loadLatestCheckpoint(ckptFile) : null;
+  for (const bad of found?.skipped ?? []) console.warn(`${bad.file}: ${bad.problem}; set aside as ${ckptFile}.corrupt, resuming from the previous checkpoint ${found!.file}`);
+  // A checkpoint ahead of its run file: an epoch line lost to a full disk before writes were
+  // all-or-nothing. That epoch's record cannot be recovered, so the run starts over.
+  const inFile = found ? readRunFile(runFile).epochs.length : 0;
+  if (found && found.checkpoint.state.epoch > inFile) {
+    console.warn(`${found.file}: checkpoint is after epoch ${found.checkpoint.state.epoch} but ${runFile} has epochs 1..${inFile} (a line lost to a full disk); starting the run over`);
+    found = null;
+  }
+  if (found) {
+    const ck = found.checkpoint;
     if (ck.state.configHash !== hash) throw new Error(`${ckptFile}: the checkpoint was made with a different configuration or seed; delete it and ${runFile} to start over, or use another --experiment/--run-id`);
     net.setWeights(ck.weights);
     net.setRngState(ck.state.dropoutRng);
@@ -169,8 +188,10 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     type: 'header', runId, experiment, preset: cfg.preset, rule: cfg.rule, dataset: cfg.dataset, arch: cfg.arch,
     augment: cfg.augment, seed, config: { ...cfg }, protocol: opts.protocol ?? protocolLabel(cfg, ds.exact),
     datasetInfo: { source: ds.source, exact: ds.exact, nTrain: train.n, nVal: split.val.n, nTest: test.n },
-    backend: { name: backend.name, threads: backend.threads, simd: backend.simd },
-    versions: { node: process.versions.node, tfjs: tf.version.tfjs, workbook: packageVersion() },
+    backend: { name: backend.name, threads: backend.threads, simd: backend.simd, kernels: backend.kernels,
+      ...(backend.package ? { package: backend.package } : {}),
+      ...(backend.library ? { library: { library: backend.library.library, version: backend.library.version, isa: backend.library.isa, runtime: backend.library.runtime } } : {}) },
+    versions: { node: process.versions.node, tfjs: tf.version.tfjs, ...backend.versions, workbook: packageVersion() },
     git: gitInfo(), startedAt: new Date().toISOString(),
   };
   let writer: RunWriter | null = null;
@@ -219,15 +240,18 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       ...(cfg.feedback !== 'symmetric' ? { alignmentDeg: net.alignmentDeg() } : {}),
     };
     // One read of the weights per epoch serves both the best-so-far copy and the checkpoint.
+    const current = net.getWeights();
+    // Q-values can stay finite while a hidden layer is already NaN (a huge α): check every weight.
+    const broken = nonFinite(current);
+    if (broken) { status = 'diverged'; message = `${broken} after epoch ${epoch}: the network diverged; try a smaller learning rate than ${cfg.lr}`; break; }
     const improved = stopper.observe(epoch, valAccuracy);
-    const current = improved || record ? net.getWeights() : null;
     if (improved) best = current;
     const bestEpoch = stopper.bestEpoch, bestVal = stopper.bestValue;
     epochs.push(rec);
     writer?.appendEpoch(rec);
     if (record) saveCheckpoint(ckptFile, {
       state: { runId, epoch, bestEpoch, bestValAccuracy: bestVal, actionRng: actionRng.state(), dropoutRng: net.rngState(), configHash: hash },
-      weights: current!, best,
+      weights: current, best,
     });
     lock?.touch();
     opts.events?.onEpoch?.(rec, { bestEpoch, bestValAccuracy: bestVal });
@@ -245,8 +269,20 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     totalTimeSec: priorSec + (Date.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...(message ? { message } : {}),
   };
   writer?.end(end);
-  if (record && !opts.keepCheckpoint) fs.rmSync(ckptFile, { force: true });
+  if (record) removeCheckpoint(ckptFile, opts.keepCheckpoint);
   opts.events?.onEnd?.(end);
   const result: RunRecord = writer ? readRunFile(writer.file) : { header, epochs, end, file: '' };
   return { record: result, skipped: false, network: net };
+}
+
+/** "W of layer 'dense1' holds NaN (3 of 1176000 values)" for the first layer with a non-finite weight, else null. */
+function nonFinite(ws: Weights): string | null {
+  for (const [layer, w] of Object.entries(ws)) for (const key of ['W', 'Wfb'] as const) {
+    const a = w[key];
+    if (!a) continue;
+    let count = 0, first = 0;
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) { if (count++ === 0) first = a[i]; }
+    if (count) return `${key === 'W' ? 'W' : "W'"} of layer '${layer}' holds ${first} (${count} of ${a.length} values)`;
+  }
+  return null;
 }

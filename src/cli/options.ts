@@ -8,9 +8,11 @@ export class UsageError extends Error {
   constructor(message: string) { super(message); this.name = 'UsageError'; }
 }
 
+// Plain decimal notation only: Number() also takes "0x10", "0b11" and "  ", which nobody means as α.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const num: Parse = (v, flag) => {
   const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${flag} expects a number, got ${JSON.stringify(v)}`);
+  if (!DECIMAL.test(v.trim()) || !Number.isFinite(x)) throw new UsageError(`--${flag} expects a number, got ${JSON.stringify(v)} (plain decimal, e.g. 0.01 or 1e-3)`);
   return x;
 };
 const int: Parse = (v, flag) => {
@@ -77,18 +79,23 @@ export function overrideHelp(): string {
   return Object.entries(OVERRIDES).map(([flag, [, , help]]) => `  --${flag.padEnd(16)} ${help}`).join('\n');
 }
 
+/** Most seeds one sweep takes: a sweep lists its jobs up front, and a typo like 1-99999999999 must not hang. */
+export const MAX_SEEDS = 100_000;
+
 /** "1-10", "3", "1,4,7" or "1-3,8" → [1..]. */
 export function parseSeeds(spec: string): number[] {
-  const out: number[] = [];
+  const seen = new Set<number>();
   for (const part of spec.split(',').map(s => s.trim()).filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new UsageError(`--seeds expects e.g. 1-10 or 1,3,5; got ${JSON.stringify(spec)}`);
     const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
     if (b < a) throw new UsageError(`--seeds range ${part} is empty (end before start)`);
-    for (let s = a; s <= b; s++) if (!out.includes(s)) out.push(s);
+    if (b - a + 1 + seen.size > MAX_SEEDS) throw new UsageError(`--seeds ${spec} gives more than ${MAX_SEEDS} seeds; split the sweep`);
+    if (!Number.isSafeInteger(b) || b > 2 ** 32 - 1) throw new UsageError(`--seeds: seed ${m[2] ?? m[1]} is too large (at most ${2 ** 32 - 1})`);
+    for (let s = a; s <= b; s++) seen.add(s);
   }
-  if (out.length === 0) throw new UsageError(`--seeds is empty`);
-  return out;
+  if (seen.size === 0) throw new UsageError(`--seeds is empty`);
+  return [...seen];
 }
 
 /** "i/n" (1-based) → {index, count}. */

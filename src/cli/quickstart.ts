@@ -8,6 +8,7 @@ import { runExperiment, type TrainEvents } from '../train.ts';
 import { InterruptedError, installCliInterrupt } from '../interrupt.ts';
 import { progressEvents } from '../progress.ts';
 import { initBackend, commandLineThreads } from '../backend.ts';
+import { skippedNativeLine } from './backend.ts';
 import { loadDataset } from '../data/datasets.ts';
 import { learningCurves } from '../results/curves.ts';
 import type { RunRecord } from '../results/schema.ts';
@@ -70,6 +71,8 @@ export async function quickstartCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const info = await initBackend({ threads: commandLineThreads() });
+  const skipped = skippedNativeLine(info);
+  if (skipped) console.error(skipped);
   const o: QuickstartOptions = { perClass: intFlag(v, 'per-class', 1), epochs: intFlag(v, 'epochs', 1), seed: intFlag(v, 'seed', 1), events: rule => progressEvents(rule === 'deepagrel' ? 'DeepAGREL' : 'EBP') };
   console.log(`DeepAGREL quick start — MNIST, FC 1500-1000-500, ${o.perClass ?? 1000} images/class, ${o.epochs ?? 10} epochs, backend ${info.name} (${info.threads} thread${info.threads > 1 ? 's' : ''})`);
   // Ctrl-C: the run stops after the current batch (checkpoint and record kept), as in `deepagrel train`.

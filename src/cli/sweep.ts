@@ -9,11 +9,15 @@ import { matchPresets } from '../presets.ts';
 import { runFilePath } from '../results/writer.ts';
 import { runStatus } from '../results/reader.ts';
 import { parseSeeds, parseShard, shardJobs } from './options.ts';
+import { cleanUpFinishedRun } from '../checkpoint.ts';
 
 export interface Job { preset: string; seed: number }
 
 /** Exit code of `train` when another process holds the run's lock. */
 export const EXIT_LOCKED = 3;
+/** Exit code of a sweep's `train` worker whose run another process finished meanwhile (plain `train` exits 0). */
+export const EXIT_SKIPPED = 4;
+export const SWEEP_WORKER_ENV = 'DEEPAGREL_SWEEP_WORKER';
 
 export function sweepJobs(presets: string, seeds: string, shard?: string): Job[] {
   const jobs = matchPresets(presets).flatMap(preset => parseSeeds(seeds).map(seed => ({ preset, seed })));
@@ -25,6 +29,7 @@ export interface SweepOptions {
   workers?: number;
   experiment: string;
   resultsRoot: string;
+  checkpointRoot?: string;       // default "checkpoints"
   /** Extra `train` flags for every job (overrides, data dir, ...). */
   trainArgs: string[];
   log?: (line: string) => void;
@@ -34,9 +39,15 @@ export interface SweepOptions {
 export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; locked: number; failed: Job[] }> {
   const log = o.log ?? (l => process.stdout.write(l + '\n'));
   const workers = Math.max(1, o.workers ?? os.availableParallelism());
-  const todo = o.jobs.filter(j => runStatus(runFilePath({ experiment: o.experiment, runId: `${j.preset}-s${j.seed}` }, o.resultsRoot)) !== 'finished');
-  const skipped = o.jobs.length - todo.length;
-  log(`sweep: ${o.jobs.length} jobs, ${skipped} already finished, ${todo.length} to run on ${workers} worker(s)`);
+  const threadsPerWorker = Math.max(1, Math.floor(os.availableParallelism() / workers));
+  const todo = o.jobs.filter(j => {
+    const runId = `${j.preset}-s${j.seed}`;
+    if (runStatus(runFilePath({ experiment: o.experiment, runId }, o.resultsRoot)) !== 'finished') return true;
+    cleanUpFinishedRun(o.checkpointRoot ?? 'checkpoints', o.experiment, runId);
+    return false;
+  });
+  let skipped = o.jobs.length - todo.length;
+  log(`sweep: ${o.jobs.length} jobs, ${skipped} already finished, ${todo.length} to run on ${workers} worker(s), ${threadsPerWorker} thread(s) each`);
   // Through the launcher, which registers tsx itself: the parent may run under `npx deepagrel`
   // (tsx registered in-process, so process.execArgv does not carry it to a child). Node flags
   // reach the workers through NODE_OPTIONS, which the child inherits.
@@ -45,8 +56,8 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
   let next = 0, done = 0, locked = 0;
   const runOne = (job: Job) => new Promise<void>(resolve => {
     const tag = `[${job.preset} s${job.seed}]`;
-    // One wasm thread per worker: the workers themselves use the cores.
-    const env = { ...process.env, DEEPAGREL_WASM_THREADS: process.env.DEEPAGREL_WASM_THREADS ?? '1' };
+    // The cores are divided among the workers (--threads, or DEEPAGREL_THREADS, overrides).
+    const env = { ...process.env, DEEPAGREL_THREADS: process.env.DEEPAGREL_THREADS ?? process.env.DEEPAGREL_WASM_THREADS ?? String(threadsPerWorker), [SWEEP_WORKER_ENV]: '1' };
     const child = spawn(process.execPath, [cli, 'train', '--preset', job.preset, '--seed', String(job.seed),
       '--experiment', o.experiment, '--results', o.resultsRoot, ...o.trainArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const relay = (buf: Buffer) => { for (const line of buf.toString().split(/\r|\n/)) if (line.trim()) log(`${tag} ${line.trim()}`); };
@@ -54,6 +65,7 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
     child.stderr.on('data', relay);
     child.on('close', code => {
       if (code === 0) done++;
+      else if (code === EXIT_SKIPPED) skipped++;        // finished by another sweep after this one looked
       else if (code === EXIT_LOCKED) locked++;          // another sweep is on it: not a failure
       else { failed.push(job); log(`${tag} failed with exit code ${code}`); }
       resolve();
@@ -61,6 +73,7 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
   });
   const worker = async () => { while (next < todo.length) await runOne(todo[next++]); };
   await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, worker));
+  // done + skipped + locked + failed = jobs: a run another sweep finished meanwhile counts as skipped, not finished.
   log(`sweep: ${done} finished, ${skipped} skipped, ${locked} running elsewhere, ${failed.length} failed`);
   return { done, skipped, locked, failed };
 }

@@ -18,7 +18,10 @@ export interface RunHeader {
   config: Record<string, unknown>;   // every hyper-parameter, after overrides
   protocol: string;              // "paper" or a label such as "reduced: max 30 epochs"
   datasetInfo?: { source: string; exact: boolean; nTrain: number; nVal: number; nTest: number };
-  backend: { name: string; threads: number; simd?: boolean };
+  /** Which backend ran the run: name, threads, and (newer records) the package, the kernels in
+   *  one line, and the native library with its version, instruction set and threading runtime. */
+  backend: { name: string; threads: number; simd?: boolean; package?: string; kernels?: string;
+    library?: { library: string; version: string; isa: string; runtime: string } };
   versions: Record<string, string>;  // node, tfjs, workbook, ...
   git?: { commit: string; dirty: boolean };
   startedAt: string;             // ISO time

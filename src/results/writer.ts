@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EpochRecord, RunEnd, RunHeader, RunLine } from './schema.ts';
 import { parseRunText, RunFileError } from './reader.ts';
+import { fsError, makeDir, writeFully } from '../safe-fs.ts';
+import { killPoint } from '../fault-points.ts';
 
 export const DEFAULT_RESULTS_ROOT = 'results';
 
@@ -83,32 +85,55 @@ export class RunWriter {
   end(rec: RunEnd): void {
     this.append(rec);
     this.ended = true;
+    killPoint('record:end-written');      // a kill before the run's clean-up (checkpoint, lock)
   }
 
+  /** One line, all or nothing: on a short write or ENOSPC the file is cut back to where it was, so
+   *  a full disk never leaves a partial epoch line behind a checkpoint that has already moved on. */
   private append(line: RunLine): void {
     if (this.ended) throw new Error(`${this.file}: the run has ended, cannot append a "${line.type}" line`);
-    const fd = fs.openSync(this.file, 'a');
+    let fd: number;
+    try { fd = fs.openSync(this.file, 'a'); } catch (e) { throw fsError(e, `append the ${line.type} line`, this.file); }
+    const size = fs.fstatSync(fd).size;
     try {
-      fs.writeSync(fd, JSON.stringify(line) + '\n');
+      const text = JSON.stringify(line) + '\n';
+      killPoint('record:torn-line', () => writeFully(fd, text.slice(0, text.length >> 1)));
+      writeFully(fd, text);
       fs.fsyncSync(fd);
+      killPoint('record:line-written');
+    } catch (e) {
+      try { fs.ftruncateSync(fd, size); fs.fsyncSync(fd); } catch { /* the reader drops a partial last line anyway */ }
+      throw fsError(e, `append the ${line.type === 'epoch' ? `epoch ${(line as EpochRecord).epoch}` : line.type} line`, this.file);
     } finally {
       fs.closeSync(fd);
     }
   }
 }
 
+/** Temp files of run files: not *.jsonl, so readRuns never picks up a leftover one. */
+export function runTempFile(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+}
+
 function writeAtomically(file: string, lines: RunLine[]): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  // Not *.jsonl, so readRuns never picks up a leftover temp file.
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
+  makeDir(path.dirname(file));
+  // One fixed temp name per run (the run lock makes its writer unique), so a killed process's
+  // temp file is overwritten by the next attempt instead of piling up.
+  const tmp = runTempFile(file);
   try {
-    fs.writeSync(fd, lines.map((l) => JSON.stringify(l) + '\n').join(''));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      writeFully(fd, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    killPoint('record:rewrite-before-rename');
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw fsError(e, 'write', file);
   }
-  fs.renameSync(tmp, file);
 }
 
 // The fields that make two headers "the same run". Backend, versions, git and times may change

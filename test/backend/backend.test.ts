@@ -5,7 +5,9 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import { backendInfo, initBackend, tf } from '../../src/backend.ts';
+import { nativeUnavailableReason } from '../../src/backend/native-addon.ts';
 
 const saved = { backend: process.env.DEEPAGREL_BACKEND, threads: process.env.DEEPAGREL_WASM_THREADS };
 afterEach(() => {
@@ -30,15 +32,19 @@ describe('initBackend', () => {
     assert.equal(tf.getBackend(), 'wasm');
   });
 
-  test("auto falls back to wasm when tfjs-node(-gpu) is not installed", async () => {
+  test("auto: without tfjs-node(-gpu), native where the addon is built, else wasm; the reasons are kept", async () => {
     delete process.env.DEEPAGREL_BACKEND;
     const t0 = performance.now();
     const info = await initBackend();
-    assert.equal(info.name, 'wasm');
-    assert.equal(info.threads, 1);
+    const nativeOff = nativeUnavailableReason();
+    assert.equal(info.name, nativeOff ? 'wasm' : 'native');
+    assert.equal(info.threads, nativeOff ? 1 : Math.min(256, os.availableParallelism()));
     assert.equal(info.simd, true);
     assert.equal(info.versions['tfjs-core'], '4.22.0');
     assert.equal(info.versions['tfjs-backend-wasm'], '4.22.0');
+    assert.deepEqual(info.skipped?.map(s => s.backend), nativeOff ? ['tensorflow', 'native'] : ['tensorflow']);
+    assert.match(info.skipped![0].reason, /@tensorflow\/tfjs-node-gpu: not installed; @tensorflow\/tfjs-node: not installed/);
+    assert.equal(tf.getBackend(), 'wasm', "native runs on the wasm backend's heap");
     assert.ok(performance.now() - t0 < 5000, 'fallback should be fast');
   });
 
@@ -63,13 +69,16 @@ describe('initBackend', () => {
   });
 
   test('unknown names are rejected with the list of allowed ones', async () => {
-    await assert.rejects(initBackend({ backend: 'webgpu' as 'cpu' }), /unknown backend 'webgpu' .*tensorflow, wasm, cpu, auto/);
+    await assert.rejects(initBackend({ backend: 'webgpu' as 'cpu' }), /unknown backend 'webgpu' .*tensorflow, native, wasm, cpu, auto/);
     process.env.DEEPAGREL_BACKEND = 'gpu';
     await assert.rejects(initBackend(), /unknown backend 'gpu' \(from DEEPAGREL_BACKEND\)/);
   });
 
   test('bad thread counts are rejected; a different count after wasm started is an error', async () => {
-    await assert.rejects(initBackend({ backend: 'wasm', threads: 0 }), /threads must be an integer from 1 to 8/);
+    await assert.rejects(initBackend({ backend: 'wasm', threads: 0 }), /threads must be an integer from 1 to 256/);
+    process.env.DEEPAGREL_THREADS = '1.5';
+    await assert.rejects(initBackend({ backend: 'wasm' }), /DEEPAGREL_THREADS must be an integer from 1 to 256, got '1.5'/);
+    delete process.env.DEEPAGREL_THREADS;
     process.env.DEEPAGREL_WASM_THREADS = 'two';
     await assert.rejects(initBackend({ backend: 'wasm' }), /DEEPAGREL_WASM_THREADS must be an integer/);
     delete process.env.DEEPAGREL_WASM_THREADS;

@@ -1,5 +1,8 @@
-// The wasm replacement kernels (src/backend/wasm-*.ts) against the cpu backend's reference
-// kernels, on seeded random inputs: relative error max|wasm − cpu| / max|cpu| ≤ 1e-5.
+// The wasm replacement kernels (src/backend/wasm-*.ts) and the native kernels (oneDNN,
+// src/backend/native-kernels.ts) against the cpu backend's reference kernels, on seeded random
+// inputs: relative error max|got − cpu| / max|cpu| ≤ 1e-5. The native block also checks that the
+// native route really ran (routeCounts), and is skipped with a message where the addon is not
+// built — unless DEEPAGREL_REQUIRE_NATIVE=1 (CI), where that is a failure.
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,6 +10,8 @@ import { initBackend, tf } from '../../src/backend.ts';
 import { Rng } from '../../src/rng.ts';
 import { setBackpropFilterMethod, type BackpropFilterMethod } from '../../src/backend/wasm-conv-backprop-filter.ts';
 import { setMatMulStrategy, type MatMulStrategy } from '../../src/backend/wasm-matmul.ts';
+import { routeCounts } from '../../src/backend/wasm-kernels.ts';
+import { nativeUnavailableReason } from '../../src/backend/native-addon.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
@@ -17,12 +22,21 @@ before(async () => {
   await initBackend({ backend: 'wasm' });
 });
 
+/** false when the native addon loads; else why not (a skip), or a thrown error where CI requires it. */
+function nativeSkip(): string | false {
+  const why = nativeUnavailableReason();
+  if (!why) return false;
+  if (process.env.DEEPAGREL_REQUIRE_NATIVE === '1') throw new Error(`DEEPAGREL_REQUIRE_NATIVE=1 but ${why}`);
+  return `native kernels not available: ${why}`;
+}
+
 function randomArray(shape: number[], seed: number): Float32Array {
   return new Rng(seed).uniformArray(shape.reduce((p, d) => p * d, 1), -1, 1);
 }
 
 /** Run `f` on `backend` with fresh tensors made from `inputs`; returns the output values. */
-async function runOn(backend: 'cpu' | 'wasm', inputs: { values: Float32Array; shape: number[] }[],
+type Backend = 'cpu' | 'wasm' | 'native';
+async function runOn(backend: Backend, inputs: { values: Float32Array; shape: number[] }[],
                      f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<{ values: Float32Array[]; shapes: number[][] }> {
   await initBackend({ backend });
   return tf.tidy(() => {
@@ -41,11 +55,11 @@ function relError(actual: Float32Array, expected: Float32Array): number {
   return diff / (scale || 1);
 }
 
-/** Same op on wasm and cpu; asserts shapes equal and relative error ≤ TOL. */
+/** Same op on `backend` (wasm unless said) and cpu; asserts shapes equal and relative error ≤ TOL. */
 async function compare(label: string, shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
-                       reference?: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<void> {
+                       reference?: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], backend: Backend = 'wasm'): Promise<void> {
   const inputs = shapes.map((shape, i) => ({ values: randomArray(shape, 1000 + i * 17 + label.length), shape }));
-  const got = await runOn('wasm', inputs, f);
+  const got = await runOn(backend, inputs, f);
   const want = await runOn('cpu', inputs, reference ?? f);
   assert.equal(got.values.length, want.values.length);
   want.values.forEach((w, i) => {
@@ -147,39 +161,121 @@ describe('Conv2DBackpropInput on wasm matches cpu', () => {
   });
 });
 
+const flags: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+const operands = (a: number[], b: number[], ta: boolean, tb: boolean) => {
+  const sw = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]] : s);
+  return [sw(a, ta), sw(b, tb)];
+};
+// [a, b] before transposition: small (stock loops), tall/wide (both orientations), batched.
+const matMulCases: [number[], number[]][] = [
+  [[5, 7], [7, 3]], [[64, 300], [300, 200]], [[200, 40], [40, 300]], [[1, 300], [300, 70]],
+  [[3, 40, 50], [3, 50, 60]], [[4, 40, 50], [50, 60]], [[40, 50], [4, 50, 60]], [[4, 40, 50], [1, 50, 60]],
+  [[2, 3, 6, 7], [2, 3, 7, 5]],
+];
+
+async function compareMatMuls(backend: Backend): Promise<void> {
+  for (const [a, b] of matMulCases) {
+    for (const [ta, tb] of flags) {
+      const [sa, sb] = operands(a, b, ta, tb);
+      await compare(`${backend} matMul [${sa}]x[${sb}] ${ta} ${tb}`, [sa, sb], (x, y) => tf.matMul(x, y, ta, tb), undefined, backend);
+    }
+  }
+  // tfjs-cpu broadcasts batch dims by index modulo (wrong for [2,1] vs [1,3]); compare with
+  // explicit tiling, which is what TF (tfjs-node) computes.
+  const [sa, sb] = [[2, 1, 40, 50], [1, 3, 50, 60]];
+  await compare(`${backend} matMul broadcast`, [sa, sb], (x, y) => tf.matMul(x, y),
+    (x, y) => tf.matMul(tf.tile(x, [1, 3, 1, 1]), tf.tile(y, [2, 1, 1, 1])), backend);
+}
+
 describe('BatchMatMul on wasm matches cpu', () => {
-  const flags: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
-  const operands = (a: number[], b: number[], ta: boolean, tb: boolean) => {
-    const sw = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]] : s);
-    return [sw(a, ta), sw(b, tb)];
-  };
-  // [a, b] before transposition: small (stock loops), tall/wide (both orientations), batched.
-  const cases: [number[], number[]][] = [
-    [[5, 7], [7, 3]], [[64, 300], [300, 200]], [[200, 40], [40, 300]], [[1, 300], [300, 70]],
-    [[3, 40, 50], [3, 50, 60]], [[4, 40, 50], [50, 60]], [[40, 50], [4, 50, 60]], [[4, 40, 50], [1, 50, 60]],
-    [[2, 3, 6, 7], [2, 3, 7, 5]],
-  ];
   for (const strategy of ['auto', 'direct', 'swapped'] as MatMulStrategy[]) {
     test(`every transpose combination, strategy '${strategy}'`, async () => {
       setMatMulStrategy(strategy);
       try {
-        for (const [a, b] of cases) {
-          for (const [ta, tb] of flags) {
-            const [sa, sb] = operands(a, b, ta, tb);
-            await compare(`matMul [${sa}]x[${sb}] ${ta} ${tb}`, [sa, sb], (x, y) => tf.matMul(x, y, ta, tb));
-          }
-        }
+        await compareMatMuls('wasm');
       } finally {
         setMatMulStrategy('auto');
       }
     });
   }
-  test('mixed batch broadcasting [2,1]x[1,3] follows TF semantics', async () => {
-    // tfjs-cpu broadcasts batch dims by index modulo (wrong for [2,1] vs [1,3]); compare with
-    // explicit tiling, which is what TF (tfjs-node) computes.
-    const [sa, sb] = [[2, 1, 40, 50], [1, 3, 50, 60]];
-    await compare('matMul broadcast', [sa, sb], (x, y) => tf.matMul(x, y),
-      (x, y) => tf.matMul(tf.tile(x, [1, 3, 1, 1]), tf.tile(y, [2, 1, 1, 1])));
+});
+
+describe('native kernels (oneDNN) match cpu', { skip: nativeSkip() }, () => {
+  const ran = (kernel: string) => routeCounts[kernel]?.native ?? 0;
+  test('BatchMatMul: every transpose combination, batched and broadcast', async () => {
+    const before = ran('BatchMatMul');
+    await compareMatMuls('native');
+    assert.ok(ran('BatchMatMul') - before >= matMulCases.length * flags.length, 'the native matMul did not run');
+  });
+  test('Conv2D forward, all shapes', async () => {
+    const before = ran('Conv2D');
+    for (const c of convCases) {
+      const [x, w, s, pad] = c;
+      await compare(`native conv ${name(c)}`, [x, w], (xx, ww) => conv(xx, ww, s, pad), undefined, 'native');
+    }
+    assert.equal(ran('Conv2D') - before, convCases.length, 'every conv ran natively');
+  });
+  test('Conv2DBackpropFilter (dW), all shapes', async () => {
+    const before = ran('Conv2DBackpropFilter');
+    for (const c of convCases) {
+      const [x, w, s, pad] = c;
+      await compare(`native dW ${name(c)}`, [x, outShape(x, w, s, pad)], (xx, dy) => backpropFilter(xx, dy, w, s, pad),
+        (xx, dy) => backpropFilterByTaps(xx, dy, w, s, pad), 'native');
+    }
+    assert.equal(ran('Conv2DBackpropFilter') - before, convCases.length);
+  });
+  test('Conv2DBackpropInput (dx, conv2dTranspose), all shapes', async () => {
+    const before = ran('Conv2DBackpropInput');
+    for (const c of convCases) {
+      const [x, w, s, pad] = c;
+      await compare(`native dx ${name(c)}`, [outShape(x, w, s, pad), w], (dy, ww) => backpropInput(dy, ww, x, s, pad), undefined, 'native');
+    }
+    assert.equal(ran('Conv2DBackpropInput') - before, convCases.length);
+  });
+  test('tf.grads of conv2d (stride 2) + matMul', async () => {
+    const f = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, r: tf.Tensor) => tf.grads((xx: tf.Tensor, a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.matMul(tf.reshape(tf.relu(conv(xx, a, 2, 'same')), [4, 288]), b), r)))([x, w1, w2]);
+    await compare('native grads conv+matMul', [[4, 11, 11, 3], [3, 3, 3, 8], [288, 10], [4, 10]], f, undefined, 'native');
+  });
+  test('elementwise Add, Sub, Multiply (same shape, scalar either side), Relu, Step on large tensors: identical to wasm', async () => {
+    const shape = [300, 400];
+    const before = ['Add', 'Sub', 'Multiply', 'Relu', 'Step'].map(ran);
+    const ops: [string, (x: tf.Tensor, y: tf.Tensor) => tf.Tensor][] = [
+      ['add', (x, y) => tf.add(x, y)], ['sub', (x, y) => tf.sub(x, y)], ['mul', (x, y) => tf.mul(x, y)],
+      ['scalar·x', x => tf.mul(tf.scalar(0.37), x)], ['x − scalar', x => tf.sub(x, tf.scalar(0.2))], ['x + [[s]]', x => tf.add(x, tf.tensor2d([[0.5]]))],
+      ['relu', x => tf.relu(x)], ['step', x => tf.step(x, 0)], ['step α', x => tf.step(x, 0.25)],
+      ['NaN', x => tf.step(tf.relu(tf.div(tf.mul(x, 0), tf.mul(x, 0))), 0)],
+    ];
+    for (const [label, f] of ops) {
+      const inputs = [shape, shape].map((sh, i) => ({ values: randomArray(sh, 31 + i), shape: sh }));
+      const nat = await runOn('native', inputs, f), was = await runOn('wasm', inputs, f);
+      assert.deepEqual(nat.shapes, was.shapes, label);
+      assert.deepEqual(nat.values, was.values, `${label}: native differs from wasm`);
+    }
+    const after = ['Add', 'Sub', 'Multiply', 'Relu', 'Step'].map(ran);
+    after.forEach((n, i) => assert.ok(n > before[i], `native ${['Add', 'Sub', 'Multiply', 'Relu', 'Step'][i]} did not run`));
+  });
+  test('no leaks: tensor and heap counts stay flat', async () => {
+    await initBackend({ backend: 'native' });
+    const x = tf.tensor(randomArray([3, 10, 10, 3], 1), [3, 10, 10, 3]);
+    const w = tf.tensor(randomArray([3, 3, 3, 4], 2), [3, 3, 3, 4]);
+    const dy = tf.tensor(randomArray([3, 5, 5, 4], 3), [3, 5, 5, 4]);
+    const a = tf.tensor(randomArray([3, 60, 70], 4), [3, 60, 70]);
+    const calls = [() => conv(x, w, 2, 'same'), () => backpropFilter(x, dy, [3, 3, 3, 4], 2, 'same'),
+      () => backpropInput(dy, w, [3, 10, 10, 3], 2, 'same'), () => tf.matMul(a, a, false, true), () => tf.matMul(tf.reshape(a, [180, 70]), a.reshape([180, 70]), true, false)];
+    tf.env().set('IS_TEST', true);
+    try {
+      for (const call of calls) {
+        tf.tidy(() => { call(); });
+        const tensors = tf.memory().numTensors, ids = tf.engine().backend.numDataIds();
+        for (let i = 0; i < 5; i++) tf.tidy(() => { call(); });
+        assert.equal(tf.memory().numTensors, tensors);
+        assert.equal(tf.engine().backend.numDataIds(), ids);
+      }
+    } finally {
+      tf.env().set('IS_TEST', false);
+      tf.dispose([x, w, dy, a]);
+    }
   });
 });
 

@@ -23,11 +23,22 @@ function train(net: Network, steps: number) {
   }
 }
 
-test('symmetric: W\' is Wᵀ at the start and stays so (alignment 0°)', () => {
-  const net = new Network({ ...base, feedback: 'symmetric' });
-  train(net, 10);
-  for (const [name, deg] of Object.entries(net.alignmentDeg())) assert.ok(deg < 0.01, `${name}: ${deg}°`);
-  net.dispose();
+test('symmetric: one array for W and W′ trains bit-for-bit like two copies that start equal and get the same updates', () => {
+  // The paper's reciprocity as two separate arrays: reciprocal mode with W′ set to a copy of W.
+  const sym = new Network({ ...base, feedback: 'symmetric' });
+  const two = new Network({ ...base, feedback: 'reciprocal' });
+  two.setWeights(Object.fromEntries(Object.entries(sym.getWeights()).map(([k, v]) => [k, { W: v.W, Wfb: v.W.slice() }])));
+  train(sym, 10);
+  train(two, 10);
+  const a = sym.getWeights(), b = two.getWeights();
+  for (const name of Object.keys(a)) {
+    assert.ok(b[name].Wfb && b[name].Wfb !== b[name].W, 'the reference keeps two arrays');
+    assert.deepEqual(b[name].W, a[name].W, `${name}: W differs from the two-copy reference`);
+    assert.deepEqual(b[name].Wfb, a[name].W, `${name}: W′ of the reference drifted from W`);
+    assert.equal(a[name].Wfb, undefined, `${name}: symmetric mode stores one array`);
+  }
+  for (const [name, deg] of Object.entries(two.alignmentDeg())) assert.equal(deg, 0, `${name}: two equal arrays must be 0° apart`);
+  sym.dispose(); two.dispose();
 });
 
 test('reciprocal: W\' starts unrelated, learns by the same rule, and weight decay aligns it with W', () => {

@@ -1,5 +1,7 @@
 // DeepAGREL learns (not only matches gradients): a seeded synthetic 4-class task reaches > 95%
-// greedy accuracy on held-out samples within a fixed number of updates, for every layer type.
+// greedy accuracy on held-out samples within a fixed number of updates, for every layer type, on
+// every backend under test (cpu, wasm, native); same seed + same backend = same numbers, and
+// across backends the weights after the same steps agree within float tolerance.
 // Also: no tensor leaks over steps, and bad hyper-parameters get errors naming value and range.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import { ebp } from '../../src/rules/ebp.ts';
 import { getRule } from '../../src/rules/index.ts';
 import { Rng } from '../../src/rng.ts';
 import { quadrantTask } from '../helpers.ts';
-import { useBackend } from './backends.ts';
+import { BACKENDS_UNDER_TEST, useBackend } from './backends.ts';
 
 before(async () => { await useBackend('cpu'); });
 
@@ -43,24 +45,54 @@ function trainOn(layers: LayerSpec[], rule = deepagrel, steps = STEPS) {
   return { net, lastReward: reward };
 }
 
-for (const [kind, layers] of Object.entries(CASES)) {
-  test(`DeepAGREL learns the 4-class task with a ${kind} layer (> 95% in ${STEPS} updates)`, () => {
-    const { net } = trainOn(layers);
-    const test = quadrantTask(400, H, H, 1, 77);
-    const acc = accuracy(net, test.x, test.y);
-    assert.ok(acc > 0.95, `${kind}: greedy accuracy ${acc}`);
+for (const backend of BACKENDS_UNDER_TEST) {
+  for (const [kind, layers] of Object.entries(CASES)) {
+    test(`${backend}: DeepAGREL learns the 4-class task with a ${kind} layer (> 95% in ${STEPS} updates)`, async () => {
+      await useBackend(backend);
+      const { net } = trainOn(layers);
+      const test = quadrantTask(400, H, H, 1, 77);
+      const acc = accuracy(net, test.x, test.y);
+      assert.ok(acc > 0.95, `${kind}: greedy accuracy ${acc}`);
+      net.dispose();
+    });
+  }
+
+  test(`${backend}: EBP learns the same task on the same engine`, async () => {
+    await useBackend(backend);
+    const { net } = trainOn(CASES.dense, ebp);
+    const t = quadrantTask(400, H, H, 1, 77);
+    assert.ok(accuracy(net, t.x, t.y) > 0.95);
     net.dispose();
+  });
+
+  test(`${backend}: same seed, same numbers`, async () => {
+    await useBackend(backend);
+    const a = trainOn(CASES.dropout, deepagrel, 20).net, b = trainOn(CASES.dropout, deepagrel, 20).net;
+    assert.deepEqual(a.getWeights(), b.getWeights());
+    a.dispose(); b.dispose();
   });
 }
 
-test('EBP learns the same task on the same engine', () => {
-  const { net } = trainOn(CASES.dense, ebp);
-  const t = quadrantTask(400, H, H, 1, 77);
-  assert.ok(accuracy(net, t.x, t.y) > 0.95);
-  net.dispose();
+test('across backends: the same 20 steps (conv, loccon, dropout) give the same weights within float tolerance', async () => {
+  const layers: LayerSpec[] = [CASES.conv2d[0], CASES.loccon2d[0], ...CASES.dropout];
+  let reference: { backend: string; w: ReturnType<Network['getWeights']> } | undefined;
+  for (const backend of BACKENDS_UNDER_TEST) {
+    await useBackend(backend);
+    const { net } = trainOn(layers, deepagrel, 20);
+    const w = net.getWeights();
+    net.dispose();
+    if (!reference) { reference = { backend, w }; continue; }
+    for (const [name, { W }] of Object.entries(w)) {
+      const R = reference.w[name].W;
+      let diff = 0, scale = 0;
+      for (let i = 0; i < W.length; i++) { diff = Math.max(diff, Math.abs(W[i] - R[i])); scale = Math.max(scale, Math.abs(R[i])); }
+      assert.ok(diff <= 1e-4 * scale, `${backend} vs ${reference.backend}, ${name}: max |ΔW| ${diff.toExponential(2)} of ${scale.toFixed(3)}`);
+    }
+  }
 });
 
-test('batch size 1 (per-trial learning) works', () => {
+test('batch size 1 (per-trial learning) works', async () => {
+  await useBackend('cpu');
   const net = new Network({ inputShape: [H, H, 1], layers: CASES.dense, numClasses: 4, init: 0.3, seed: 1 });
   const { x, y } = quadrantTask(1500, H, H, 1, 5);
   const rng = new Rng(3);
@@ -74,13 +106,8 @@ test('batch size 1 (per-trial learning) works', () => {
   net.dispose();
 });
 
-test('same seed, same numbers', () => {
-  const a = trainOn(CASES.dropout, deepagrel, 20).net, b = trainOn(CASES.dropout, deepagrel, 20).net;
-  assert.deepEqual(a.getWeights(), b.getWeights());
-  a.dispose(); b.dispose();
-});
-
-test('tf.memory().numTensors is the same after 1 and after 50 training steps', () => {
+test('tf.memory().numTensors is the same after 1 and after 50 training steps', async () => {
+  await useBackend('cpu');
   const net = new Network({ inputShape: [H, H, 1], layers: [...CASES.loccon2d, { type: 'conv2d' as const, filters: 2, kernelSize: 1 }].slice(0, 1).concat(CASES.conv2d, CASES.dropout), numClasses: 4, init: 0.1, seed: 1 });
   const { x, y } = quadrantTask(B, H, H, 1, 2);
   const xb = tf.tensor4d(x, [B, H, H, 1]);
@@ -92,7 +119,8 @@ test('tf.memory().numTensors is the same after 1 and after 50 training steps', (
   xb.dispose(); net.dispose();
 });
 
-test('bad hyper-parameters: errors name the value and the allowed range', () => {
+test('bad hyper-parameters: errors name the value and the allowed range', async () => {
+  await useBackend('cpu');
   const ok = { inputShape: [H, H, 1], layers: CASES.dense, numClasses: 4, init: 0.1, seed: 1 };
   const net = new Network(ok);
   const xb = tf.zeros([2, H, H, 1]);

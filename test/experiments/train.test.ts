@@ -103,12 +103,20 @@ test('tensor count is flat over epochs of the training loop', async () => {
   assert.deepEqual(counts.slice(1), [counts[0], counts[0], counts[0]]);
 });
 
+/** α per Table 1 row, read off the paper's Table 1 (a second transcription, independent of src/). */
+const PAPER_ALPHA: Record<string, number> = {
+  'mnist-fc-deepagrel': 0.5, 'mnist-fc-ebp': 0.1, 'mnist-conv-deepagrel': 1, 'mnist-conv-ebp': 0.01,
+  'mnist-loccon-deepagrel': 1, 'mnist-loccon-ebp': 0.01,
+  ...Object.fromEntries(['cifar10', 'cifar100'].flatMap(d => ['conv', 'loccon', 'conv-aug', 'loccon-aug'].flatMap(a => [
+    [`${d}-${a}-deepagrel`, 1], [`${d}-${a}-ebp`, 0.001]]))),
+};
+
 test('every Table 1 row is a preset, and each builds the paper\'s network (hidden units as in Table 1)', () => {
   assert.equal(Object.keys(PRESETS).length, PAPER_TABLE1.length);
   for (const row of PAPER_TABLE1) {
     const p = PRESETS[presetName(row)];
     assert.ok(p, presetName(row));
-    assert.equal(p.lr, row.alpha);
+    assert.equal(p.lr, PAPER_ALPHA[presetName(row)], `${presetName(row)}: α`);
     const input = row.dataset === 'mnist' ? [28, 28, 1] : [32, 32, 3];
     const net = new Network({ inputShape: input, layers: p.layers, numClasses: row.dataset === 'cifar100' ? 100 : 10, init: p.init, seed: 1 });
     const hidden = net.weightedLayers().slice(0, -1).map(l => l.outputShape.reduce((a, b) => a * b, 1)).join('-');

@@ -1,0 +1,44 @@
+// The native kernels, in the layouts tfjs keeps its tensors in (row-major, NHWC activations,
+// HWIO filters), so they read and write tfjs's own buffers (the wasm heap) with no copy.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace deepagrel {
+
+// Threads every kernel uses from now on (OpenMP, the one threading runtime of oneDNN here).
+void set_threads(int n);
+int threads();
+std::string library_version();
+std::string cpu_isa();
+
+// C[b] = op(A[b]) · op(B[b]) for b < max(batchA, batchB); a batch of 1 is broadcast.
+// op(A) is M×K, op(B) is K×N; all row-major and contiguous.
+void matmul(const float* A, const float* B, float* C, int64_t batchA, int64_t batchB,
+            int64_t M, int64_t N, int64_t K, bool transA, bool transB);
+
+// A 2-D convolution's geometry, as tfjs's computeConv2DInfo gives it (dilation 1).
+struct ConvShape {
+  int64_t N, H, W, C;        // input, NHWC
+  int64_t OH, OW, OC;        // output, NHWC
+  int64_t KH, KW;            // filter, HWIO: [KH, KW, C, OC]
+  int64_t SH, SW;            // strides
+  int64_t PT, PL, PB, PR;    // padding top, left, bottom, right
+  std::string key() const;
+};
+
+void conv_forward(const ConvShape& s, const float* x, const float* w, float* y);
+void conv_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx);
+void conv_backward_weights(const ConvShape& s, const float* x, const float* dy, float* dw);
+
+// Elementwise ops on float32 arrays of n elements; a binary operand of length 1 is a scalar.
+enum class BinaryOp { Add = 0, Sub = 1, Mul = 2 };
+enum class UnaryOp { Relu = 0, Step = 1 };
+void binary(BinaryOp op, const float* a, int64_t na, const float* b, int64_t nb, float* out, int64_t n);
+void unary(UnaryOp op, const float* x, float* out, int64_t n, float alpha);
+
+// Dropout mask with the exact numbers of Rng.bernoulliMask in src/rng.ts (sfc32, two 16-bit
+// coins per draw): out[i] = scale if coin < threshold else 0; `state` (4 words) advances.
+void bernoulli_mask(float* out, int64_t n, uint32_t state[4], uint32_t threshold, float scale);
+
+}  // namespace deepagrel

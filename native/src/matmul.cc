@@ -1,0 +1,57 @@
+// Matrix products. One product (batch 1): dnnl_sgemm, which takes either transpose for free
+// (no copy of W, unlike the wasm route that transposes W every step). Batched products (the
+// locally connected layers: one small product per position): oneDNN's matmul primitive, all
+// positions in one parallel call, transposes expressed as strides.
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <stdexcept>
+#include "engine.h"
+#include "kernels.h"
+
+namespace deepagrel {
+
+using dnnl::memory;
+
+namespace {
+
+struct BatchedMatmul {
+  dnnl::matmul prim;
+  memory::desc a, b, c;
+};
+
+memory::desc operand(int64_t batch, int64_t rows, int64_t cols, bool transposed) {
+  // Logical [batch, rows, cols]; stored as [batch, cols, rows] when transposed.
+  const memory::dims strides = transposed ? memory::dims{rows * cols, 1, rows} : memory::dims{rows * cols, cols, 1};
+  return memory::desc({batch, rows, cols}, memory::data_type::f32, strides);
+}
+
+}  // namespace
+
+void matmul(const float* A, const float* B, float* C, int64_t batchA, int64_t batchB,
+            int64_t M, int64_t N, int64_t K, bool transA, bool transB) {
+  if (batchA != batchB && batchA != 1 && batchB != 1) throw std::invalid_argument("matmul: batch sizes must match or be 1");
+  if (batchA == 1 && batchB == 1) {
+    const dnnl_status_t st = dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', M, N, K, 1.0f,
+                                        A, transA ? M : K, B, transB ? K : N, 0.0f, C, N);
+    if (st != dnnl_success) throw std::runtime_error("dnnl_sgemm failed with status " + std::to_string(st));
+    return;
+  }
+  const int64_t batch = batchA > batchB ? batchA : batchB;
+  const std::string key = "mm/" + std::to_string(batchA) + "/" + std::to_string(batchB) + "/" + std::to_string(M) + "/" +
+                          std::to_string(N) + "/" + std::to_string(K) + "/" + std::to_string(transA) + std::to_string(transB) +
+                          "/t" + std::to_string(threads());
+  auto& mm = cached<BatchedMatmul>(key, [&] {
+    auto r = std::make_unique<BatchedMatmul>();
+    r->a = operand(batchA, M, K, transA);
+    r->b = operand(batchB, K, N, transB);
+    r->c = operand(batch, M, N, false);
+    r->prim = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(r->a, r->b, r->c), cpu_engine()));
+    return r;
+  });
+  auto& eng = cpu_engine();
+  memory a(mm.a, eng, const_cast<float*>(A)), b(mm.b, eng, const_cast<float*>(B)), c(mm.c, eng, C);
+  mm.prim.execute(cpu_stream(), {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+  cpu_stream().wait();
+}
+
+}  // namespace deepagrel

@@ -1,0 +1,94 @@
+// Loading the native kernels (native/, a C++ addon over oneDNN built at `npm install`).
+//
+// The addon is optional: a machine without a compiler or without oneDNN has none, and then the
+// reason is kept (from the build's own status file when the build failed) so `deepagrel backend`
+// and a forced DEEPAGREL_BACKEND=native can say why and how to get it.
+// DEEPAGREL_NATIVE_ADDON=<path> loads another build (or, pointed at nothing, simulates a machine
+// without the addon: the fallback tests do that).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeLibraryInfo {
+  library: string;          // 'oneDNN'
+  version: string;          // e.g. '2.6.3'
+  runtime: string;          // threading runtime of the library build: 'OpenMP' | 'TBB'
+  isa: string;              // instruction set oneDNN dispatches to, e.g. 'avx512_core_bf16'
+  maxThreads: number;
+  threads: number;
+}
+
+/** The functions of native/src/addon.cc. Arrays are Float32Array views (usually on the wasm heap). */
+export interface NativeAddon {
+  info(): NativeLibraryInfo;
+  setThreads(n: number): void;
+  threads(): number;
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, batchA: number, batchB: number,
+         M: number, N: number, K: number, transA: boolean, transB: boolean): void;
+  /** shape: [N,H,W,C, OH,OW,OC, KH,KW, SH,SW, PT,PL,PB,PR]. */
+  convForward(shape: number[], x: Float32Array, w: Float32Array, y: Float32Array): void;
+  convBackwardData(shape: number[], dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  convBackwardWeights(shape: number[], x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  /** op: 0 add, 1 sub, 2 mul; a and b have out's length or 1 (a scalar). */
+  binary(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** op: 0 relu, 1 step (x > 0 ? 1 : alpha; NaN stays NaN). */
+  unary(op: 0 | 1, x: Float32Array, out: Float32Array, alpha: number): void;
+  bernoulliMask(out: Float32Array, state: Uint32Array, threshold: number, scale: number): void;
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const NATIVE_DIR = path.join(ROOT, 'native');
+export const DEFAULT_ADDON_PATH = path.join(NATIVE_DIR, 'build', 'Release', 'deepagrel_native.node');
+/** Written by scripts/build-native.mjs: { ok, reason?, at }. */
+export const BUILD_STATUS_FILE = path.join(NATIVE_DIR, 'build-status.json');
+export const REBUILD_COMMAND = 'npm run build:native';
+export const INSTALL_HINT = `install oneDNN (Debian/Ubuntu: sudo apt install libdnnl-dev; macOS: brew install onednn), then ${REBUILD_COMMAND}`;
+
+/**
+ * How long an idle OpenMP thread spins before it sleeps (libgomp reads this once, when the addon
+ * loads it). libgomp's default spins ~300k iterations after every parallel region: the fastest on
+ * an idle machine, but when other processes want the cores too the spinning threads take them
+ * and a step can be 4-5× slower (measured: 500 vs 100 ms at load 5 on 2 cores). A short spin
+ * keeps most of the idle-machine speed. A user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+ */
+export const DEFAULT_GOMP_SPINCOUNT = '10000';
+
+let loaded: { addon?: NativeAddon; path: string; reason?: string } | undefined;
+
+/** The addon, or undefined with `nativeUnavailableReason()` saying why. Loads once per process. */
+export function loadNativeAddon(): NativeAddon | undefined {
+  if (loaded) return loaded.addon;
+  const file = process.env.DEEPAGREL_NATIVE_ADDON?.trim() || DEFAULT_ADDON_PATH;
+  loaded = { path: file };
+  if (!fs.existsSync(file)) {
+    loaded.reason = `the native addon is not built (${notBuiltWhy(file)})`;
+    return undefined;
+  }
+  if (process.env.OMP_WAIT_POLICY == null && process.env.GOMP_SPINCOUNT == null) process.env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
+  try {
+    loaded.addon = createRequire(import.meta.url)(file) as NativeAddon;
+    loaded.addon.info();   // links oneDNN for real: a broken install fails here, not mid-training
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    loaded.addon = undefined;
+    loaded.reason = `the native addon ${file} does not load (${err.code ?? 'error'}: ${String(err.message).split('\n')[0]})`;
+  }
+  return loaded.addon;
+}
+
+/** Why the native addon is not available, or undefined when it loaded. */
+export function nativeUnavailableReason(): string | undefined {
+  loadNativeAddon();
+  return loaded?.reason;
+}
+
+function notBuiltWhy(file: string): string {
+  if (file !== DEFAULT_ADDON_PATH) return `no file ${file}, from DEEPAGREL_NATIVE_ADDON`;
+  try {
+    const status = JSON.parse(fs.readFileSync(BUILD_STATUS_FILE, 'utf8')) as { ok: boolean; reason?: string };
+    if (!status.ok && status.reason) return `the build at install failed: ${status.reason}`;
+  } catch { /* never built: npm install was run with --ignore-scripts, or before the addon existed */ }
+  return 'no build found';
+}

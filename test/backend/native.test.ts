@@ -1,0 +1,113 @@
+// The native backend as a user meets it: what `deepagrel backend` says with and without the addon,
+// a forced native backend that cannot load, thread control, dropout masks identical to the JS
+// generator, switching backends in one process, and the provenance a run records.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend, tf } from '../../src/backend.ts';
+import { nativeUnavailableReason } from '../../src/backend/native-addon.ts';
+import { routeCounts } from '../../src/backend/wasm-kernels.ts';
+import { Rng, setBernoulliMaskFiller } from '../../src/rng.ts';
+import { runExperiment } from '../../src/train.ts';
+import { resolvePreset } from '../../src/presets.ts';
+import { quadrantDataset } from '../helpers.ts';
+
+const CLI = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
+const cli = (args: string[], env: NodeJS.ProcessEnv) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, DEEPAGREL_BACKEND: '', ...env }, timeout: 120_000 });
+
+function nativeSkip(): string | false {
+  const why = nativeUnavailableReason();
+  if (!why) return false;
+  if (process.env.DEEPAGREL_REQUIRE_NATIVE === '1') throw new Error(`DEEPAGREL_REQUIRE_NATIVE=1 but ${why}`);
+  return `native kernels not available: ${why}`;
+}
+
+describe('without the addon (a machine without oneDNN)', () => {
+  const absent = { DEEPAGREL_NATIVE_ADDON: path.join(os.tmpdir(), 'no-such-addon.node') };
+  test('auto falls back to wasm, and `deepagrel backend` says why native is off and how to get it', () => {
+    const r = cli(['backend'], absent);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^backend {2}wasm$/m);
+    const lines = r.stdout.split('\n').filter(l => l.startsWith('skipped  native:'));
+    assert.equal(lines.length, 1, r.stdout);
+    assert.match(lines[0], /the native addon is not built .*no-such-addon\.node.*apt install libdnnl-dev.*brew install onednn.*npm run build:native/);
+  });
+  test('forcing DEEPAGREL_BACKEND=native is one clear error naming the fix', () => {
+    const r = cli(['backend'], { ...absent, DEEPAGREL_BACKEND: 'native' });
+    assert.equal(r.status, 1);
+    const err = r.stderr.trim().split('\n');
+    assert.equal(err.length, 1, r.stderr);
+    assert.match(err[0], /backend 'native' requested but the native addon is not built .*apt install libdnnl-dev.*or use DEEPAGREL_BACKEND=wasm/);
+  });
+});
+
+describe('native backend', { skip: nativeSkip() }, () => {
+  test('`deepagrel backend` reports oneDNN, its version, instruction set and threads', () => {
+    const r = cli(['backend', '--threads', '1'], {});
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^backend {2}native$/m);
+    assert.match(r.stdout, /^kernels {2}oneDNN \d+\.\d+\.\d+ \(\w+, OpenMP\): BatchMatMul, Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter/m);
+    assert.match(r.stdout, /^threads {2}1$/m);
+  });
+
+  test('threads: all cores by default, any count on request, changeable in one process', async () => {
+    assert.equal((await initBackend({ backend: 'native' })).threads, Math.min(256, os.availableParallelism()));
+    assert.equal((await initBackend({ backend: 'native', threads: 1 })).threads, 1);
+    assert.equal((await initBackend({ backend: 'native', threads: 3 })).threads, 3);
+    await assert.rejects(initBackend({ backend: 'native', threads: 0 }), /threads must be an integer from 1 to 256/);
+  });
+
+  test('switching native → wasm → native in one process: the kernels follow', async () => {
+    const a = tf.tensor2d(new Rng(1).uniformArray(64 * 48, -1, 1), [64, 48]);
+    const run = () => tf.tidy(() => tf.matMul(a, a, false, true).dataSync());
+    await initBackend({ backend: 'native' });
+    const n0 = routeCounts.BatchMatMul.native;
+    const nat = run();
+    assert.equal(routeCounts.BatchMatMul.native, n0 + 1);
+    await initBackend({ backend: 'wasm' });
+    const was = run();
+    assert.equal(routeCounts.BatchMatMul.native, n0 + 1, 'wasm must not route to the native kernel');
+    await initBackend({ backend: 'native' });
+    run();
+    assert.equal(routeCounts.BatchMatMul.native, n0 + 2);
+    let diff = 0;
+    for (let i = 0; i < nat.length; i++) diff = Math.max(diff, Math.abs(nat[i] - was[i]));
+    assert.ok(diff < 1e-4, `native vs wasm ${diff}`);
+    a.dispose();
+  });
+
+  test('dropout masks from the addon equal the JS generator\'s, number for number, and leave the same state', async () => {
+    for (const [n, keep] of [[4096, 0.2], [4097, 0.7], [540_801, 0.2], [100_000, 0.999]] as const) {
+      await initBackend({ backend: 'native' });       // routes masks to the addon
+      const a = new Rng(n), b = new Rng(n);
+      const viaAddon = a.bernoulliMask(n, keep, 1 / keep);
+      setBernoulliMaskFiller(null);                    // the JS loop
+      const viaJs = b.bernoulliMask(n, keep, 1 / keep);
+      assert.deepEqual(viaAddon, viaJs, `n=${n} keep=${keep}`);
+      assert.deepEqual(a.state(), b.state());
+      assert.ok(viaJs.some(v => v === 0) && viaJs.some(v => v !== 0));
+    }
+    await initBackend({ backend: 'wasm' });
+  });
+
+  test('a run records backend, kernels, library and version, threads', async () => {
+    await initBackend({ backend: 'native', threads: 2 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-native-'));
+    const cfg = resolvePreset('mnist-fc-deepagrel', { layers: [{ type: 'dense', units: 16 }], init: 0.3, lr: 0.5, batchSize: 16, valSize: 40, maxEpochs: 1 });
+    const res = await runExperiment(cfg, { seed: 1, dataset: quadrantDataset(120, 40), experiment: 'prov', resultsRoot: dir, checkpointRoot: dir });
+    res.network?.dispose();
+    const h = res.record!.header;
+    assert.equal(h.backend.name, 'native');
+    assert.equal(h.backend.threads, 2);
+    assert.equal(h.backend.library?.library, 'oneDNN');
+    assert.match(h.backend.library?.version ?? '', /^\d+\.\d+\.\d+$/);
+    assert.match(h.backend.kernels ?? '', /^oneDNN/);
+    assert.equal(h.versions.oneDNN, h.backend.library?.version);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
