@@ -26,6 +26,8 @@ export function kernelSpec(): Record<string, unknown> {
   return {
     argv: [process.execPath, '--import', tsxLoader, launcher, '--config-path', '{connection_file}'],
     display_name: DISPLAY_NAME,
+    // interrupt by SIGINT (the default), which scripts/tslab-kernel.ts turns into a clean stop of training
+    interrupt_mode: 'signal',
     language: 'typescript',
     metadata: { project: projectRoot, tslab: tslabVersion },
   };
@@ -37,6 +39,27 @@ from jupyter_client.kernelspec import KernelSpecManager
 source, name, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
 print(KernelSpecManager().install_kernel_spec(source, name, user=not prefix, prefix=prefix or None))
 `;
+
+const FIND_PY = `
+import sys, json
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+name, prefix = sys.argv[1], sys.argv[2]
+if prefix:
+    import os
+    p = os.path.join(prefix, 'share', 'jupyter', 'kernels', name, 'kernel.json')
+    print(json.dumps(json.load(open(p)).get('metadata') or {}) if os.path.exists(p) else '{}')
+else:
+    try:
+        print(json.dumps(KernelSpecManager().get_kernel_spec(name).metadata or {}))
+    except NoSuchKernel:
+        print('{}')
+`;
+
+/** The checkout an already registered kernel of this name serves (its metadata.project), if any. */
+function registeredProject(python: string, name: string, prefix?: string): string | undefined {
+  const run = spawnSync(python, ['-c', FIND_PY, name, prefix ?? ''], { encoding: 'utf8' });
+  try { return (JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { project?: string }).project; } catch { return undefined; }
+}
 
 function main(argv: string[]): number {
   const { values } = parseArgs({ args: argv, options: { name: { type: 'string' }, prefix: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -53,6 +76,7 @@ function main(argv: string[]): number {
     return 1;
   }
 
+  const previous = registeredProject(python, name, values.prefix);
   const dir = mkdtempSync(join(tmpdir(), 'deepagrel-kernelspec-'));
   try {
     chmodSync(dir, 0o755); // Jupyter copies the mode; 700 would hide the kernel from other readers
@@ -64,10 +88,15 @@ function main(argv: string[]): number {
       return 1;
     }
     const where = run.stdout.trim().split('\n').pop();
+    if (previous && previous !== projectRoot) {
+      console.log(`Replaced the "${name}" kernel that served ${previous}: Jupyter now runs this checkout's code (${projectRoot}).`);
+    }
     console.log(`Registered Jupyter kernel "${name}" (${spec.display_name as string}, tslab ${(spec.metadata as { tslab: string }).tslab})`);
     console.log(`  kernelspec: ${where}/kernel.json`);
     console.log(`  Jupyter:    ${python}`);
     console.log(`  starts:     ${(spec.argv as string[]).slice(0, 4).join(' ')}`);
+    console.log(`  serves:     ${projectRoot}  (one kernel name for all checkouts: the last \`npm run kernel\` wins;`);
+    console.log('              `npm run test:notebooks` always uses a temporary kernelspec of its own checkout)');
     return 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,8 @@
-// npm run test:notebooks [names...] [-- --dir notebooks --kernel deepagrel --timeout 900 --out DIR]
+// npm run test:notebooks [names...] [-- --dir notebooks --kernel NAME --timeout 900 --out DIR]
 // Executes notebooks headless with QUICK=1 through the project kernel (nbclient, see
-// scripts/run_notebook.py), one after another. Executed copies go to a temp dir (or --out), never
+// scripts/run_notebook.py), one after another. The kernel is THIS checkout's: a temporary
+// kernelspec named "deepagrel" is put first on JUPYTER_PATH for the run, so a kernel registered
+// from another checkout can never run instead (issue 12). --kernel NAME uses a registered kernel. Executed copies go to a temp dir (or --out), never
 // over the committed notebooks. Prints per-notebook time; exits 1 if any notebook fails.
 // names: file names with or without .ipynb, or prefixes ("03" runs 03-*.ipynb).
 
@@ -11,7 +13,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { INSTALL_HINT, findJupyterPython } from './jupyter.ts';
-import { DEFAULT_KERNEL_NAME } from './kernel.ts';
+import { DEFAULT_KERNEL_NAME, kernelSpec } from './kernel.ts';
+import { delimiter } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const HELPER = join(projectRoot, 'scripts', 'run_notebook.py');
@@ -38,6 +42,7 @@ function main(argv: string[]): number {
   }
   const dir = resolve(values.dir ?? join(projectRoot, 'notebooks'));
   const kernel = values.kernel ?? DEFAULT_KERNEL_NAME;
+  const ownKernel = values.kernel === undefined;
   const timeout = values.timeout ?? '900';
   if (!/^[1-9]\d*$/.test(timeout)) { console.error(`--timeout expects whole seconds, got "${timeout}"`); return 2; }
 
@@ -54,7 +59,24 @@ function main(argv: string[]): number {
   }
   const outDir = values.out ? resolve(values.out) : mkdtempSync(join(tmpdir(), 'deepagrel-notebooks-'));
   mkdirSync(outDir, { recursive: true });
-  console.log(`Running ${chosen.length} notebook(s) from ${dir} with kernel "${kernel}" (QUICK=1); executed copies in ${outDir}`);
+  const env: NodeJS.ProcessEnv = { ...process.env, QUICK: '1', PYDEVD_DISABLE_FILE_VALIDATION: '1' };
+  let jupyterPath: string | undefined;
+  if (ownKernel) {
+    jupyterPath = mkdtempSync(join(tmpdir(), 'deepagrel-kernelspec-'));
+    mkdirSync(join(jupyterPath, 'kernels', kernel), { recursive: true });
+    writeFileSync(join(jupyterPath, 'kernels', kernel, 'kernel.json'), JSON.stringify(kernelSpec(), null, 1) + '\n');
+    env.JUPYTER_PATH = [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(delimiter);
+  }
+  console.log(`Running ${chosen.length} notebook(s) from ${dir} with kernel "${kernel}" `
+    + `(${ownKernel ? `this checkout's: ${projectRoot}` : 'as registered'}) (QUICK=1); executed copies in ${outDir}`);
+  try {
+    return runAll(python, chosen, dir, outDir, kernel, timeout, env);
+  } finally {
+    if (jupyterPath) rmSync(jupyterPath, { recursive: true, force: true });
+  }
+}
+
+function runAll(python: string, chosen: string[], dir: string, outDir: string, kernel: string, timeout: string, env: NodeJS.ProcessEnv): number {
 
   const results: Array<{ name: string; ok: boolean; seconds: number }> = [];
   for (const name of chosen) {
@@ -62,7 +84,7 @@ function main(argv: string[]): number {
     const start = performance.now();
     const run = spawnSync(python, [HELPER, join(dir, name), '--out', join(outDir, name), '--kernel', kernel, '--timeout', timeout], {
       stdio: 'inherit',
-      env: { ...process.env, QUICK: '1', PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+      env,
     });
     const seconds = (performance.now() - start) / 1000;
     if (run.status === 3) return 1; // kernel not registered: the helper said so, nothing else can run

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, PRESETS, resolvePreset } from './presets.ts';
 import { PathError } from './safe-fs.ts';
 import { runExperiment } from './train.ts';
+import { InterruptedError, installCliInterrupt } from './interrupt.ts';
 import { progressEvents } from './progress.ts';
 import { initBackend, commandLineThreads } from './backend.ts';
 import { BACKEND_HELP, backendCommand, skippedNativeLine } from './cli/backend.ts';
@@ -77,8 +78,17 @@ const train: Command = async argv => {
   const seed = intFlag(v, 'seed', 0) ?? 1;
   const cfg = usage(() => resolvePreset(v.preset, collectOverrides(v)));
   await setupBackend(v);
-  const res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
-    checkpointRoot: v.checkpoints, protocol: v.protocol, runId: v['run-id'], resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
+  // Ctrl-C: the run stops after the current batch, keeps its checkpoint and says how to resume.
+  const removeInterrupt = installCliInterrupt();
+  let res;
+  try {
+    res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
+      checkpointRoot: v.checkpoints, protocol: v.protocol, runId: v['run-id'], resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
+  } catch (e) {
+    if (!(e instanceof InterruptedError)) throw e;
+    console.error(`\n${e.message}${e.info.file ? ` Record: ${e.info.file}` : ''}`);
+    return 130;
+  } finally { removeInterrupt(); }
   res.network?.dispose();
   if (res.skipped) {
     console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);

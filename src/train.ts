@@ -27,6 +27,7 @@ import { ensureWritableDir } from './safe-fs.ts';
 import { EarlyStopping } from './early-stopping.ts';
 import { RunLock } from './run-lock.ts';
 import { initBackend, backendInfo } from './backend.ts';
+import { InterruptedError, interruptSignal, listening, yieldToEventLoop } from './interrupt.ts';
 
 export interface BatchEvent { epoch: number; batch: number; batches: number; rewardRate: number; samplesPerSec: number }
 
@@ -60,6 +61,12 @@ export interface RunOptions {
   events?: TrainEvents;
   /** Stop (as if killed) after this many epochs of this call, leaving the run unfinished. */
   haltAfterEpochs?: number;
+  /**
+   * Stops the run between two batches (default: interruptSignal(), which Kernel ▸ Interrupt and
+   * Ctrl-C abort): the checkpoint of the last finished epoch stays, the record gets an
+   * "interrupted" line, and runExperiment throws InterruptedError.
+   */
+  signal?: AbortSignal;
 }
 
 /** `network` holds the final weights (best-validation ones once the run ended); dispose it when done. */
@@ -127,7 +134,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   const lock = record ? RunLock.acquire(lockFile) : null;
   if (lock) removeStaleTemps(ckptFile);
   try {
-    return await trainRun(cfg, opts, { seed, record, experiment, runId, resultsRoot, ckptFile, runFile, resume, lock });
+    return await listening(() => trainRun(cfg, opts, { seed, record, experiment, runId, resultsRoot, ckptFile, runFile, resume, lock }));
   } finally { lock?.release(); }
 }
 
@@ -198,6 +205,8 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   let status: EndStatus = 'max-epochs', message: string | undefined;
   const t0 = Date.now();
   let halted = false;
+  const signal = opts.signal ?? interruptSignal();
+  let cut: { epoch: number; batch: number; batches: number } | undefined;
   for (let epoch = startEpoch + 1; epoch <= cfg.maxEpochs; epoch++) {
     const te = Date.now();
     let n = 0, reward = 0, correct = 0, loss = 0;
@@ -208,11 +217,20 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
         tf.dispose([b.x, x]);
         n += m.n; reward += m.reward; correct += m.greedyCorrect; loss += m.loss;
         opts.events?.onBatch?.({ epoch, batch: b.batch + 1, batches: b.batches, rewardRate: reward / n, samplesPerSec: n / ((Date.now() - te) / 1000) });
+        // Between batches: let the kernel send outputs and run its interrupt handler.
+        await yieldToEventLoop();
+        if (signal.aborted) { cut = { epoch, batch: b.batch + 1, batches: b.batches }; break; }
       }
     } catch (e) {
       if (!(e instanceof DivergenceError)) throw e;
       status = 'diverged'; message = e.message;
       break;
+    }
+    if (cut) {
+      const resumeAfterEpoch = record && resume ? epoch - 1 : 0;
+      if (writer) fs.appendFileSync(writer.file, JSON.stringify({ type: 'interrupted', ...cut, resumeAfterEpoch, at: new Date().toISOString() }) + '\n');
+      net.dispose();
+      throw new InterruptedError({ runId, ...cut, resumeAfterEpoch, file: writer?.file ?? '' });
     }
     const trainSec = (Date.now() - te) / 1000;
     const valAccuracy = split.val.n > 0 ? evaluate(net, split.val, 500, cfg.inputScale) : correct / n;

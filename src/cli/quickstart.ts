@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment, type TrainEvents } from '../train.ts';
+import { InterruptedError, installCliInterrupt } from '../interrupt.ts';
 import { progressEvents } from '../progress.ts';
 import { initBackend, commandLineThreads } from '../backend.ts';
 import { skippedNativeLine } from './backend.ts';
@@ -23,11 +24,14 @@ export interface QuickstartOptions {
   checkpointRoot?: string;
   testLimit?: number;    // default 0: the full 10,000-image test set
   events?: (rule: string) => TrainEvents;
+  /** Learning rate α per rule (default: the presets', Table 1). */
+  lr?: Partial<Record<'deepagrel' | 'ebp', number>>;
 }
 
 export function quickstartConfig(rule: 'deepagrel' | 'ebp', o: QuickstartOptions = {}): ExperimentConfig {
   const epochs = o.epochs ?? 10;
-  return resolvePreset(`mnist-fc-${rule}`, { perClass: o.perClass ?? 1000, maxEpochs: epochs, patience: epochs, testLimit: o.testLimit ?? 0 });
+  const lr = o.lr?.[rule];
+  return resolvePreset(`mnist-fc-${rule}`, { perClass: o.perClass ?? 1000, maxEpochs: epochs, patience: epochs, testLimit: o.testLimit ?? 0, ...(lr !== undefined ? { lr } : {}) });
 }
 
 /** Trains both rules; returns their run records (DeepAGREL first). */
@@ -71,7 +75,16 @@ export async function quickstartCommand(argv: string[]): Promise<number> {
   if (skipped) console.error(skipped);
   const o: QuickstartOptions = { perClass: intFlag(v, 'per-class', 1), epochs: intFlag(v, 'epochs', 1), seed: intFlag(v, 'seed', 1), events: rule => progressEvents(rule === 'deepagrel' ? 'DeepAGREL' : 'EBP') };
   console.log(`DeepAGREL quick start — MNIST, FC 1500-1000-500, ${o.perClass ?? 1000} images/class, ${o.epochs ?? 10} epochs, backend ${info.name} (${info.threads} thread${info.threads > 1 ? 's' : ''})`);
-  const runs = await quickstart(o);
+  // Ctrl-C: the run stops after the current batch (checkpoint and record kept), as in `deepagrel train`.
+  const removeInterrupt = installCliInterrupt();
+  let runs: RunRecord[];
+  try {
+    runs = await quickstart(o);
+  } catch (e) {
+    if (!(e instanceof InterruptedError)) throw e;
+    console.error(`\n${e.message}`);
+    return 130;
+  } finally { removeInterrupt(); }
   console.log('\n' + quickstartTable(runs) + '\n');
   for (const r of runs) console.log(`run record: ${r.file}`);
   // A machine without Chromium gets the interactive HTML and a note, not a failed quick start.

@@ -11,7 +11,7 @@ import * as aq from 'arquero';
 import type { Dataset } from '../data/types.ts';
 import type { FeedbackMode } from '../layers/layer.ts';
 import type { LayerSpec } from '../network.ts';
-import { resolvePreset, type ExperimentConfig } from '../presets.ts';
+import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
 import { bandTraces, epochBands, learningCurves, PALETTE } from '../results/curves.ts';
 import type { RunRecord } from '../results/schema.ts';
@@ -30,8 +30,10 @@ export interface FeedbackSetup {
   /** Weight decay λ in reciprocal mode (ΔW and ΔW′ also subtract α·λ·W). */
   weightDecay: number;
   quick: boolean;
-  /** Further preset overrides (maxEpochs, perClass, lr, …). */
+  /** Further preset overrides (maxEpochs, perClass, …). */
   overrides?: Partial<ExperimentConfig>;
+  /** Learning rate α (default: the preset's, Table 1); wins over overrides.lr. */
+  lr?: number;
 }
 
 /** The experiment for one mode: the MNIST FC preset of the rule with this network and feedback mode. */
@@ -41,6 +43,7 @@ export function feedbackConfig(mode: FeedbackMode, s: FeedbackSetup): Experiment
     : { maxEpochs: 100, patience: 10 };
   return resolvePreset(`mnist-fc-${s.rule}`, {
     layers: s.layers, feedback: mode, weightDecay: mode === 'reciprocal' ? s.weightDecay : 0, ...size, ...s.overrides,
+    ...(s.lr !== undefined ? { lr: s.lr } : {}),
   });
 }
 
@@ -61,11 +64,14 @@ export async function trainFeedbackModes(o: FeedbackRunOptions): Promise<RunReco
   for (const mode of o.modes ?? MODES) {
     const cfg = feedbackConfig(mode, o.setup);
     for (const seed of o.seeds) {
+      // A learning rate other than the preset's is part of the run's name: it never reuses a run of another α.
+      const lrTag = cfg.lr !== PRESETS[cfg.preset]?.lr ? `-lr${cfg.lr}` : '';
       const res = await runExperiment(cfg, {
-        seed, dataset: o.dataset, experiment: EXPERIMENT, runId: `${cfg.preset}-${mode}-s${seed}`,
+        seed, dataset: o.dataset, experiment: EXPERIMENT, runId: `${cfg.preset}-${mode}${lrTag}-s${seed}`,
         resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot, events: live.events(`${mode} s${seed}`),
       });
       res.network?.dispose();
+      if (res.skipped && res.record) live.reused(`${mode} s${seed}`, res.record, { ...cfg });
       if (res.record) runs.push(res.record);
     }
   }

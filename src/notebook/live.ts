@@ -23,6 +23,13 @@ export interface LiveCurvesOptions {
   log?: ((line: string) => void) | null;
 }
 
+/** "lr: 0.5 → 0.3" for each config field that differs. */
+export function configDifferences(stored: Record<string, unknown>, wanted: Record<string, unknown>): string[] {
+  return Object.keys({ ...stored, ...wanted })
+    .filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(wanted[k]))
+    .map((k) => `${k}: ${JSON.stringify(stored[k])} → ${JSON.stringify(wanted[k])}`);
+}
+
 const Y_TITLES: Record<EpochMetric, string> = {
   valAccuracy: 'validation accuracy', trainRewardRate: 'reward rate (training, exploration included)',
   trainAccuracy: 'training accuracy (greedy)', meanDelta2: 'mean δ² / cross-entropy', wallTimeSec: 'seconds per epoch', samplesPerSec: 'samples per second',
@@ -57,7 +64,7 @@ export class LiveCurves {
         this.runs.push(run);
         this.labels.set(run, label);
         const resumed = info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : '';
-        this.log?.(`${label}: ${header.preset} seed ${header.seed}, ${header.datasetInfo?.nTrain ?? '?'} training images, `
+        this.log?.(`${label}: ${header.preset} seed ${header.seed}, α = ${String(header.config.lr)}, ${header.datasetInfo?.nTrain ?? '?'} training images, `
           + `${info.batchesPerEpoch} batches/epoch, backend ${header.backend.name}${resumed}`);
         this.redraw();
       },
@@ -70,19 +77,38 @@ export class LiveCurves {
       onEnd: (end) => {
         if (run) run.end = end;
         this.log?.(`${label}: ${end.status} after ${end.epochs} epochs, test accuracy ${pct(end.testAccuracy)} (weights of epoch ${end.bestEpoch})`);
+        this.redraw(true);   // the finished state: drawn by JupyterLab's Plotly renderer, kept in the saved notebook
       },
     };
   }
 
-  /** Replace the live figure in place with another one (e.g. the final curves); shown anew if none yet. */
-  replace(fig: PlotlyFigure): void {
-    if (this.live) this.live.update(fig);
-    else this.live = liveFigure(fig, { sink: this.opts.sink });
+  /**
+   * A run that was not trained because it had already finished (runExperiment → skipped): says so
+   * and draws its curve like a trained one, so re-running a cell never leaves an empty output.
+   */
+  reused(label: string, record: RunRecord, expected?: Record<string, unknown>): void {
+    const run: RunRecord = { ...record };
+    this.runs.push(run);
+    this.labels.set(run, label);
+    const differs = expected ? configDifferences(record.header.config, expected) : [];
+    this.log?.(`${label}: ${record.header.preset} seed ${record.header.seed} already finished (${record.end?.status ?? 'unfinished'}, `
+      + `${record.end?.epochs ?? record.epochs.length} epochs, test accuracy ${pct(record.end?.testAccuracy)}) in ${record.file}: reused, not trained again`
+      + (differs.length ? `; NOTE: it was trained with other settings (${differs.join(', ')}): delete the file to train with these` : ''));
+    this.redraw(true);
   }
 
-  private redraw(): void {
-    const fig = this.figure();
-    if (this.live) this.live.update(fig);
-    else this.live = liveFigure(fig, { sink: this.opts.sink });
+  /** Replace the live figure in place with another one (e.g. the final curves); shown anew if none yet. */
+  replace(fig: PlotlyFigure): void {
+    this.show(fig, true);
+  }
+
+  private redraw(final = false): void {
+    this.show(this.figure(), final);
+  }
+
+  private show(fig: PlotlyFigure, final: boolean): void {
+    if (!this.live) this.live = liveFigure(fig, { sink: this.opts.sink, final });
+    else if (final) this.live.finish(fig);
+    else this.live.update(fig);
   }
 }

@@ -36,7 +36,9 @@ export function titled(fig: PlotlyFigure, title: string, quick = false): PlotlyF
   const margin = (fig.layout.margin ?? {}) as Record<string, unknown>;
   const top = typeof margin.t === 'number' ? Math.max(margin.t, 70) : 70;   // room for the title above panel labels
   const height = typeof fig.layout.height === 'number' && typeof margin.t === 'number' ? fig.layout.height + (top - margin.t) : fig.layout.height;
-  return { ...fig, layout: { ...fig.layout, ...(height !== undefined ? { height } : {}), margin: { ...margin, t: top }, title: { text: quickLabel(quick, title) } } };
+  // The figure's own title placement (e.g. Figure 3 pins it above its legend) is kept; only the text changes.
+  const placement = typeof fig.layout.title === 'object' && fig.layout.title !== null ? fig.layout.title as Record<string, unknown> : {};
+  return { ...fig, layout: { ...fig.layout, ...(height !== undefined ? { height } : {}), margin: { ...margin, t: top }, title: { ...placement, text: quickLabel(quick, title) } } };
 }
 
 export interface RunRoots {
@@ -75,6 +77,16 @@ export function describeRoots(r: RunRoots): string {
   return r.temporary
     ? `QUICK mode: runs, checkpoints and figures go to ${path.dirname(r.resultsRoot)} (temporary, removed when the kernel exits; results/ is not touched)`
     : `runs go to ${r.resultsRoot}, checkpoints to ${r.checkpointRoot}, figures to ${r.figuresDir}`;
+}
+
+/** A learning rate α per rule, as the training notebooks' first cells set them. */
+export type RuleRates = Partial<Record<'deepagrel' | 'ebp', number>>;
+
+/** The α for `rule` from a first cell's table (undefined: the preset's own). Rejects nonsense early. */
+export function rateFor(rates: RuleRates | undefined, rule: string): number | undefined {
+  const lr = rates?.[rule as 'deepagrel' | 'ebp'];
+  if (lr !== undefined && !(Number.isFinite(lr) && lr > 0)) throw new Error(`learning rate for ${rule} must be a finite number > 0, got ${lr}`);
+  return lr;
 }
 
 /** 0.9734 → "97.34%"; null/undefined → "n/a". */

@@ -17,7 +17,7 @@ import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
 import { showFigure, type DisplaySink } from '../plots/display.ts';
 import { LiveCurves } from './live.ts';
-import { quickLabel, type RunRoots } from './params.ts';
+import { quickLabel, rateFor, type RuleRates, type RunRoots } from './params.ts';
 import { describeRuns, loadRuns, type RunFilter } from './runs.ts';
 
 export interface RowSpec { dataset: string; arch: PaperArch; augment: boolean }
@@ -85,6 +85,8 @@ export interface RowOptions {
   dataDir?: string;
   /** Changes to the presets when training (e.g. { maxEpochs: 50 }); in QUICK mode on top of the quick shrinkage. */
   overrides?: Partial<ExperimentConfig>;
+  /** Learning rate α per rule for this row's presets (the notebook's first cell; default: Table 1's). */
+  lr?: RuleRates;
   /** Which runs in resultsDir count (default: all but the quickstart and feedback-weights experiments). */
   filter?: RunFilter;
   /** A dataset already in memory (tests; otherwise loaded once per kernel). */
@@ -168,15 +170,18 @@ async function trainRow(presets: string[], ds: Dataset, o: RowOptions, live: Liv
   const out: RunRecord[] = [];
   for (const preset of presets) {
     const base = PRESETS[preset];
-    const cfg = resolvePreset(preset, { ...(o.quick ? quickOverrides(base) : {}), ...o.overrides });
+    const lr = rateFor(o.lr, base.rule);
+    const cfg = resolvePreset(preset, { ...(o.quick ? quickOverrides(base) : {}), ...o.overrides, ...(lr !== undefined ? { lr } : {}) });
     for (const seed of o.seeds) {
       const res = await runExperiment(cfg, {
         seed, dataset: ds, experiment: o.quick ? 'quick' : 'table1',
+        // another α than Table 1's is another run (its protocol label says lr=…), never a reuse of the paper's
+        ...(cfg.lr !== base.lr ? { runId: `${preset}-lr${cfg.lr}-s${seed}` } : {}),
         resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot,
         events: live.events(`${cfg.rule === 'ebp' ? 'EBP' : 'DeepAGREL'} s${seed}`),
       });
       res.network?.dispose();
-      if (res.skipped) o.log?.(`${preset} seed ${seed}: already finished in ${res.record?.file}, not trained again`);
+      if (res.skipped && res.record) live.reused(`${cfg.rule === 'ebp' ? 'EBP' : 'DeepAGREL'} s${seed}`, res.record, { ...cfg });
       if (res.record) out.push(res.record);
     }
   }

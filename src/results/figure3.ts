@@ -29,15 +29,20 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
     && (opts.protocol === undefined || r.header.protocol === opts.protocol));
   const what = `arch ${arch}, augment ${augment}${opts.protocol ? `, protocol "${opts.protocol}"` : ''}`;
   if (selected.length === 0) throw new Error(`figure3: no runs with ${what}${opts.datasets ? ` for ${opts.datasets.join(', ')}` : ''}`);
-  // Seeds are averaged within a panel, so a panel must not mix protocols; panels may differ
-  // (e.g. a reduced MNIST protocol next to a CIFAR subset run), and each panel says which it shows.
+  // Seeds are averaged per rule within a panel, so one rule's curve must not mix protocols; the two
+  // rules of a panel may differ (e.g. a learning rate changed for one of them in a notebook), and
+  // panels may differ (a reduced MNIST protocol next to a CIFAR subset run). The caption says which.
   const protocolOf = new Map<string, string>();
   for (const dataset of new Set(selected.map((r) => r.header.dataset))) {
-    const protocols = [...new Set(selected.filter((r) => r.header.dataset === dataset).map((r) => r.header.protocol))];
-    if (protocols.length > 1) {
-      throw new Error(`figure3: ${dataset} runs with ${what} come from several protocols (${protocols.map((p) => `"${p}"`).join(', ')}); choose one with opts.protocol`);
+    const perRule: string[] = [];
+    for (const rule of ['deepagrel', 'ebp']) {
+      const protocols = [...new Set(selected.filter((r) => r.header.dataset === dataset && r.header.rule === rule).map((r) => r.header.protocol))];
+      if (protocols.length > 1) {
+        throw new Error(`figure3: ${dataset} ${rule} runs with ${what} come from several protocols (${protocols.map((p) => `"${p}"`).join(', ')}); choose one with opts.protocol`);
+      }
+      if (protocols.length === 1) perRule.push(protocols[0]);
     }
-    protocolOf.set(dataset, protocols[0]);
+    protocolOf.set(dataset, perRule.length === 2 && perRule[0] !== perRule[1] ? `DeepAGREL ${perRule[0]}, EBP ${perRule[1]}` : perRule[0]);
   }
 
   const datasets = opts.datasets ?? [...new Set(selected.map((r) => r.header.dataset))]
@@ -54,11 +59,14 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   const gap = 0.08;
   const panelWidth = (1 - gap * (datasets.length - 1)) / datasets.length;
   const height = opts.height ?? 420;
-  const margin = { l: 60, r: 20, t: 64, b: CAPTION_MARGIN };
+  // Top margin, from the top: a title row (when titled: pinned to the top edge), the legend row,
+  // the panel titles. Plotly centres a title in the top margin by default, which put it under the legend.
+  const margin = { l: 60, r: 20, t: 104, b: CAPTION_MARGIN };
   const layout: Record<string, unknown> = {
     width: opts.width ?? 900,
     height,
     margin,
+    title: { text: '', x: 0.5, xanchor: 'center', y: 1, yref: 'container', yanchor: 'top', pad: { t: 12 } },
     // One row above the panel titles: inside a panel it covers some curve sooner or later (a slow
     // EBP start lies exactly where a rising curve leaves room).
     legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: 1 + 28 / (height - margin.t - margin.b), yanchor: 'bottom' },

@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EpochRecord, RunEnd, RunHeader, RunLine, RunRecord } from './schema.ts';
+import type { EpochRecord, RunEnd, RunHeader, RunInterrupted, RunLine, RunRecord } from './schema.ts';
 
 export class RunFileError extends Error {
   constructor(readonly file: string, readonly line: number | undefined, detail: string) {
@@ -20,7 +20,7 @@ export interface ParsedRunFile {
   droppedPartialLine: boolean;
 }
 
-const LINE_TYPES = new Set(['header', 'epoch', 'end']);
+const LINE_TYPES = new Set(['header', 'epoch', 'end', 'interrupted']);
 
 /** Parse the text of a run file; `file` is only used in error messages and the record. */
 export function parseRunText(text: string, file: string): ParsedRunFile {
@@ -37,6 +37,7 @@ export function parseRunText(text: string, file: string): ParsedRunFile {
   let header: RunHeader | undefined;
   const epochs: EpochRecord[] = [];
   let end: RunEnd | undefined;
+  let interrupted: RunInterrupted | undefined;
   rawLines.forEach((raw, i) => {
     const lineNo = i + 1;
     if (raw.trim() === '') return;
@@ -44,7 +45,7 @@ export function parseRunText(text: string, file: string): ParsedRunFile {
     if (value === undefined) throw new RunFileError(file, lineNo, 'invalid JSON');
     const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
     if (typeof type !== 'string' || !LINE_TYPES.has(type)) {
-      throw new RunFileError(file, lineNo, `unknown line type ${JSON.stringify(type)} (expected header, epoch or end)`);
+      throw new RunFileError(file, lineNo, `unknown line type ${JSON.stringify(type)} (expected header, epoch, interrupted or end)`);
     }
     const line = value as RunLine;
     if (end) throw new RunFileError(file, lineNo, `"${line.type}" line after the end line`);
@@ -59,12 +60,15 @@ export function parseRunText(text: string, file: string): ParsedRunFile {
         throw new RunFileError(file, lineNo, `epoch ${line.epoch} where epoch ${expected} was expected`);
       }
       epochs.push(line);
+      interrupted = undefined;   // trained on after the interruption
+    } else if (line.type === 'interrupted') {
+      interrupted = line;
     } else {
       end = line;
     }
   });
   if (!header) throw new RunFileError(file, undefined, 'no header line');
-  return { record: { header, epochs, end, file }, droppedPartialLine };
+  return { record: { header, epochs, end, file, ...(interrupted && !end ? { interrupted } : {}) }, droppedPartialLine };
 }
 
 function tryParse(s: string): unknown {

@@ -58,7 +58,21 @@ export interface RunEnd {
   message?: string;              // e.g. the divergence message
 }
 
-export type RunLine = RunHeader | EpochRecord | RunEnd;
+/**
+ * Written when a run is stopped from outside (Kernel ▸ Interrupt, Ctrl-C) in the middle of an
+ * epoch. The run stays unfinished and resumable from its checkpoint; resuming rewrites the file
+ * without this line (the resume time goes to the header's resumedAt).
+ */
+export interface RunInterrupted {
+  type: 'interrupted';
+  epoch: number;                 // the epoch that was cut short (not recorded)
+  batch: number;                 // batches of it that had been trained
+  batches: number;
+  resumeAfterEpoch: number;      // a resume continues after this epoch (0: starts over)
+  at: string;                    // ISO time
+}
+
+export type RunLine = RunHeader | EpochRecord | RunEnd | RunInterrupted;
 
 /** A run as read back from disk. `end` is undefined while the run is unfinished. */
-export interface RunRecord { header: RunHeader; epochs: EpochRecord[]; end?: RunEnd; file: string }
+export interface RunRecord { header: RunHeader; epochs: EpochRecord[]; end?: RunEnd; file: string; interrupted?: RunInterrupted }

@@ -7,6 +7,7 @@ export function recorder(): { sink: DisplaySink; outputs: Output[]; figures: () 
   const outputs: Output[] = [];
   return {
     outputs, sink: (bundle, target) => { outputs.push({ bundle, target }); },
-    figures: () => outputs.filter((o) => o.bundle['application/vnd.plotly.v1+json']),
+    // every figure output, live (HTML only) or final (with the Plotly mime type)
+    figures: () => outputs.filter((o) => String(o.bundle['text/plain'] ?? '').startsWith('<Plotly figure')),
   };
 }

@@ -12,6 +12,9 @@ import { recorder, type Output } from './helpers.ts';
 before(async () => { await useBackend('cpu'); });
 
 const spec = (o: Output) => o.bundle['application/vnd.plotly.v1+json'] as PlotlyFigure;
+const isFinal = (o: Output) => 'application/vnd.plotly.v1+json' in o.bundle;
+/** The figure spec inside a live (HTML) output. */
+const liveSpec = (o: Output) => JSON.parse(/var fig = (\{.*\});\n/.exec(String(o.bundle['text/html']))![1].replace(/\\u003c/g, '<').replace(/\\u003e/g, '>').replace(/\\u0026/g, '&')) as PlotlyFigure;
 
 test('one live figure per LiveCurves, redrawn after every epoch of every run, one log line per epoch', async () => {
   const { sink, figures } = recorder();
@@ -24,12 +27,14 @@ test('one live figure per LiveCurves, redrawn after every epoch of every run, on
     res.network?.dispose();
   }
   const figs = figures();
-  // First output creates the display; every later one (2 starts + 6 epochs − 1) replaces it in place.
-  assert.equal(figs.length, 8);
+  // First output creates the display; every later one (2 starts + 6 epochs + 2 ends − 1) replaces it in place.
+  assert.equal(figs.length, 10);
+  // HTML only, every version (JupyterLab's Plotly renderer ignores updates)
+  assert.ok(figs.every((o) => !isFinal(o)));
   const id = figs[0].target!.displayId;
   assert.equal(figs[0].target!.update, false);
   assert.ok(figs.slice(1).every((o) => o.target?.displayId === id && o.target.update));
-  const last = spec(figs.at(-1)!);
+  const last = liveSpec(figs.at(-1)!);
   const named = last.data.filter((t) => t.mode === 'lines' && t.showlegend !== false).map((t) => t.name);
   assert.deepEqual(named, ['DEEPAGREL', 'EBP']);
   assert.deepEqual((last.data[2] as { x: number[] }).x, [1, 2, 3]);
@@ -37,7 +42,7 @@ test('one live figure per LiveCurves, redrawn after every epoch of every run, on
   assert.equal(live.runs.length, 2);
   assert.ok(live.runs.every((r) => r.epochs.length === 3 && r.end?.status === 'max-epochs'));
   assert.equal(lines.filter((l) => / epoch \d: reward /.test(l)).length, 6);
-  assert.match(lines[0], /^DEEPAGREL: mnist-fc-deepagrel seed 1, 100 training images, 5 batches\/epoch/);
+  assert.match(lines[0], /^DEEPAGREL: mnist-fc-deepagrel seed 1, α = 0.5, 100 training images, 5 batches\/epoch/);
   assert.match(lines.at(-1)!, /^EBP: max-epochs after 3 epochs, test accuracy \d+\.\d\d% \(weights of epoch \d\)/);
 });
 

@@ -46,13 +46,18 @@ test('the smoke notebook passes: src imports, tfjs wasm, figures with one bundle
   const text = (o: Record<string, any>) => joined(o.text ?? o.data?.['text/html']);
   assert.match(outputs.map(text).join(''), /QUICK = 1/);
   assert.match(outputs.map(text).join(''), /on wasm \(simd: \w+, threads: 1\) \| matMul = \[ 3, 7 \]/);
-  assert.equal(outputs.map(text).join('').split('plotly.js v').length - 1, 1, 'bundle sent once');
-  const figures = outputs.filter((o) => o.data?.['application/vnd.plotly.v1+json']).map((o) => joined(o.data['text/plain']));
+  // the bundle's output was replaced in place: the saved notebook keeps no copy and stays small (issue 12, point 7)
+  assert.equal(outputs.map(text).join('').split('plotly.js v').length - 1, 0, 'no bundle in the saved notebook');
+  const bytes = readFileSync(join(out, 'smoke.ipynb')).length;
+  assert.ok(bytes < 300_000, `saved notebook is ${bytes} bytes`);
+  assert.equal(outputs.filter((o) => joined(o.data?.['text/plain']) === '(Plotly loaded into this page)').length, 1);
+  const figures = outputs.map((o) => joined(o.data?.['text/plain'])).filter((t) => t.startsWith('<Plotly figure'));
   assert.deepEqual(figures, [
     '<Plotly figure "Smoke learning curve (3 epochs)": 1 trace(s)>',
     '<Plotly figure "Smoke bars": 1 trace(s)>',
-    '<Plotly figure "Smoke learning curve (5 epochs)": 1 trace(s)>',  // the live figure, last version only
+    '<Plotly figure "Smoke learning curve (5 epochs)": 1 trace(s), live>',  // the live figure (HTML), last version only
   ]);
+  assert.equal(outputs.filter((o) => o.data?.['application/vnd.plotly.v1+json']).length, 2, 'static figures carry the Plotly mime type');
   assert.equal(outputs.filter((o) => o.name === 'stderr').length, 0);
 });
 
@@ -79,6 +84,36 @@ test('failing notebooks fail the run, showing the failing cell and its error; la
   assert.doesNotMatch(run.output, /must not run\n/);
   const executed = JSON.parse(readFileSync(join(out, 'a-runtime-error.ipynb'), 'utf8'));
   assert.deepEqual(executed.cells[2].outputs, []);
+});
+
+test('a "deepagrel" kernel registered from another checkout does not run: the runner uses this checkout\'s (issue 12, point 10)', () => {
+  // Another checkout's kernel, first on JUPYTER_PATH: it would fail every notebook at start.
+  const other = join(tmp, 'other-checkout', 'share', 'jupyter');
+  mkdirSync(join(other, 'kernels', 'deepagrel'), { recursive: true });
+  writeFileSync(join(other, 'kernels', 'deepagrel', 'kernel.json'), JSON.stringify({
+    argv: ['python3', '-c', 'import sys; sys.exit(7)', '{connection_file}'], display_name: 'TypeScript (DeepAGREL)', language: 'typescript',
+    metadata: { project: '/some/other/checkout' },
+  }));
+  const fixtures = join(root, 'test', 'notebooks', 'fixtures');
+  const envOther = { ...env, JUPYTER_PATH: other };
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'run-notebooks.ts'), 'smoke', '--dir', fixtures, '--out', join(tmp, 'executed-other')],
+    { cwd: root, env: envOther, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  assert.ok((run.stdout + run.stderr).includes(`this checkout's: ${root}`), run.stdout);
+});
+
+test('`npm run kernel` says which checkout the kernel serves, and which one it replaced', () => {
+  const prefix = join(tmp, 'kernel-prefix');
+  const spec = join(prefix, 'share', 'jupyter', 'kernels', 'deepagrel');
+  mkdirSync(spec, { recursive: true });
+  writeFileSync(join(spec, 'kernel.json'), JSON.stringify({ argv: ['x', '{connection_file}'], display_name: 'TypeScript (DeepAGREL)', language: 'typescript', metadata: { project: '/some/other/checkout' } }));
+  const reg = tsx('kernel.ts', ['--prefix', prefix]);
+  assert.equal(reg.status, 0, reg.output);
+  assert.ok(reg.output.includes(`Replaced the "deepagrel" kernel that served /some/other/checkout: Jupyter now runs this checkout's code (${root})`), reg.output);
+  assert.ok(reg.output.includes(`serves:     ${root}`), reg.output);
+  const spec2 = JSON.parse(readFileSync(join(spec, 'kernel.json'), 'utf8'));
+  assert.equal(spec2.metadata.project, root);
+  assert.equal(spec2.interrupt_mode, 'signal');
 });
 
 test('usage errors: unknown notebook name, unregistered kernel', () => {

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PlotlyFigure } from '../../src/plots/types.ts';
-import { type DisplaySink, type MimeBundle, kernelSink, liveFigure, loadPlotly, showFigure } from '../../src/plots/display.ts';
+import { type DisplaySink, type MimeBundle, PLOTLY_LOADED, kernelSink, liveFigure, loadPlotly, showFigure } from '../../src/plots/display.ts';
+import { TRUST_HINT } from '../../src/plots/embed.ts';
 
 interface Output { bundle: MimeBundle; target?: { displayId: string; update: boolean } }
 
@@ -17,19 +18,59 @@ const count = (text: string, part: string) => text.split(part).length - 1;
 const html = (o: Output) => String(o.bundle['text/html']);
 const fig = (title: string, y = [1, 2, 3]): PlotlyFigure => ({ data: [{ type: 'scatter', y }], layout: { title: { text: title } } });
 
+/** The outputs a saved notebook keeps: updates replace the output with their display id. */
+function saved(outputs: Output[]): MimeBundle[] {
+  const kept: Output[] = [];
+  for (const o of outputs) {
+    const i = o.target?.update ? kept.findIndex((k) => k.target?.displayId === o.target!.displayId) : -1;
+    if (i >= 0) kept[i] = o; else kept.push(o);
+  }
+  return kept.map((o) => o.bundle);
+}
+
 test('two figures: the Plotly bundle is sent once, each figure output stays small', () => {
   const { sink, outputs } = recorder();
   showFigure(fig('first'), { sink });
   showFigure(fig('second'), { sink });
-  assert.equal(outputs.length, 3);
+  assert.equal(outputs.length, 4);
   assert.equal(count(outputs.map(html).join(''), BUNDLE_MARK), 1);
   assert.ok(html(outputs[0]).length > 1_000_000);
-  for (const o of outputs.slice(1)) {
+  for (const o of outputs.slice(2)) {
     assert.ok(html(o).length < 5_000, `figure output is ${html(o).length} chars`);
     assert.deepEqual(Object.keys(o.bundle).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
   }
-  assert.match(String(outputs[2].bundle['text/plain']), /"second": 1 trace/);
-  assert.deepEqual((outputs[1].bundle['application/vnd.plotly.v1+json'] as PlotlyFigure).data, fig('first').data);
+  assert.match(String(outputs[3].bundle['text/plain']), /"second": 1 trace/);
+  assert.deepEqual((outputs[2].bundle['application/vnd.plotly.v1+json'] as PlotlyFigure).data, fig('first').data);
+});
+
+test('the bundle\'s output is replaced at once by a small note: a saved notebook stays small (issue 12, point 7)', () => {
+  const { sink, outputs } = recorder();
+  const live = liveFigure(fig('live'), { sink });
+  for (let e = 0; e < 30; e++) live.update(fig(`epoch ${e}`, Array.from({ length: e + 1 }, (_, i) => i)));
+  showFigure(fig('final'), { sink });
+  const [bundle, loaded] = outputs;
+  assert.equal(bundle.target?.update, false);
+  assert.deepEqual(loaded.target, { displayId: bundle.target!.displayId, update: true });
+  assert.deepEqual(loaded.bundle, PLOTLY_LOADED);
+  const kept = saved(outputs);
+  const bytes = JSON.stringify(kept).length;
+  assert.ok(bytes < 50_000, `saved outputs: ${bytes} bytes`);
+  assert.equal(count(JSON.stringify(kept), BUNDLE_MARK), 0);
+  assert.equal(kept.length, 3);
+});
+
+test('a figure\'s box says how to trust the notebook until the figure draws (issue 12, point 8)', () => {
+  const { sink, outputs } = recorder();
+  showFigure(fig('t'), { sink });
+  const out = html(outputs[2]);
+  const hint = TRUST_HINT.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  // what an untrusted front end shows: the HTML without its script
+  const untrusted = out.replace(/<script[\s\S]*?<\/script>/g, '');
+  assert.ok(untrusted.includes(hint), 'hint visible without the script');
+  assert.match(TRUST_HINT, /^Trust this notebook to draw its figures: /);
+  assert.match(out, /querySelector\('\.deepagrel-trust-hint'\)[\s\S]*remove\(\)[\s\S]*Plotly\.react/, 'the drawing script removes the hint first');
+  // the Plotly mime type is there for JupyterLab's renderer (no trust needed)
+  assert.ok(outputs[2].bundle['application/vnd.plotly.v1+json']);
 });
 
 test('a new Jupyter client session (reloaded page) gets the bundle again; force resends it', () => {
@@ -56,18 +97,32 @@ test('liveFigure: one output, replaced in place by each update', () => {
   const live = liveFigure(fig('epoch 1', [1]), { sink });
   live.update(fig('epoch 2', [1, 2]));
   live.update(fig('epoch 3', [1, 2, 3]));
-  const [bundle, first, ...updates] = outputs;
+  const [bundle, , first, ...updates] = outputs;
   assert.ok(html(bundle).includes(BUNDLE_MARK));
   assert.deepEqual(first.target, { displayId: live.displayId, update: false });
   assert.deepEqual(updates.map((o) => o.target), [1, 2].map(() => ({ displayId: live.displayId, update: true })));
   assert.match(html(updates[1]), /epoch 3/);
 });
 
+test('liveFigure: every version is HTML only (JupyterLab\'s Plotly renderer ignores updates and stores a PNG per figure)', () => {
+  const { sink, outputs } = recorder();
+  const live = liveFigure(fig('epoch 1', [1]), { sink });
+  live.update(fig('epoch 2', [1, 2]));
+  live.finish(fig('done', [1, 2, 3]));
+  const figs = outputs.slice(2);
+  assert.deepEqual(figs.map((o) => 'application/vnd.plotly.v1+json' in o.bundle), [false, false, false]);
+  assert.ok(figs.every((o) => typeof o.bundle['text/html'] === 'string' && o.target?.displayId === live.displayId));
+  assert.match(html(figs[2]), /"y":\[1,2,3\]/);
+  // a static figure keeps the Plotly mime type (drawn by JupyterLab's renderer, no trust needed)
+  showFigure(fig('static'), { sink });
+  assert.ok('application/vnd.plotly.v1+json' in outputs.at(-1)!.bundle);
+});
+
 test('figure HTML cannot be broken out of by figure text', () => {
   const { sink, outputs } = recorder();
   loadPlotly({ sink });
   showFigure(fig('</script><script>alert(1)</script> & <!--'), { sink });
-  const out = html(outputs[1]);
+  const out = html(outputs[2]);
   assert.equal(count(out, '</script>'), 1);      // only the fragment's own closing tag
   assert.ok(!out.includes('<!--'));
   assert.ok(!html(outputs[0]).slice(0, -'</script>'.length).includes('</script'));

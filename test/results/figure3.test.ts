@@ -101,6 +101,15 @@ test('panels may come from different protocols; each panel names its own', () =>
   assert.match(caption, /Protocol: MNIST: maxEpochs=30; CIFAR10: /);
 });
 
+test('the two rules of a panel may come from different protocols (α changed for one rule); the caption names both', () => {
+  const other = tempRoot();
+  run(other, header({ preset: 'mnist-fc-deepagrel', dataset: 'mnist', arch: 'fc', seed: 1, protocol: 'lr=0.3125' }), [0.5, 0.9]);
+  run(other, header({ preset: 'mnist-fc-ebp', dataset: 'mnist', arch: 'fc', seed: 1, protocol: 'paper' }), [0.6, 0.95]);
+  const fig = figure3(readRuns(other), { arch: 'fc' });
+  const caption = String((fig.layout.annotations as Array<{ text: string }>).at(-1)!.text);
+  assert.match(caption, /Protocol: MNIST: DeepAGREL lr=0\.3125, EBP paper\./);
+});
+
 test('epochBands and learningCurves share the aggregation', () => {
   const bands = epochBands(runs, (e) => e.valAccuracy, (r) => r.header.rule);
   const da = bands.find((b) => b.group === 'deepagrel')!;

@@ -1,0 +1,103 @@
+// Stopping a training run from outside: Kernel ▸ Interrupt in Jupyter (SIGINT to the kernel) and
+// Ctrl-C in the CLI. The training loop yields to the event loop between batches and checks
+// `interruptSignal()`; once it is aborted the run stops within about one batch, keeps its
+// checkpoint (the last finished epoch), marks its record as interrupted and throws
+// InterruptedError, whose message is the one line the user sees.
+//
+// The state lives on globalThis (Symbol.for), not in this module: the kernel launcher
+// (scripts/tslab-kernel.ts) and the cells may load this file as two module instances (ESM and
+// CommonJS), and both must see the same request.
+
+export interface InterruptState {
+  /** Aborted by requestInterrupt(); replaced by a fresh one for the runs that start afterwards. */
+  controller: AbortController;
+  /** Training loops now running that check the signal. */
+  active: number;
+}
+
+const KEY = Symbol.for('deepagrel.interrupt');
+
+function state(): InterruptState {
+  const g = globalThis as Record<symbol, InterruptState | undefined>;
+  return (g[KEY] ??= { controller: new AbortController(), active: 0 });
+}
+
+/** The signal that runs starting now obey (RunOptions.signal defaults to it). */
+export function interruptSignal(): AbortSignal {
+  return state().controller.signal;
+}
+
+/** Number of training loops now listening for an interrupt. */
+export function activeRuns(): number {
+  return state().active;
+}
+
+/**
+ * Ask every running training loop to stop. Returns how many were running (0: nothing listens, the
+ * caller should fall back to its own way of stopping). Runs started afterwards get a fresh signal.
+ */
+export function requestInterrupt(reason = 'interrupted'): number {
+  const s = state();
+  const running = s.active;
+  s.controller.abort(reason);
+  s.controller = new AbortController();
+  return running;
+}
+
+/** For the training loop: count it as listening while `fn` runs. */
+export async function listening<T>(fn: () => Promise<T>): Promise<T> {
+  const s = state();
+  s.active++;
+  try { return await fn(); } finally { s.active--; }
+}
+
+/** Let timers, signals and I/O (the kernel's output messages, SIGINT handlers) run. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export interface InterruptedInfo {
+  runId: string;
+  /** The epoch that was cut short. */
+  epoch: number;
+  /** Batches of that epoch that were trained. */
+  batch: number;
+  batches: number;
+  /** The epoch a resume starts after (the checkpoint's; 0 = the run starts over). */
+  resumeAfterEpoch: number;
+  /** The run file (empty when records are off). */
+  file: string;
+}
+
+/** Thrown by runExperiment when interrupted. Its stack is its message: one line in a notebook cell. */
+export class InterruptedError extends Error {
+  declare readonly info: InterruptedInfo;
+
+  constructor(info: InterruptedInfo) {
+    const where = info.resumeAfterEpoch > 0
+      ? `checkpoint after epoch ${info.resumeAfterEpoch} kept; run it again to resume from there`
+      : 'running it again starts over (no checkpoint to resume from)';
+    super(`Interrupted: ${info.runId} stopped in epoch ${info.epoch} after batch ${info.batch}/${info.batches}; ${where}.`);
+    this.name = 'InterruptedError';
+    Object.defineProperty(this, 'info', { value: info, enumerable: false });
+    this.stack = this.message;
+  }
+
+  /** How console.error (and so a notebook cell) shows it: the message alone. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string { return this.message; }
+}
+
+/**
+ * Ctrl-C for command-line training: the first press stops the run cleanly (within about a batch),
+ * a second press exits at once. Returns a function that removes the handler.
+ */
+export function installCliInterrupt(log: (line: string) => void = (l) => console.error(l)): () => void {
+  let presses = 0;
+  const onSigint = () => {
+    presses++;
+    if (presses > 1 || requestInterrupt('SIGINT') === 0) process.exit(130);
+    log('\nStopping after the current batch (Ctrl-C again to quit at once)…');
+  };
+  process.on('SIGINT', onSigint);
+  return () => { process.off('SIGINT', onSigint); };
+}

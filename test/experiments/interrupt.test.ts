@@ -1,0 +1,114 @@
+// Interrupting a run (issue 12, point 2): the training loop yields between batches and obeys an
+// AbortSignal (Kernel ▸ Interrupt / Ctrl-C abort the default one). It stops within a batch, keeps
+// the checkpoint of the last finished epoch, marks the record "interrupted" and throws
+// InterruptedError; running it again resumes and ends with the records of an uninterrupted run.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runExperiment } from '../../src/train.ts';
+import { resolvePreset, type ExperimentConfig } from '../../src/presets.ts';
+import { readRunFile, parseRunText } from '../../src/results/reader.ts';
+import { InterruptedError, requestInterrupt, activeRuns, interruptSignal } from '../../src/interrupt.ts';
+import { quadrantDataset } from '../helpers.ts';
+import { useBackend } from '../engine/backends.ts';
+
+before(async () => { await useBackend('cpu'); });
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-interrupt-'));
+const tiny = (over: Partial<ExperimentConfig> = {}): ExperimentConfig => resolvePreset('mnist-fc-deepagrel', {
+  layers: [{ type: 'dense', units: 16 }], init: 0.3, lr: 0.5, epsilon: 0.2, batchSize: 16, valSize: 40, maxEpochs: 4, patience: 10, ...over });
+const strip = (r: any) => r.epochs.map(({ wallTimeSec, samplesPerSec, ...rest }: any) => rest);
+
+test('interrupted in epoch 3: InterruptedError, record marked, checkpoint kept; the re-run resumes to the uninterrupted result', async () => {
+  const ds = quadrantDataset(200, 100);
+  const dirA = tmp(), dirB = tmp();
+  const common = (dir: string) => ({ seed: 3, dataset: ds, experiment: 'int', resultsRoot: path.join(dir, 'results'), checkpointRoot: path.join(dir, 'ck') });
+  const full = await runExperiment(tiny(), common(dirA));
+  full.network?.dispose();
+
+  const ctl = new AbortController();
+  let batchesAfterAbort = 0;
+  const err = await runExperiment(tiny(), {
+    ...common(dirB), signal: ctl.signal,
+    events: { onBatch: (e) => { if (ctl.signal.aborted) batchesAfterAbort++; if (e.epoch === 3 && e.batch === 4) ctl.abort(); } },
+  }).then(() => null, (e) => e);
+  assert.ok(err instanceof InterruptedError, String(err));
+  assert.deepEqual({ ...err.info, file: path.basename(err.info.file) }, { runId: 'mnist-fc-deepagrel-s3', epoch: 3, batch: 4, batches: err.info.batches, resumeAfterEpoch: 2, file: 'mnist-fc-deepagrel-s3.jsonl' });
+  assert.equal(batchesAfterAbort, 0, 'no batch trained after the abort');
+  assert.match(err.message, /^Interrupted: mnist-fc-deepagrel-s3 stopped in epoch 3 after batch 4\/\d+; checkpoint after epoch 2 kept; run it again to resume from there\.$/);
+  assert.equal(err.stack, err.message, 'shown as one line');
+  const rec = readRunFile(err.info.file);
+  assert.equal(rec.end, undefined);
+  assert.equal(rec.epochs.length, 2);
+  assert.equal(rec.interrupted?.type, 'interrupted');
+  assert.equal(rec.interrupted?.resumeAfterEpoch, 2);
+  assert.ok(fs.existsSync(path.join(dirB, 'ck', 'int', 'mnist-fc-deepagrel-s3.ckpt')), 'checkpoint kept');
+  assert.ok(!fs.existsSync(path.join(dirB, 'ck', 'int', 'mnist-fc-deepagrel-s3.ckpt.lock')), 'lock released');
+
+  const resumed = await runExperiment(tiny(), common(dirB));
+  resumed.network?.dispose();
+  assert.deepEqual(strip(resumed.record), strip(full.record));
+  assert.equal(resumed.record!.end!.testAccuracy, full.record!.end!.testAccuracy);
+  assert.equal(resumed.record!.interrupted, undefined, 'the mark is gone once resumed');
+});
+
+test('the default signal: requestInterrupt() stops the running loop; runs started afterwards get a fresh signal', async () => {
+  const ds = quadrantDataset(200, 100);
+  const dir = tmp();
+  const opts = { seed: 4, dataset: ds, experiment: 'int2', resultsRoot: path.join(dir, 'results'), checkpointRoot: path.join(dir, 'ck') };
+  let seen = -1;
+  const run = runExperiment(tiny({ maxEpochs: 50 }), { ...opts, events: { onBatch: (e) => { if (e.epoch === 1 && e.batch === 2) seen = activeRuns(); } } });
+  // requestInterrupt from a timer: only possible because the loop yields between batches
+  await new Promise<void>((resolve) => { const t = setInterval(() => { if (seen >= 0) { clearInterval(t); requestInterrupt(); resolve(); } }, 1); });
+  const err = await run.then(() => null, (e) => e);
+  assert.equal(seen, 1);
+  assert.ok(err instanceof InterruptedError);
+  assert.equal(err.info.resumeAfterEpoch, 0);
+  assert.match(err.message, /running it again starts over \(no checkpoint to resume from\)/);
+  assert.equal(activeRuns(), 0);
+  assert.equal(interruptSignal().aborted, false);
+  const next = await runExperiment(tiny({ maxEpochs: 1 }), { ...opts, seed: 5 });
+  next.network?.dispose();
+  assert.equal(next.record!.end!.epochs, 1);
+});
+
+test('a record with an interrupted line parses; one after the end line does not', () => {
+  const h = JSON.stringify({ type: 'header', runId: 'r', experiment: 'e', preset: 'p', rule: 'deepagrel', dataset: 'mnist', arch: 'fc', augment: false, seed: 1, config: {}, protocol: 'paper', backend: { name: 'cpu', threads: 1 }, versions: {}, startedAt: '' });
+  const i = JSON.stringify({ type: 'interrupted', epoch: 1, batch: 2, batches: 9, resumeAfterEpoch: 0, at: '' });
+  assert.equal(parseRunText(`${h}\n${i}\n`, 'f').record.interrupted?.batch, 2);
+  const end = JSON.stringify({ type: 'end', status: 'max-epochs', epochs: 0, bestEpoch: 0, bestValAccuracy: 0, testAccuracy: null, testWeights: 'best-val', totalTimeSec: 0, finishedAt: '' });
+  assert.throws(() => parseRunText(`${h}\n${end}\n${i}\n`, 'f'), /"interrupted" line after the end line/);
+});
+
+test('Ctrl-C in `deepagrel train`: stops within a batch, exit 130, one line with the resume hint, record marked', { timeout: 180_000 }, async () => {
+  const dir = tmp();
+  const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+  const args = [...process.execArgv, cli, 'train', '--preset', 'mnist-fc-deepagrel', '--seed', '6', '--per-class', '100', '--val-size', '200', '--test-limit', '300',
+    '--batch-size', '20', '--epochs', '50', '--patience', '50', '--experiment', 'ctrlc', '--backend', 'wasm', '--results', path.join(dir, 'results'), '--checkpoints', path.join(dir, 'ck')];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', () => {});
+  const runFile = path.join(dir, 'results', 'ctrlc', 'mnist-fc-deepagrel-s6.jsonl');
+  let sentAt = 0;
+  await new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => {
+      const n = fs.existsSync(runFile) ? fs.readFileSync(runFile, 'utf8').split('\n').filter((l) => l.includes('"type":"epoch"')).length : 0;
+      if (n >= 1) { clearInterval(t); setTimeout(() => { sentAt = Date.now(); child.kill('SIGINT'); resolve(); }, 300); }
+    }, 20);
+    child.on('exit', (code) => { clearInterval(t); if (!sentAt) reject(new Error(`exited (${code}) before the interrupt: ${stderr}`)); });
+  });
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  const latency = Date.now() - sentAt;
+  console.log(`# CLI interrupt: exit ${code} after ${latency} ms`);
+  assert.equal(code, 130, stderr);
+  assert.ok(latency < 5000, `${latency} ms`);
+  assert.match(stderr, /Interrupted: mnist-fc-deepagrel-s6 stopped in epoch \d+ after batch \d+\/\d+; checkpoint after epoch \d+ kept; run it again to resume from there\. Record: /);
+  const rec = readRunFile(runFile);
+  assert.equal(rec.end, undefined);
+  assert.equal(rec.interrupted?.resumeAfterEpoch, rec.epochs.length);
+});
