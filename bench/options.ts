@@ -41,7 +41,7 @@ export const HELP = `npm run bench -- [options]
                           (default: DEEPAGREL_BACKEND or auto)
   --compare-archs a,b     nets of the engine comparison (default mnist-fc,mnist-conv,cifar-conv)
   --engines a,b           of: native, wasm, pytorch (default all; pytorch when python3 imports torch)
-  --rounds N              comparison rounds, engines in rotating order (default 3)
+  --rounds N              comparison rounds, engines in rotating order (default 4)
   --compare-steps N       steps per rule, engine and round (default 5)
   --python PATH           the Python with torch (default /usr/bin/python3 if present, else python3)
   --no-compare            skip the engine comparison
@@ -88,7 +88,7 @@ export function parseOptions(argv: string[]): Options {
     archs: values['compare-archs'] ? list(values['compare-archs'], ARCH_NAMES, 'arch') : quick ? ['mnist-conv'] : ['mnist-fc', 'mnist-conv', 'cifar-conv'],
     threads: [...new Set(threads)], rules,
     engines: values.engines ? list(values.engines, ENGINES as Engine[], 'engine') : [...ENGINES],
-    rounds: posInt(values.rounds, 'rounds', quick ? 2 : 3),
+    rounds: posInt(values.rounds, 'rounds', quick ? 2 : 4),
     steps: posInt(values['compare-steps'], 'compare-steps', quick ? 3 : 5),
     evalImages: quick ? 1000 : 2000, batchSize: 100,
     python: values.python ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),

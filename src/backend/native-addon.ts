@@ -48,12 +48,13 @@ export const INSTALL_HINT = `install oneDNN (Debian/Ubuntu: sudo apt install lib
 
 /**
  * How long an idle OpenMP thread spins before it sleeps (libgomp reads this once, when the addon
- * loads it). libgomp's default spins ~300k iterations after every parallel region: the fastest on
- * an idle machine, but when other processes want the cores too the spinning threads take them
- * and a step can be 4-5× slower (measured: 500 vs 100 ms at load 5 on 2 cores). A short spin
- * keeps most of the idle-machine speed. A user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+ * loads it). libgomp's default (300k) spins after every parallel region; when other processes want
+ * the cores, the spinning threads take them. MNIST conv step, 2 threads, this 2-core machine
+ * (medians, ms): idle 48 / 47 / 45 with 300k / 100k / 30k; with two busy processes beside it
+ * 141–241 / 243 / 88, and 93 at 10k (which costs ~10 ms when idle). A user's own OMP_WAIT_POLICY
+ * or GOMP_SPINCOUNT wins.
  */
-export const DEFAULT_GOMP_SPINCOUNT = '10000';
+export const DEFAULT_GOMP_SPINCOUNT = '30000';
 
 let loaded: { addon?: NativeAddon; path: string; reason?: string } | undefined;
 
