@@ -62,7 +62,7 @@ async function parent(o: Options): Promise<void> {
   const failures: string[] = [];
   // Time cap: the sweep test needs its two windows plus start-up; each step process ~15 s besides
   // its measured steps (start-up, warm-up, profile, validation).
-  const compareReserve = o.compare ? o.compare.archs.length * o.compare.threads.length * 60 : 0;
+  const compareReserve = o.compare ? o.compare.archs.length * o.compare.threads.length * 45 : 0;
   const sweepReserve = (o.sweep ? 2 * (o.sweepSeconds + 10) : 0) + compareReserve;
   let left = o.archs.length * o.threads.length;
   for (const arch of o.archs) {

@@ -62,7 +62,7 @@ export function pytorchUnavailable(python: string): string | undefined {
 /** One child process: an engine, and for PyTorch which OpenMP spin it runs with. */
 interface Runner { key: string; engine: Engine; env: Record<string, string> }
 const PYTORCH_VARIANTS: Runner[] = [
-  { key: 'pytorch', engine: 'pytorch', env: {} },
+  { key: 'pytorch-default', engine: 'pytorch', env: {} },
   { key: 'pytorch-spin30k', engine: 'pytorch', env: { GOMP_SPINCOUNT: '30000' } },
 ];
 
@@ -190,7 +190,7 @@ export function compareTable(configs: CompareConfig[]): string {
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => i < 3 ? '---' : '--:').join('|')}|`];
   for (const c of configs) for (const r of c.rows) {
     const ev = r.rule === c.rows[0].rule ? ['native', 'wasm', 'pytorch'].map(e => f(c.evalImagesPerSec[e as Engine], 0)).join(' · ') : '';
-    lines.push(`| ${[r.arch, r.threads, r.rule, f(r.ms.native), f(r.ms.wasm), r.ms.pytorch == null ? '–' : `${f(r.ms.pytorch)} (${r.pytorchVariant === 'pytorch' ? 'default' : 'spin 30k'})`, r.nativeVsPytorch == null ? '–' : `${f(r.nativeVsPytorch, 2)}×`,
+    lines.push(`| ${[r.arch, r.threads, r.rule, f(r.ms.native), f(r.ms.wasm), r.ms.pytorch == null ? '–' : `${f(r.ms.pytorch)} (${r.pytorchVariant === 'pytorch-default' ? 'default spin' : 'spin 30k'})`, r.nativeVsPytorch == null ? '–' : `${f(r.nativeVsPytorch, 2)}×`,
       r.nativeVsWasm == null ? '–' : `${f(r.nativeVsWasm, 2)}×`, ev].join(' | ')} |`);
   }
   return lines.join('\n');

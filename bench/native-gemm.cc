@@ -1,8 +1,11 @@
 // Which library for the dense products (issue 13: "choose by measurement"): the three products of
 // the MNIST conv net's 5408×1000 layer, timed with oneDNN's sgemm, OpenBLAS's sgemm and oneDNN's matmul
 // primitive. Not part of the build; run by hand (numbers in BENCHMARKS.md):
-//   g++ -O2 -fopenmp bench/native-gemm.cc -o /tmp/native-gemm -ldnnl -lopenblas && /tmp/native-gemm 2
-// (threads as the argument; for OpenBLAS at its best, unset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE).
+//   g++ -O2 -fopenmp bench/native-gemm.cc -o /tmp/native-gemm -ldnnl -lopenblas
+//   for lib in sgemm openblas matmul sgemm openblas matmul; do /tmp/native-gemm 2 $lib; done
+// (threads, then the library: one library per process, since OpenBLAS's pthreads and OpenMP's
+// threads spinning in one process slow each other down; for OpenBLAS at its best, unset
+// OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE).
 #include <oneapi/dnnl/dnnl.hpp>
 #include <cblas.h>
 #include <chrono>
@@ -10,6 +13,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <omp.h>
+#include <functional>
+#include <string>
 using namespace dnnl;
 double now(){return std::chrono::duration<double,std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();}
 int main(int argc,char**argv){
@@ -26,12 +31,13 @@ int main(int argc,char**argv){
     auto sgemm=[&]{dnnl_sgemm(s.tA?'T':'N',s.tB?'T':'N',s.M,s.N,s.K,1,A.data(),s.tA?s.M:s.K,B.data(),s.tB?s.K:s.N,0,C.data(),s.N);};
     auto oblas=[&]{cblas_sgemm(CblasRowMajor,s.tA?CblasTrans:CblasNoTrans,s.tB?CblasTrans:CblasNoTrans,s.M,s.N,s.K,1,A.data(),s.tA?s.M:s.K,B.data(),s.tB?s.K:s.N,0,C.data(),s.N);};
     auto prim=[&]{p.execute(st,{{DNNL_ARG_SRC,ma},{DNNL_ARG_WEIGHTS,mbm},{DNNL_ARG_DST,mc}}); st.wait();};
-    // Rounds interleave the three (a busy machine slows all alike); median per library.
-    std::vector<double> tg,to,tm;
-    for(int r=0;r<15;r++){ double t0=now(); sgemm(); double t1=now(); oblas(); double t2=now(); prim(); double t3=now();
-      if(r>=2){tg.push_back(t1-t0); to.push_back(t2-t1); tm.push_back(t3-t2);} }
-    auto med=[](std::vector<double> v){std::sort(v.begin(),v.end()); return v[v.size()/2];};
-    double g=med(tg), o=med(to), m=med(tm);
-    printf("%-16s sgemm %.2f ms  openblas %.2f ms  matmul-prim %.2f ms (%s)\n",s.n,g,o,m,pd.impl_info_str());
+    const std::string lib = argc > 2 ? argv[2] : "sgemm";
+    auto run = lib == "openblas" ? std::function<void()>(oblas) : lib == "matmul" ? std::function<void()>(prim) : std::function<void()>(sgemm);
+    std::vector<double> t;
+    for(int r=0;r<15;r++){ double t0=now(); run(); if(r>=2) t.push_back(now()-t0); }
+    std::sort(t.begin(),t.end());
+    printf("%-16s %-8s %d thread(s): %.2f ms median, %.0f GFLOP/s%s\n", s.n, lib.c_str(), T, t[t.size()/2],
+           2.0*s.M*s.N*s.K/t[t.size()/2]/1e6, lib == "matmul" ? (std::string(" (") + pd.impl_info_str() + ")").c_str() : "");
+
   }
 }

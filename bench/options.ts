@@ -30,7 +30,7 @@ export const HELP = `npm run bench -- [options]
   --steps N               measured steps per rule and config (default 10; fewer if over --budget)
   --warmup N              warm-up steps per rule (default 2; at least 1 is run)
   --budget S              seconds of measured steps per (net, threads) process (default 45)
-  --max-minutes M         shrink the per-process budgets to finish in about M minutes (default 9)
+  --max-minutes M         shrink the per-process budgets to finish in about M minutes (default 10)
   --val-images N          images for the validation throughput (default 2000)
   --sweep-seconds S       measuring window of the sweep throughput test (default 15)
   --sweep-arch a          net trained by the sweep workers (default mnist-conv, rule deepagrel)
@@ -41,7 +41,7 @@ export const HELP = `npm run bench -- [options]
                           (default: DEEPAGREL_BACKEND or auto)
   --compare-archs a,b     nets of the engine comparison (default mnist-fc,mnist-conv,cifar-conv)
   --engines a,b           of: native, wasm, pytorch (default all; pytorch when python3 imports torch)
-  --rounds N              comparison rounds, engines in rotating order (default 4)
+  --rounds N              comparison rounds, engines in rotating order (default 3)
   --compare-steps N       steps per rule, engine and round (default 5)
   --python PATH           the Python with torch (default /usr/bin/python3 if present, else python3)
   --no-compare            skip the engine comparison
@@ -88,7 +88,7 @@ export function parseOptions(argv: string[]): Options {
     archs: values['compare-archs'] ? list(values['compare-archs'], ARCH_NAMES, 'arch') : quick ? ['mnist-conv'] : ['mnist-fc', 'mnist-conv', 'cifar-conv'],
     threads: [...new Set(threads)], rules,
     engines: values.engines ? list(values.engines, ENGINES as Engine[], 'engine') : [...ENGINES],
-    rounds: posInt(values.rounds, 'rounds', quick ? 2 : 4),
+    rounds: posInt(values.rounds, 'rounds', quick ? 2 : 3),
     steps: posInt(values['compare-steps'], 'compare-steps', quick ? 3 : 5),
     evalImages: quick ? 1000 : 2000, batchSize: 100,
     python: values.python ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),
@@ -102,7 +102,7 @@ export function parseOptions(argv: string[]): Options {
     warmup: posInt(values.warmup, 'warmup', 2, 0),
     budgetSec: posInt(values.budget, 'budget', quick ? 15 : 45),
     valImages: posInt(values['val-images'], 'val-images', quick ? 500 : 2000),
-    maxMinutes: posInt(values['max-minutes'], 'max-minutes', 9),
+    maxMinutes: posInt(values['max-minutes'], 'max-minutes', 10),
     sweepSeconds: posInt(values['sweep-seconds'], 'sweep-seconds', quick ? 6 : 15),
     sweepArch: values['sweep-arch'] ? list(values['sweep-arch'], ARCH_NAMES, 'arch')[0] : 'mnist-conv',
     sweep: !values['no-sweep'],
