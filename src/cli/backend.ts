@@ -6,7 +6,7 @@ import { INSTALL_HINT, nativeUnavailableReason } from '../backend/native-addon.t
 
 export const BACKEND_HELP = `deepagrel backend [--backend b] [--threads N] [--json]
 
-Starts the backend the other commands would use (auto: tensorflow → native → wasm, or
+Starts the backend the other commands would use (auto: tensorflow → webgpu on a GPU → native → wasm, or
 --backend / DEEPAGREL_BACKEND) and prints what runs the kernels: backend, kernels, native library
 and version, instruction set, threads, and why a faster backend was skipped.`;
 
