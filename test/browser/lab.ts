@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { kernelSpec } from '../../scripts/kernel.ts';
 
@@ -16,7 +16,9 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 
 /** The `jupyter` of a JupyterLab 4 install: $DEEPAGREL_JUPYTERLAB, .venv-lab/bin/jupyter, or PATH. */
 export function findJupyterLab(): { jupyter?: string; why: string } {
-  const candidates = [process.env.DEEPAGREL_JUPYTERLAB, join(ROOT, '.venv-lab', 'bin', 'jupyter'), 'jupyter'].filter((c): c is string => !!c);
+  // A relative path (as .ci/run passes it) is made absolute: the server is spawned from the notebook folder.
+  const candidates = [process.env.DEEPAGREL_JUPYTERLAB, join(ROOT, '.venv-lab', 'bin', 'jupyter'), 'jupyter']
+    .filter((c): c is string => !!c).map(c => c.includes(sep) ? resolve(c) : c);
   for (const c of candidates) {
     const v = spawnSync(c, ['lab', '--version'], { encoding: 'utf8', timeout: 60_000 });
     if (v.status === 0 && /^4\./.test(v.stdout.trim())) return { jupyter: c, why: `JupyterLab ${v.stdout.trim()}` };
