@@ -21,7 +21,9 @@ export interface RunHeader {
   /** Which backend ran the run: name, threads, and (newer records) the package, the kernels in
    *  one line, and the native library with its version, instruction set and threading runtime. */
   backend: { name: string; threads: number; simd?: boolean; package?: string; kernels?: string;
-    library?: { library: string; version: string; isa: string; runtime: string } };
+    library?: { library: string; version: string; isa: string; runtime: string };
+    /** webgpu: the adapter the run used. */
+    adapter?: { vendor: string; architecture: string; device: string; description: string; software: boolean; api: string } };
   versions: Record<string, string>;  // node, tfjs, workbook, ...
   git?: { commit: string; dirty: boolean };
   startedAt: string;             // ISO time
