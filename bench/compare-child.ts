@@ -5,6 +5,7 @@
 
 import * as readline from 'node:readline';
 import { ARCHS, MARK, type ArchName, type RuleName } from './options.ts';
+import { syntheticImages } from './synthetic.ts';
 
 export interface CompareSpec { arch: ArchName; threads: number; backend: string; rules: RuleName[]; batchSize: number; warmup: number }
 
@@ -17,18 +18,12 @@ export async function runCompareChild(spec: CompareSpec): Promise<void> {
   const { resolvePreset } = await import('../src/presets.ts');
   const { evaluate } = await import('../src/train.ts');
   const { toFloat32, labelsOf } = await import('../src/data/batches.ts');
-  type ImageSet = import('../src/data/types.ts').ImageSet;
 
   const info = await initBackend({ backend: spec.backend as 'native', threads: spec.threads });
   const arch = ARCHS[spec.arch];
   const shape = [...arch.shape] as [number, number, number];
   const B = spec.batchSize;
-  const synthetic = (n: number, seed: number): ImageSet => {
-    const r = new Rng(seed);
-    const images = new Uint8Array(n * shape[0] * shape[1] * shape[2]);
-    for (let i = 0; i < images.length; i++) images[i] = r.uint32() >>> 24;
-    return { images, labels: Uint8Array.from({ length: n }, () => r.int(arch.classes)), n, shape };
-  };
+  const synthetic = (n: number, seed: number) => syntheticImages(shape, arch.classes, n, seed);
   const data = synthetic(B, 1);
   const idx = Uint32Array.from({ length: B }, (_, i) => i);
   const build = (rule: RuleName, seed: number) => {

@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import { ARCHS, STAGES, type ArchName, type RuleName, type Stage } from './options.ts';
 import { cpuShare, round, summarize, type Summary } from './stats.ts';
+import { syntheticImages } from './synthetic.ts';
 
 export interface StepSpec { arch: ArchName; threads: number; rules: RuleName[]; steps: number; warmup: number; budgetSec: number; valImages: number; profile: boolean; backend?: string; batchSize: number }
 
@@ -47,7 +48,6 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
   const { countStepFlops } = await import('../src/flops.ts');
   const { evaluate } = await import('../src/train.ts');
   const { toFloat32, labelsOf } = await import('../src/data/batches.ts');
-  type ImageSet = import('../src/data/types.ts').ImageSet;
 
   const info = await initBackend({ backend: spec.backend as any, threads: spec.threads });
   const arch = ARCHS[spec.arch];
@@ -55,16 +55,7 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
   const B = spec.batchSize;
   const log = (s: string) => process.stderr.write(`  [${spec.arch} ${info.threads}t] ${s}\n`);
 
-  // Synthetic images (uint8 noise, as stored by the loaders) and labels: the kernels' cost does
-  // not depend on the pixel values.
-  const synthetic = (n: number, seed: number): ImageSet => {
-    const r = new Rng(seed);
-    const per = shape[0] * shape[1] * shape[2];
-    const images = new Uint8Array(n * per);
-    for (let i = 0; i < images.length; i++) images[i] = r.uint32() >>> 24;
-    const labels = Uint8Array.from({ length: n }, () => r.int(arch.classes));
-    return { images, labels, n, shape };
-  };
+  const synthetic = (n: number, seed: number) => syntheticImages(shape, arch.classes, n, seed);
   const train = synthetic(1000, 1);
   let cursor = 0;
   const nextIndices = () => {

@@ -7,9 +7,10 @@
 // 'cpu' (pure JS, slow) only when asked.
 // Why each backend before the chosen one was skipped is kept in BackendInfo.skipped.
 //
-// 'native' is the wasm backend with its heavy kernels (matrix products, convolutions) replaced by
-// the addon's, working in place on the wasm heap (backend/native-kernels.ts); elementwise ops stay
-// wasm (one thread: OpenMP is the one threading runtime then). tf.getBackend() says 'wasm' for
+// 'native' is the wasm backend with its heavy kernels (matrix products, convolutions, elementwise
+// ops on large tensors) replaced by the addon's, working in place on the wasm heap
+// (backend/native-kernels.ts); everything else stays wasm, on one thread (OpenMP is the one
+// threading runtime then). tf.getBackend() says 'wasm' for
 // both; BackendInfo.name tells them apart.
 //
 // Env DEEPAGREL_BACKEND=tensorflow|webgpu|native|wasm|cpu|auto picks the backend, DEEPAGREL_THREADS=n
@@ -91,8 +92,10 @@ function envThreads(): { value: string; source: string } | undefined {
  * one thread on wasm.
  */
 export function commandLineThreads(): number | undefined {
-  return envThreads() ? undefined : Math.min(MAX_THREADS, os.availableParallelism());
+  return envThreads() ? undefined : allCores();
 }
+
+function allCores(): number { return Math.min(MAX_THREADS, os.availableParallelism()); }
 
 /** The BackendInfo of the last successful initBackend call, if any. */
 export function backendInfo(): BackendInfo | undefined {
@@ -265,7 +268,7 @@ async function startTensorflow(): Promise<BackendInfo | undefined> {
 }
 
 /**
- * 'native': the wasm backend (one thread: only elementwise work stays there) with the addon's
+ * 'native': the wasm backend (one thread: only the light ops stay there) with the addon's
  * kernels routed in, and dropout masks drawn by the addon (the same numbers as in JS).
  * Undefined when the addon cannot load (nativeUnavailableReason() says why).
  */
@@ -273,7 +276,7 @@ async function startNative(threads: number | undefined): Promise<BackendInfo | u
   const addon = loadNativeAddon();
   if (!addon) return undefined;
   const substrate = await startWasm(wasmThreads ?? 1);
-  addon.setThreads(threads ?? Math.min(MAX_THREADS, os.availableParallelism()));
+  addon.setThreads(threads ?? allCores());
   setNativeKernels(addon);
   setBernoulliMaskFiller((out, state, threshold, scale) => addon.bernoulliMask(out, state, threshold, scale));
   const library = addon.info();

@@ -1,6 +1,7 @@
 // Test helpers shared by the engine tests.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng.ts';
+import { nativeUnavailableReason } from '../src/backend/native-addon.ts';
 
 export function randomImages(B: number, shape: number[], seed: number): tf.Tensor {
   const n = B * shape.reduce((p, d) => p * d, 1);
@@ -33,4 +34,31 @@ export function quadrantDataset(nTrain: number, nTest: number, side = 8, seed = 
   };
   return { name: 'mnist', train: toSet(nTrain, seed), test: toSet(nTest, seed + 1000), numClasses: 4, classNames: ['a', 'b', 'c', 'd'],
     source: 'synthetic quadrant task', sourceKind: 'data-dir', exact: true, verification: 'unverified', files: [] };
+}
+
+/**
+ * One epoch of a tiny MNIST-FC-shaped run on the quadrant task, on whatever backend is current, in
+ * a temporary folder (removed after); returns the run's header line (what provenance tests read).
+ */
+export async function tinyRunHeader(experiment: string): Promise<import('../src/results/schema.ts').RunHeader> {
+  const fs = await import('node:fs'), os = await import('node:os'), path = await import('node:path');
+  const { runExperiment } = await import('../src/train.ts');
+  const { resolvePreset } = await import('../src/presets.ts');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `deepagrel-${experiment}-`));
+  try {
+    const cfg = resolvePreset('mnist-fc-deepagrel', { layers: [{ type: 'dense', units: 8 }], init: 0.3, lr: 0.5, batchSize: 16, valSize: 16, maxEpochs: 1 });
+    const res = await runExperiment(cfg, { seed: 1, dataset: quadrantDataset(48, 16), experiment, resultsRoot: dir, checkpointRoot: dir });
+    res.network?.dispose();
+    return res.record!.header;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** false when the native addon loads; else why not (a test skip), or an error where CI requires it. */
+export function nativeSkip(): string | false {
+  const why = nativeUnavailableReason();
+  if (!why) return false;
+  if (process.env.DEEPAGREL_REQUIRE_NATIVE === '1') throw new Error(`DEEPAGREL_REQUIRE_NATIVE=1 but ${why}`);
+  return `native kernels not available: ${why}`;
 }

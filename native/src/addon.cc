@@ -199,11 +199,8 @@ void Unary(const Napi::CallbackInfo& info) {
 
 // bernoulliMask(out, state: Uint32Array(4), threshold, scale)
 void BernoulliMask(const Napi::CallbackInfo& info) {
-  float* out = typed_data<float>(info.Env(), info[0], napi_float32_array, 0, "bernoulliMask out");
-  napi_typedarray_type type;
-  size_t n = 0;
-  void* data = nullptr;
-  napi_get_typedarray_info(info.Env(), info[0], &type, &n, &data, nullptr, nullptr);
+  const size_t n = length_of(info, 0, "bernoulliMask out");
+  float* out = floats(info, 0, n, "bernoulliMask out");
   uint32_t* state = typed_data<uint32_t>(info.Env(), info[1], napi_uint32_array, 4, "bernoulliMask state");
   const int64_t threshold = integer(info, 2, "bernoulliMask threshold");
   const float scale = info[3].As<Napi::Number>().FloatValue();

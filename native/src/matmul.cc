@@ -5,7 +5,6 @@
 // the orientation only, never on timing, so a run's numbers are reproducible. Batched products (the
 // locally connected layers: one small product per position): the matmul primitive too, all
 // positions in one parallel call, transposes expressed as strides.
-#include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <stdexcept>
 #include "engine.h"

@@ -1,9 +1,10 @@
 // The native kernels as tfjs kernels of the wasm backend: they read and write the wasm heap where
-// tfjs keeps the tensors (zero copy), so every other op (elementwise, reshapes, the engine's
-// bookkeeping) stays the wasm backend's, and the layers keep calling plain tf ops.
+// tfjs keeps the tensors (zero copy), so every other op (small elementwise ops, reshapes,
+// transposes, the engine's bookkeeping) stays the wasm backend's, and the layers keep calling
+// plain tf ops.
 //
 // Each function returns null for a case it does not handle (another dtype, NCHW, dilations,
-// broadcasting over several batch dimensions); the caller then runs the wasm kernel.
+// broadcasting over several batch dimensions, small tensors); the caller then runs the wasm kernel.
 
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';

@@ -11,7 +11,7 @@ import { Rng } from '../../src/rng.ts';
 import { setBackpropFilterMethod, type BackpropFilterMethod } from '../../src/backend/wasm-conv-backprop-filter.ts';
 import { setMatMulStrategy, type MatMulStrategy } from '../../src/backend/wasm-matmul.ts';
 import { routeCounts } from '../../src/backend/wasm-kernels.ts';
-import { nativeUnavailableReason } from '../../src/backend/native-addon.ts';
+import { nativeSkip } from '../helpers.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
@@ -21,14 +21,6 @@ before(async () => {
   await initBackend({ backend: 'cpu' });
   await initBackend({ backend: 'wasm' });
 });
-
-/** false when the native addon loads; else why not (a skip), or a thrown error where CI requires it. */
-function nativeSkip(): string | false {
-  const why = nativeUnavailableReason();
-  if (!why) return false;
-  if (process.env.DEEPAGREL_REQUIRE_NATIVE === '1') throw new Error(`DEEPAGREL_REQUIRE_NATIVE=1 but ${why}`);
-  return `native kernels not available: ${why}`;
-}
 
 function randomArray(shape: number[], seed: number): Float32Array {
   return new Rng(seed).uniformArray(shape.reduce((p, d) => p * d, 1), -1, 1);

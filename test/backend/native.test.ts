@@ -4,28 +4,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, tf } from '../../src/backend.ts';
-import { nativeUnavailableReason } from '../../src/backend/native-addon.ts';
 import { routeCounts } from '../../src/backend/wasm-kernels.ts';
 import { Rng, setBernoulliMaskFiller } from '../../src/rng.ts';
-import { runExperiment } from '../../src/train.ts';
-import { resolvePreset } from '../../src/presets.ts';
-import { quadrantDataset } from '../helpers.ts';
+import { nativeSkip, tinyRunHeader } from '../helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
 const cli = (args: string[], env: NodeJS.ProcessEnv) =>
   spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, DEEPAGREL_BACKEND: '', ...env }, timeout: 120_000 });
-
-function nativeSkip(): string | false {
-  const why = nativeUnavailableReason();
-  if (!why) return false;
-  if (process.env.DEEPAGREL_REQUIRE_NATIVE === '1') throw new Error(`DEEPAGREL_REQUIRE_NATIVE=1 but ${why}`);
-  return `native kernels not available: ${why}`;
-}
 
 describe('without the addon (a machine without oneDNN)', () => {
   const absent = { DEEPAGREL_NATIVE_ADDON: path.join(os.tmpdir(), 'no-such-addon.node') };
@@ -97,17 +86,12 @@ describe('native backend', { skip: nativeSkip() }, () => {
 
   test('a run records backend, kernels, library and version, threads', async () => {
     await initBackend({ backend: 'native', threads: 2 });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-native-'));
-    const cfg = resolvePreset('mnist-fc-deepagrel', { layers: [{ type: 'dense', units: 16 }], init: 0.3, lr: 0.5, batchSize: 16, valSize: 40, maxEpochs: 1 });
-    const res = await runExperiment(cfg, { seed: 1, dataset: quadrantDataset(120, 40), experiment: 'prov', resultsRoot: dir, checkpointRoot: dir });
-    res.network?.dispose();
-    const h = res.record!.header;
+    const h = await tinyRunHeader('prov');
     assert.equal(h.backend.name, 'native');
     assert.equal(h.backend.threads, 2);
     assert.equal(h.backend.library?.library, 'oneDNN');
     assert.match(h.backend.library?.version ?? '', /^\d+\.\d+\.\d+$/);
     assert.match(h.backend.kernels ?? '', /^oneDNN/);
     assert.equal(h.versions.oneDNN, h.backend.library?.version);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

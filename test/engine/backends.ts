@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend, type BackendName } from '../../src/backend.ts';
-import { nativeUnavailableReason } from '../../src/backend/native-addon.ts';
+import { nativeSkip } from '../helpers.ts';
 import { findAdapter, adapterLine } from '../../src/backend/webgpu.ts';
 
 const localLavapipe = path.resolve(import.meta.dirname, '../../.cache/lavapipe/lvp_icd.json');
@@ -28,9 +28,7 @@ export const WEBGPU: { reason: string; adapter?: string } = await (async () => {
 })();
 
 function defaultBackends(): string[] {
-  const why = nativeUnavailableReason();
-  if (why && process.env.DEEPAGREL_REQUIRE_NATIVE === '1') throw new Error(`DEEPAGREL_REQUIRE_NATIVE=1 but ${why}`);
-  return [...(why ? ['cpu', 'wasm'] : ['cpu', 'wasm', 'native']), ...(WEBGPU.reason ? [] : ['webgpu'])];
+  return [...(nativeSkip() ? ['cpu', 'wasm'] : ['cpu', 'wasm', 'native']), ...(WEBGPU.reason ? [] : ['webgpu'])];
 }
 
 export const BACKENDS_UNDER_TEST: string[] = process.env.DEEPAGREL_TEST_BACKENDS?.split(',') ?? defaultBackends();
