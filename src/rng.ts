@@ -14,6 +14,7 @@ const FILLER_MIN = 4096;
 
 /** Draw dropout masks with native code (the 'native' backend sets this; null: the JS loop). */
 export function setBernoulliMaskFiller(f: BernoulliMaskFiller | null): void { maskFiller = f; }
+export function bernoulliMaskFiller(): BernoulliMaskFiller | null { return maskFiller; }
 
 export class Rng {
   private a: number; private b: number; private c: number; private d: number;
