@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { RngState } from './rng.ts';
 import { fsError, makeDir, writeFully } from './safe-fs.ts';
 import { RunLock } from './run-lock.ts';
-import { killPoint } from './fault-points.ts';
+import { killPoint, pausePoint } from './fault-points.ts';
 
 export type Weights = Record<string, { W: Float32Array; Wfb?: Float32Array }>;
 
@@ -93,6 +93,7 @@ export function saveCheckpoint(file: string, ck: Checkpoint): void {
   if (fs.existsSync(file)) fs.renameSync(file, prev);
   killPoint('ckpt:between-renames');
   fs.renameSync(tmp, file);
+  pausePoint('ckpt:written', file);
 }
 
 /** Read and verify one checkpoint file; any defect is a CheckpointError naming the file. */

@@ -1,15 +1,35 @@
-// Named places where the fault-injection tests kill this process: with DEEPAGREL_KILL_AT=name:k
-// the k-th arrival at `name` sends SIGKILL to itself (after `before`, e.g. writing half a line,
-// to leave a torn write behind). Without that variable, a no-op.
+// Named places where the fault-injection tests kill or hold this process. Without the variables
+// below, no-ops.
+//   DEEPAGREL_KILL_AT=name:k    the k-th arrival at `name` sends SIGKILL to itself (after `before`,
+//                               e.g. writing half a line, to leave a torn write behind).
+//   DEEPAGREL_PAUSE_AT=name:k   the k-th arrival at `name` holds the process (up to 2 minutes) so a
+//   DEEPAGREL_PAUSE_FILE=path   test can preempt it at a known place, on a machine of any speed. Only
+//                               the process that creates `path` first pauses (it writes its pid,
+//                               SLURM array task and `detail` there), so many workers may share it.
+import * as fs from 'node:fs';
 
-const spec = /^([\w:-]+):(\d+)$/.exec(process.env.DEEPAGREL_KILL_AT ?? '');
+const parse = (v: string | undefined) => /^([\w:-]+):(\d+)$/.exec(v ?? '');
+const kill = parse(process.env.DEEPAGREL_KILL_AT);
+const pause = parse(process.env.DEEPAGREL_PAUSE_AT);
 const hits = new Map<string, number>();
 
-export function killPoint(name: string, before?: () => void): void {
-  if (!spec || spec[1] !== name) return;
+function arrived(spec: RegExpExecArray | null, name: string): boolean {
+  if (!spec || spec[1] !== name) return false;
   const n = (hits.get(name) ?? 0) + 1;
   hits.set(name, n);
-  if (n !== Number(spec[2])) return;
+  return n === Number(spec[2]);
+}
+
+export function killPoint(name: string, before?: () => void): void {
+  if (!arrived(kill, name)) return;
   before?.();
   process.kill(process.pid, 'SIGKILL');
+}
+
+export function pausePoint(name: string, detail = ''): void {
+  const file = process.env.DEEPAGREL_PAUSE_FILE;
+  if (!file || !arrived(pause, name)) return;
+  const note = JSON.stringify({ pid: process.pid, task: process.env.SLURM_ARRAY_TASK_ID ?? null, detail });
+  try { fs.writeFileSync(file, note, { flag: 'wx' }); } catch { return; }   // another process paused first
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120_000);
 }

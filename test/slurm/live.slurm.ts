@@ -34,6 +34,7 @@ function sbatch(c: Cluster, array: string, exp: Record<string, string>): string 
     `--output=${path.join(c.dir, 'logs', '%A_%a.out')}`, `--export=ALL,${vars}`, script]).split(';')[0];
 }
 
+const tail = (file: string) => fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(-30).join('\n') : `(no ${file})`;
 const log = (c: Cluster, job: string, task: string) => fs.readFileSync(path.join(c.dir, 'logs', `${job}_${task}.out`), 'utf8');
 const leftovers = (dir: string, keep: RegExp) =>
   fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter(e => e.isFile() && !keep.test(e.name)).map(e => e.name) : [];
@@ -47,22 +48,30 @@ test('SLURM job array: sharded sweep with a requeued task, a node-crash restart 
     const results = path.join(c.dir, 'results'), ck = path.join(c.dir, 'ck');
     const params = { PRESETS: 'mnist-fc-*', SEEDS: '1-2', RESULTS: results, CHECKPOINTS: ck, EXPERIMENT: 'slurm', SWEEP_ARGS };
 
-    // 1. The array, task 1 requeued (preempted) once its first run has a checkpoint.
-    const job = sbatch(c, '1-2', params);
-    const firstCkpt = path.join(ck, 'slurm', 'mnist-fc-deepagrel-s1.ckpt');
-    for (let i = 0; !fs.existsSync(firstCkpt); i++) { assert.ok(i < 1200, 'task 1 never wrote a checkpoint'); await sleep(100); }
-    slurm(c, 'scontrol', ['requeue', `${job}_1`]);
-    // A requeued job waits ~2 minutes before it may start again; a test need not.
-    for (let i = 0; i < 100; i++) {
-      if (/PENDING/.test(slurm(c, 'squeue', ['-h', '-j', `${job}_1`, '-o', '%T']))) { slurm(c, 'scontrol', ['update', `JobId=${job}_1`, 'StartTime=now']); break; }
+    // 1. The array; the first task to checkpoint a run is held there (a pause point, so the
+    //    requeue lands mid-run on a machine of any speed) and requeued (preempted).
+    const pauseFile = path.join(c.dir, 'paused.json');
+    const job = sbatch(c, '1-2', { ...params, DEEPAGREL_PAUSE_AT: 'ckpt:written:1', DEEPAGREL_PAUSE_FILE: pauseFile });
+    for (let i = 0; !fs.existsSync(pauseFile) || !fs.readFileSync(pauseFile, 'utf8'); i++) { assert.ok(i < 1200, 'no task checkpointed a run'); await sleep(100); }
+    const paused = JSON.parse(fs.readFileSync(pauseFile, 'utf8')) as { task: string; detail: string };
+    const [, pausedPreset, pausedSeed] = /([^/]+)-s(\d+)\.ckpt$/.exec(paused.detail)!;
+    slurm(c, 'scontrol', ['requeue', `${job}_${paused.task}`]);
+    // A requeued job waits ~2 minutes before it may start again; a test need not. But not within
+    // the second of the requeue: slurmd rejects a credential issued in the second it revoked the
+    // old one ("Job credential revoked") and the task then fails instead of restarting.
+    for (let i = 0; ; i++) {
+      assert.ok(i < 100, `task ${paused.task} did not go back to the queue`);
+      if (/PENDING/.test(slurm(c, 'squeue', ['-h', '-j', `${job}_${paused.task}`, '-o', '%T']))) { slurm(c, 'scontrol', ['update', `JobId=${job}_${paused.task}`, 'StartTime=now+2']); break; }
       await sleep(100);
     }
     await waitForJob(c, job, 600_000);
-    assert.deepEqual(taskStates(c, job), { 1: 'COMPLETED', 2: 'COMPLETED' });
-    const task1 = log(c, job, '1');
-    assert.match(task1, /CANCELLED AT .* DUE TO JOB REQUEUE/);
-    assert.match(task1, /\(restart 1\)/);
-    assert.match(task1, /\[mnist-fc-deepagrel s1\] .*resuming after epoch [12]\b/, 'the requeued task resumed its run from the checkpoint');
+    const logs = log(c, job, '1') + log(c, job, '2');
+    const states = taskStates(c, job);
+    assert.deepEqual(states, { 1: 'COMPLETED', 2: 'COMPLETED' }, `task states ${JSON.stringify(states)}; task logs:\n${logs}\nslurmctld:\n${tail(path.join(c.dir, 'slurmctld.log'))}`);
+    const requeued = log(c, job, paused.task);
+    assert.match(requeued, /CANCELLED AT .* DUE TO JOB REQUEUE/);
+    assert.match(requeued, /\(restart 1\)/);
+    assert.match(requeued, new RegExp(`\\[${pausedPreset} s${pausedSeed}\\] .*resuming after epoch 1\\b`), 'the requeued task resumed its run from the checkpoint');
 
     // 2. The same sweep, locally, for reference.
     const local = path.join(c.dir, 'local');
@@ -70,8 +79,7 @@ test('SLURM job array: sharded sweep with a requeued task, a node-crash restart 
       '--checkpoints', path.join(c.dir, 'local-ck'), '--experiment', 'slurm', ...SWEEP_ARGS.split(' ')], { encoding: 'utf8' });
     assert.equal(ref.status, 0, ref.stdout + ref.stderr);
     for (const run of RUNS) assert.deepEqual(essence(path.join(results, 'slurm', `${run}.jsonl`)), essence(path.join(local, 'slurm', `${run}.jsonl`)), run);
-    // Trained once: an epoch-1 line for each run in exactly one task's log.
-    const logs = log(c, job, '1') + log(c, job, '2');
+    // Trained once: an epoch-3 line for each run in exactly one task's log.
     for (const run of RUNS) {
       const [, preset, seed] = /^(.*)-s(\d+)$/.exec(run)!;
       const ones = logs.split('\n').filter(l => l.startsWith(`[${preset} s${seed}] ${preset} s${seed} epoch 3:`)).length;
