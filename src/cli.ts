@@ -16,8 +16,8 @@ import { BACKEND_HELP, backendCommand, skippedNativeLine } from './cli/backend.t
 import { readRuns } from './results/reader.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
-import { UsageError, intFlag, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
-import { runSweep, sweepJobs, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV } from './cli/sweep.ts';
+import { UsageError, intFlag, parseLrGrid, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
+import { runSweep, sweepJobs, jobRunId, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -106,6 +106,8 @@ Runs every (preset, seed) job, each in its own process, at most --workers at onc
   --seeds LIST         e.g. 1-10 or 1,3,5
   --workers N          parallel worker processes
   --shard i/n          run only every n-th job starting at the i-th (cluster array jobs)
+  --lr LIST            one α for every run, or a grid, e.g. 0.003,0.01,0.03,0.1: one run per α,
+                       named <preset>-lr<α>-s<seed> (the learning-rate study, notebook 08)
   --dry-run            list the jobs and exit
 SLURM job array (10 tasks share one results folder): scripts/slurm/sweep.sbatch, e.g.
   sbatch --array=1-10 --export=ALL,PRESETS='cifar10-*',SEEDS=1-10,RESULTS=/shared/results scripts/slurm/sweep.sbatch
@@ -118,9 +120,12 @@ const sweep: Command = async argv => {
     results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' } });
   if (v.help) { console.log(SWEEP_HELP); return 0; }
   if (!v.presets) throw new UsageError('sweep needs --presets (e.g. "mnist-*")');
-  const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard));
-  for (const j of jobs) usage(() => resolvePreset(j.preset, collectOverrides(v)));   // validate overrides up front
-  if (v['dry-run']) { for (const j of jobs) console.log(`${j.preset} seed ${j.seed}`); return 0; }
+  // --lr with two or more values is a grid: one run per α, named <preset>-lr<α>-s<seed>.
+  const lrs = v.lr === undefined ? [] : usage(() => parseLrGrid(v.lr));
+  if (lrs.length > 1) delete v.lr;
+  const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard, lrs.length > 1 ? lrs : undefined));
+  for (const j of jobs) usage(() => resolvePreset(j.preset, { ...collectOverrides(v), ...(j.lr ? { lr: Number(j.lr) } : {}) }));   // validate up front
+  if (v['dry-run']) { for (const j of jobs) console.log(`${j.preset}${j.lr ? ` α=${j.lr}` : ''} seed ${j.seed} → ${jobRunId(j)}`); return 0; }
   const workers = intFlag(v, 'workers', 1);
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
@@ -172,6 +177,37 @@ const figure3Cmd: Command = async argv => {
   const num = (k: string) => v[k] === undefined ? undefined : Number(v[k]);
   const written = await exportFigure(fig, out, { width: num('width'), height: num('height'), scale: num('scale') });
   for (const f of written) console.log(`wrote ${f}`);
+  return 0;
+};
+
+const LR_STUDY_HELP = `deepagrel lr-study [--results DIR ...] [--presets a,b] [--format md|json] [--out results/figures/lr-study.svg]
+
+The learning-rate study from the run records of a grid sweep (sweep --lr 0.003,0.01,0.03 ...):
+per preset and α, the best validation accuracy within the fixed budget (mean, sd, every seed), the
+test accuracy of those weights, and the α the study picks (highest mean validation accuracy, no
+diverged seed). Prints the table; with --out also writes the figures (accuracy vs α, and
+<name>-curves: validation accuracy per epoch per α), HTML always, SVG/PNG/PDF with a Chromium.`;
+
+const lrStudyCmd: Command = async argv => {
+  const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, presets: { type: 'string' }, format: { type: 'string' },
+    out: { type: 'string' }, scale: { type: 'string' } });
+  if (v.help) { console.log(LR_STUDY_HELP); return 0; }
+  const dirs: string[] = v.results ?? ['results/lr-study'];
+  for (const d of dirs) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
+  if (v.format !== undefined && !['md', 'json'].includes(v.format)) throw new UsageError(`--format must be md or json, got ${JSON.stringify(v.format)}`);
+  const { lrStudy, lrStudyMarkdown, lrSummaryFigure, lrCurvesFigure } = await import('./results/lr-study.ts');
+  const runs = readRuns(dirs);
+  const presets = v.presets?.split(',');
+  const study = lrStudy(presets ? runs.filter(r => presets.includes(r.header.preset)) : runs);
+  if (study.cells.length === 0) throw new UsageError(`no learning-rate grid in ${dirs.join(', ')}${presets ? ` for ${presets.join(', ')}` : ''}: a preset needs runs at two or more α on one budget (deepagrel sweep --lr 0.003,0.01,0.03 ...)`);
+  console.log(v.format === 'json' ? JSON.stringify(study, null, 2) : lrStudyMarkdown(study));
+  if (v.out) {
+    const { exportFigure } = await import('./plots/export.ts');
+    const scale = v.scale === undefined ? undefined : Number(v.scale);
+    const curvesOut = v.out.replace(/(\.[a-z]+)?$/i, (m: string) => `-curves${m}`);
+    for (const [fig, out] of [[lrSummaryFigure(study, { presets }), v.out], [lrCurvesFigure(runs, { presets }), curvesOut]] as const)
+      for (const f of await exportFigure(fig, out, { scale })) console.error(`wrote ${f}`);
+  }
   return 0;
 };
 
@@ -246,6 +282,7 @@ const COMMANDS: Record<string, [Command, string]> = {
   status: [status, 'which runs are finished, training, or stopped (resumable)'],
   table: [table, 'Table 1 from the run records'],
   figure3: [figure3Cmd, 'Figure 3 from the run records (HTML, SVG, PNG, PDF)'],
+  'lr-study': [lrStudyCmd, 'the learning-rate study from a grid sweep (sweep --lr a,b,c): table, pick, figures'],
   'first-steps': [firstStepsCmd, 'activity and first-update sizes per layer, both rules (why a setting starts slowly)'],
   backend: [backendCmd, 'which backend and kernels run, library versions, threads; why native is off'],
   presets: [presets, 'list the Table 1 presets'],

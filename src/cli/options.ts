@@ -98,6 +98,19 @@ export function parseSeeds(spec: string): number[] {
   return [...seen];
 }
 
+/** `--lr` of a sweep: one α or a grid "0.003,0.01,0.03" (each a plain decimal, kept as typed: it
+ *  names the runs). One value is an ordinary override; two or more make a learning-rate grid. */
+export function parseLrGrid(spec: string): string[] {
+  const values = spec.split(',').map(s => s.trim());
+  for (const v of values) {
+    if (v === '') throw new UsageError(`--lr expects a number or a list like 0.003,0.01,0.03; got ${JSON.stringify(spec)}`);
+    const x = num(v, 'lr') as number;
+    if (!(x > 0)) throw new UsageError(`--lr values must be > 0, got ${v}`);
+  }
+  if (new Set(values.map(Number)).size !== values.length) throw new UsageError(`--lr ${spec} lists a value twice`);
+  return values;
+}
+
 /** "i/n" (1-based) → {index, count}. */
 export function parseShard(spec: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(spec.trim());

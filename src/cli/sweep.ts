@@ -11,7 +11,8 @@ import { runStatus } from '../results/reader.ts';
 import { parseSeeds, parseShard, shardJobs } from './options.ts';
 import { cleanUpFinishedRun } from '../checkpoint.ts';
 
-export interface Job { preset: string; seed: number }
+/** One run of a sweep; `lr` (as typed) when the sweep is a learning-rate grid. */
+export interface Job { preset: string; seed: number; lr?: string }
 
 /** Exit code of `train` when another process holds the run's lock. */
 export const EXIT_LOCKED = 3;
@@ -19,10 +20,16 @@ export const EXIT_LOCKED = 3;
 export const EXIT_SKIPPED = 4;
 export const SWEEP_WORKER_ENV = 'DEEPAGREL_SWEEP_WORKER';
 
-export function sweepJobs(presets: string, seeds: string, shard?: string): Job[] {
-  const jobs = matchPresets(presets).flatMap(preset => parseSeeds(seeds).map(seed => ({ preset, seed })));
+/** presets × α grid × seeds (seeds innermost, so a shard or an interrupted sweep covers whole α values
+ *  first). Without a grid each run is <preset>-s<seed>; in a grid, <preset>-lr<α>-s<seed>. */
+export function sweepJobs(presets: string, seeds: string, shard?: string, lrs?: string[]): Job[] {
+  const grid: (string | undefined)[] = lrs?.length ? lrs : [undefined];
+  const jobs = matchPresets(presets).flatMap(preset => grid.flatMap(lr => parseSeeds(seeds).map(seed => lr === undefined ? { preset, seed } : { preset, seed, lr })));
   return shard ? shardJobs(jobs, parseShard(shard)) : jobs;
 }
+
+export const jobRunId = (j: Job) => j.lr === undefined ? `${j.preset}-s${j.seed}` : `${j.preset}-lr${j.lr}-s${j.seed}`;
+const jobTag = (j: Job) => j.lr === undefined ? `[${j.preset} s${j.seed}]` : `[${j.preset} α=${j.lr} s${j.seed}]`;
 
 export interface SweepOptions {
   jobs: Job[];
@@ -41,7 +48,7 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
   const workers = Math.max(1, o.workers ?? os.availableParallelism());
   const threadsPerWorker = Math.max(1, Math.floor(os.availableParallelism() / workers));
   const todo = o.jobs.filter(j => {
-    const runId = `${j.preset}-s${j.seed}`;
+    const runId = jobRunId(j);
     if (runStatus(runFilePath({ experiment: o.experiment, runId }, o.resultsRoot)) !== 'finished') return true;
     cleanUpFinishedRun(o.checkpointRoot ?? 'checkpoints', o.experiment, runId);
     return false;
@@ -55,11 +62,11 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
   const failed: Job[] = [];
   let next = 0, done = 0, locked = 0;
   const runOne = (job: Job) => new Promise<void>(resolve => {
-    const tag = `[${job.preset} s${job.seed}]`;
+    const tag = jobTag(job);
     // The cores are divided among the workers (--threads, or DEEPAGREL_THREADS, overrides).
     const env = { ...process.env, DEEPAGREL_THREADS: process.env.DEEPAGREL_THREADS ?? process.env.DEEPAGREL_WASM_THREADS ?? String(threadsPerWorker), [SWEEP_WORKER_ENV]: '1' };
     const child = spawn(process.execPath, [cli, 'train', '--preset', job.preset, '--seed', String(job.seed),
-      '--experiment', o.experiment, '--results', o.resultsRoot, ...o.trainArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--experiment', o.experiment, '--results', o.resultsRoot, ...(job.lr === undefined ? [] : ['--lr', job.lr, '--run-id', jobRunId(job)]), ...o.trainArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const relay = (buf: Buffer) => { for (const line of buf.toString().split(/\r|\n/)) if (line.trim()) log(`${tag} ${line.trim()}`); };
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);

@@ -1,0 +1,194 @@
+// The learning-rate study (issue 15, notebook 08): one preset trained with several α on the same
+// fixed epoch budget (`deepagrel sweep --lr 0.003,0.01,0.03,...`), read back from the run records.
+// Per preset and α: the best validation accuracy within the budget per seed, its mean and sd, the
+// test accuracy of those weights, and which α the study picks (highest mean validation accuracy,
+// no diverged seed; never the test set). Figures: accuracy vs α (log axis, every seed a marker,
+// the paper's α marked) and validation accuracy per epoch, one line per α, a panel per preset.
+
+import type { PlotlyFigure } from '../plots/types.ts';
+import type { RunRecord } from './schema.ts';
+import { PRESETS } from '../presets.ts';
+import { epochBands, caption, CAPTION_MARGIN, PALETTE } from './curves.ts';
+
+export interface LrCell {
+  preset: string;
+  rule: string;
+  lr: number;
+  paperLr: number | undefined;
+  /** The budget shared by the study: the protocol label without the α term. */
+  budget: string;
+  seeds: number[];
+  /** Per seed (same order): best validation accuracy within the budget (null: diverged). */
+  bestVal: (number | null)[];
+  test: (number | null)[];
+  epochs: number[];
+  /** Per seed: how its run stands. */
+  status: ('finished' | 'unfinished' | 'diverged')[];
+  diverged: number;
+  unfinished: number;
+  valMean: number | null;
+  valSd: number | null;
+  testMean: number | null;
+  testSd: number | null;
+}
+
+export interface LrStudy {
+  cells: LrCell[];
+  /** Per preset and budget: the α with the highest mean validation accuracy among α where no seed
+   *  diverged and every seed finished; undefined while runs are missing. */
+  picks: { preset: string; budget: string; lr: number | undefined; paperLr: number | undefined; reason: string }[];
+}
+
+const lrOf = (r: RunRecord) => Number(r.header.config.lr);
+const budgetOf = (r: RunRecord) => r.header.protocol.split(', ').filter(t => !t.startsWith('lr=')).join(', ') || 'paper';
+
+function meanSd(xs: number[]): [number | null, number | null] {
+  if (xs.length === 0) return [null, null];
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length < 2) return [m, null];
+  return [m, Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))];
+}
+
+/** Runs of one preset with at least two α on one budget form a study; other runs are ignored. */
+export function lrStudy(runs: RunRecord[]): LrStudy {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const key = JSON.stringify([r.header.preset, budgetOf(r), lrOf(r)]);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const cells: LrCell[] = [...groups.values()].map(rs => {
+    rs.sort((a, b) => a.header.seed - b.header.seed);
+    const h = rs[0].header;
+    // Unfinished runs count with their best epoch so far (the table says how many are unfinished);
+    // a run without a finished epoch has no value yet, a diverged one none at all.
+    const bestVal = rs.map(r => r.end?.status === 'diverged' || (!r.end && r.epochs.length === 0) ? null
+      : (r.end?.bestValAccuracy ?? Math.max(...r.epochs.map(e => e.valAccuracy))));
+    const test = rs.map(r => r.end?.testAccuracy ?? null);
+    const [valMean, valSd] = meanSd(bestVal.filter((x): x is number => x !== null));
+    const [testMean, testSd] = meanSd(test.filter((x): x is number => x !== null));
+    return {
+      preset: h.preset, rule: h.rule, lr: lrOf(rs[0]), paperLr: PRESETS[h.preset]?.lr, budget: budgetOf(rs[0]),
+      seeds: rs.map(r => r.header.seed), bestVal, test, epochs: rs.map(r => r.end?.epochs ?? r.epochs.length),
+      status: rs.map(r => r.end?.status === 'diverged' ? 'diverged' : r.end ? 'finished' : 'unfinished'),
+      diverged: rs.filter(r => r.end?.status === 'diverged').length, unfinished: rs.filter(r => !r.end).length,
+      valMean, valSd, testMean, testSd,
+    };
+  });
+  // A study needs two α or more of one preset on one budget.
+  const studyKey = (c: LrCell) => `${c.preset}\u0000${c.budget}`;
+  const count = new Map<string, number>();
+  for (const c of cells) count.set(studyKey(c), (count.get(studyKey(c)) ?? 0) + 1);
+  const kept = cells.filter(c => (count.get(studyKey(c)) ?? 0) >= 2)
+    .sort((a, b) => a.preset.localeCompare(b.preset) || a.budget.localeCompare(b.budget) || a.lr - b.lr);
+
+  const picks: LrStudy['picks'] = [];
+  for (const key of new Set(kept.map(studyKey))) {
+    const mine = kept.filter(c => studyKey(c) === key);
+    const seeds = Math.max(...mine.map(c => c.seeds.length));
+    const eligible = mine.filter(c => c.diverged === 0 && c.unfinished === 0 && c.seeds.length === seeds && c.valMean !== null);
+    const best = eligible.reduce<LrCell | undefined>((b, c) => (b === undefined || c.valMean! > b.valMean! ? c : b), undefined);
+    const waiting = mine.filter(c => c.unfinished > 0 || c.seeds.length < seeds).length;
+    picks.push({
+      preset: mine[0].preset, budget: mine[0].budget, lr: waiting ? undefined : best?.lr, paperLr: mine[0].paperLr,
+      reason: waiting ? `${waiting} of ${mine.length} α still have unfinished or missing seeds`
+        : best ? `highest mean validation accuracy (${pct(best.valMean)} over ${best.seeds.length} seeds)` : 'every α diverged',
+    });
+  }
+  return { cells: kept, picks };
+}
+
+const pct = (x: number | null) => x === null ? '–' : (100 * x).toFixed(2);
+const fmtLr = (x: number) => String(Number(x.toPrecision(6)));
+
+/** The study as a markdown table (one row per preset × α), the picks below it. */
+export function lrStudyMarkdown(study: LrStudy): string {
+  const head = '|Preset|Budget|α|paper α|Seeds|Best val. acc. [%]|Test acc. [%]|Diverged|';
+  const rows = study.cells.map(c => `|${c.preset}|${c.budget}|${fmtLr(c.lr)}${c.lr === c.paperLr ? ' (paper)' : ''}|${c.paperLr ?? '–'}|${c.seeds.length}${c.unfinished ? ` (${c.unfinished} unfinished)` : ''}|`
+    + `${pct(c.valMean)} (${pct(c.valSd)})|${pct(c.testMean)} (${pct(c.testSd)})|${c.diverged}/${c.seeds.length}|`);
+  const picks = study.picks.map(p => `- **${p.preset}** (${p.budget}): ${p.lr === undefined ? 'no pick yet' : `α = ${fmtLr(p.lr)}`}`
+    + `${p.paperLr !== undefined ? ` (paper: ${p.paperLr})` : ''}; ${p.reason}.`);
+  return [head, '|:-|:-|-:|-:|-:|-:|-:|-:|', ...rows, '', ...picks, ''].join('\n');
+}
+
+export interface LrFigureOptions { width?: number; height?: number; presets?: string[] }
+
+function selectCells(study: LrStudy, presets?: string[]): LrCell[] {
+  const cells = study.cells.filter(c => presets === undefined || presets.includes(c.preset));
+  if (cells.length === 0) throw new Error(`lr study: no preset with runs at two or more α on one budget${presets ? ` among ${presets.join(', ')}` : ''}; run e.g. deepagrel sweep --presets mnist-conv-ebp --lr 0.003,0.01,0.03 --experiment lr-study`);
+  return cells;
+}
+
+/** Best validation accuracy within the budget against α (log axis): a line through the means per
+ *  preset, every seed a marker (diverged seeds as crosses at 0), the paper's α as a ring. */
+export function lrSummaryFigure(study: LrStudy, opts: LrFigureOptions = {}): PlotlyFigure {
+  const cells = selectCells(study, opts.presets);
+  const keys = [...new Set(cells.map(c => `${c.preset}\u0000${c.budget}`))];
+  const several = new Set(cells.map(c => c.budget)).size > 1;
+  const data: Array<Record<string, unknown>> = [];
+  keys.forEach((key, i) => {
+    const mine = cells.filter(c => `${c.preset}\u0000${c.budget}` === key);
+    const color = PALETTE[i % PALETTE.length];
+    const name = several ? `${mine[0].preset} (${mine[0].budget})` : mine[0].preset;
+    data.push({ type: 'scatter', mode: 'lines+markers', name, legendgroup: name, x: mine.map(c => c.lr), y: mine.map(c => c.valMean),
+      error_y: { type: 'data', array: mine.map(c => c.valSd ?? 0), visible: true, color, thickness: 1 },
+      line: { color, width: 2 }, marker: { color, size: 7 },
+      customdata: mine.map(c => [c.seeds.length, c.diverged]), hovertemplate: 'α = %{x}: %{y:.4f} mean, n = %{customdata[0]} (diverged %{customdata[1]})' });
+    const seeds = mine.flatMap(c => c.bestVal.map((v, k) => ({ lr: c.lr, v, seed: c.seeds[k], diverged: c.status[k] === 'diverged' })))
+      .filter(s => s.v !== null || s.diverged);
+    data.push({ type: 'scatter', mode: 'markers', name: `${name}: seeds`, legendgroup: name, showlegend: false,
+      x: seeds.map(s => s.lr), y: seeds.map(s => s.v ?? 0), text: seeds.map(s => `seed ${s.seed}${s.diverged ? ', diverged' : ''}`),
+      marker: { color, size: 5, opacity: 0.55, symbol: seeds.map(s => s.diverged ? 'x' : 'circle') }, hovertemplate: 'α = %{x}, %{text}: %{y:.4f}' });
+    const paper = mine.find(c => c.lr === c.paperLr);
+    if (paper) data.push({ type: 'scatter', mode: 'markers', name: 'paper α', legendgroup: 'paper α', showlegend: !data.some(t => t.name === 'paper α'),
+      x: [paper.lr], y: [paper.valMean], marker: { size: 16, color: 'rgba(0,0,0,0)', line: { color: '#000', width: 1.5 } }, hoverinfo: 'skip' });
+  });
+  const height = opts.height ?? 460, margin = { t: 60, b: CAPTION_MARGIN, l: 60, r: 20 };
+  const budgets = [...new Set(cells.map(c => c.budget))].join('; ');
+  return {
+    data,
+    layout: {
+      width: opts.width ?? 820, height, margin,
+      title: { text: 'Learning-rate study: best validation accuracy within a fixed budget' },
+      xaxis: { type: 'log', title: { text: 'learning rate α' } },
+      yaxis: { title: { text: 'validation accuracy' }, range: [0, 1.02] },
+      legend: { orientation: 'h', x: 0, y: 1.0, yanchor: 'bottom' },
+      annotations: [caption(`Line: mean over seeds ± 1 sd; dots: seeds (× = diverged, drawn at 0); ring: the paper's α.<br>Budget: ${budgets}.`, height - margin.t - margin.b)],
+    },
+    config: { displaylogo: false },
+  };
+}
+
+/** Validation accuracy per epoch, one line per α (mean over seeds), one panel per preset. */
+export function lrCurvesFigure(runs: RunRecord[], opts: LrFigureOptions = {}): PlotlyFigure {
+  const study = lrStudy(runs);
+  const cells = selectCells(study, opts.presets);
+  const presets = [...new Set(cells.map(c => c.preset))];
+  const cols = Math.min(2, presets.length), rows = Math.ceil(presets.length / cols);
+  const gapX = 0.08, gapY = 0.14;
+  const w = (1 - gapX * (cols - 1)) / cols, h = (1 - gapY * (rows - 1)) / rows;
+  const height = opts.height ?? 300 * rows + 120;
+  const margin = { t: 70, b: CAPTION_MARGIN, l: 60, r: 20 };
+  const layout: Record<string, unknown> = { width: opts.width ?? 900, height, margin, title: { text: 'Validation accuracy per epoch, one line per α (mean over seeds)' }, showlegend: true };
+  const data: Array<Record<string, unknown>> = [];
+  const annotations: Array<Record<string, unknown>> = [];
+  const lrs = [...new Set(cells.map(c => c.lr))].sort((a, b) => a - b);
+  presets.forEach((preset, i) => {
+    const s = i === 0 ? '' : String(i + 1);
+    const col = i % cols, row = Math.floor(i / cols);
+    const x0 = col * (w + gapX), y1 = 1 - row * (h + gapY);
+    layout[`xaxis${s}`] = { domain: [x0, x0 + w], anchor: `y${s}`, title: { text: 'epoch' } };
+    layout[`yaxis${s}`] = { domain: [y1 - h, y1], anchor: `x${s}`, range: [0, 1.02], title: { text: col === 0 ? 'validation accuracy' : '' } };
+    annotations.push({ text: `<b>${preset}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: x0 + w / 2, xanchor: 'center', y: y1, yanchor: 'bottom' });
+    const mine = runs.filter(r => r.header.preset === preset && cells.some(c => c.preset === preset && c.lr === lrOf(r) && c.budget === budgetOf(r)));
+    for (const band of epochBands(mine, e => e.valAccuracy, r => fmtLr(lrOf(r)), [0, 1])) {
+      const lr = Number(band.group), k = lrs.indexOf(lr);
+      const paper = PRESETS[preset]?.lr === lr;
+      const name = `α = ${band.group}`;
+      data.push({ type: 'scatter', mode: 'lines', name, legendgroup: name, showlegend: !data.some(t => t.name === name), xaxis: `x${s}`, yaxis: `y${s}`,
+        x: band.epoch, y: band.mean, line: { color: PALETTE[k % PALETTE.length], width: paper ? 3 : 1.8, dash: paper ? 'solid' : 'dot' },
+        customdata: band.n, hovertemplate: `α = ${band.group}, epoch %{x}: %{y:.4f} (n = %{customdata})` });
+    }
+  });
+  annotations.push(caption(`Each panel: one preset on its fixed budget (${[...new Set(cells.map(c => c.budget))].join('; ')}); the paper's α drawn solid and thick.`, height - margin.t - margin.b));
+  return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
+}
