@@ -91,7 +91,7 @@ export function lrStudy(runs: RunRecord[]): LrStudy {
     picks.push({
       preset: mine[0].preset, budget: mine[0].budget, lr: waiting ? undefined : best?.lr, paperLr: mine[0].paperLr,
       reason: waiting ? `${waiting} of ${mine.length} α still have unfinished or missing seeds`
-        : best ? `highest mean validation accuracy (${pct(best.valMean)} over ${best.seeds.length} seeds)` : 'every α diverged',
+        : best ? `highest mean validation accuracy (${pct(best.valMean)} over ${best.seeds.length} seed${best.seeds.length === 1 ? '' : 's'})` : 'every α diverged',
     });
   }
   return { cells: kept, picks };

@@ -10,6 +10,7 @@ import { sweepJobs, jobRunId } from '../../src/cli/sweep.ts';
 import { parseLrGrid } from '../../src/cli/options.ts';
 import { readRuns, readRunFile } from '../../src/results/reader.ts';
 import { lrStudy, lrStudyMarkdown, lrSummaryFigure, lrCurvesFigure } from '../../src/results/lr-study.ts';
+import { checkGrid } from '../../src/notebook/lr-grid.ts';
 import { end, header, tempRoot, writeRun } from './fixtures.ts';
 
 const bin = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
@@ -112,4 +113,12 @@ test('as a user runs it: sweep --lr 0.05,0.5 on a tiny budget, then deepagrel lr
   const none = spawnSync(process.execPath, [bin, 'lr-study', '--results', path.join(results, 'lr'), '--presets', 'mnist-conv-ebp'], { encoding: 'utf8' });
   assert.equal(none.status, 2);
   assert.match(none.stderr, /no learning-rate grid in .* for mnist-conv-ebp/);
+});
+
+test("notebook 08's grid cell: a bad entry is one message naming it", () => {
+  assert.throws(() => checkGrid({ 'mnist-conv-epb': [0.1] }), /GRID: no preset "mnist-conv-epb"; presets: mnist-fc-deepagrel/);
+  assert.throws(() => checkGrid({ 'mnist-conv-ebp': [] }), /GRID\['mnist-conv-ebp'\] must be a list of learning rates/);
+  assert.throws(() => checkGrid({ 'mnist-conv-ebp': [0.1, -1] }), /learning rates must be numbers > 0, got -1/);
+  assert.throws(() => checkGrid({ 'mnist-conv-ebp': [0.1, 0.1] }), /lists a learning rate twice/);
+  checkGrid({ 'mnist-conv-ebp': [0.01, 0.1] });
 });
