@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const dir = path.join(import.meta.dirname, '..', '..', 'notebooks');
-const NOTEBOOKS = ['00-quickstart', '01-derivation-check', '02-mnist', '03-cifar10', '04-cifar100', '05-figure3', '06-table1', '07-feedback-weights'];
+const NOTEBOOKS = ['00-quickstart', '01-derivation-check', '02-mnist', '03-cifar10', '04-cifar100', '05-figure3', '06-table1', '07-feedback-weights', '08-learning-rate'];
 const MAX_LINES = 10;   // code cells after the parameters cell
 
 interface Cell { cell_type: string; id: string; source: string[] | string; outputs?: unknown[]; execution_count?: number | null }
