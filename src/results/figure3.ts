@@ -1,6 +1,10 @@
 // Figure 3 of the paper: how fast each rule learns. DeepAGREL's reward probability (the fraction of
 // rewarded trials, exploration included) against EBP's 1 − training error, mean ± 2σ over seeds per
 // epoch, one panel per dataset (the paper: CIFAR10 and CIFAR100, conv nets without augmentation).
+// Honest about what it shows: where seeds are far apart (one still on a plateau, others escaped) a
+// ±2σ band is meaningless, so the seeds are drawn one by one instead and the caption says so; all
+// panels share the y-range; the caption names panels the paper does not have, the protocol, ε,
+// the seeds and the data copy of each panel.
 
 import type { PlotlyFigure } from '../plots/types.ts';
 import type { RunRecord } from './schema.ts';
@@ -16,6 +20,9 @@ export interface Figure3Options {
   protocol?: string;
   /** EBP curve: 1 − training error (default, as in the paper) or validation accuracy. */
   ebpMetric?: 'train' | 'val';
+  /** Draw the seeds one by one (instead of the ±2σ band) when the sd across seeds exceeds this at
+   *  some epoch (default 0.1: a band 0.4 wide, which spans a plateau and an escaped run). */
+  spreadSd?: number;
   width?: number;                 // default 900
   height?: number;                // default 420
 }
@@ -75,12 +82,16 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   const data: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
   const seedCounts: string[] = [];
+  const spread: string[] = [];
+  const panelNotes: string[] = [];
+  const spreadSd = opts.spreadSd ?? 0.1;
 
   datasets.forEach((dataset, i) => {
     const suffix = i === 0 ? '' : String(i + 1);
     const x0 = i * (panelWidth + gap);
     layout[`xaxis${suffix}`] = { domain: [x0, x0 + panelWidth], title: { text: 'epoch' }, anchor: `y${suffix}` };
-    layout[`yaxis${suffix}`] = { title: { text: i === 0 ? 'fraction correct' : '' }, anchor: `x${suffix}` };
+    // One y-range for every panel, so the panels compare at a glance.
+    layout[`yaxis${suffix}`] = { title: { text: i === 0 ? 'fraction correct' : '' }, anchor: `x${suffix}`, range: [0, 1.02] };
     annotations.push({ text: `<b>${datasetLabel(dataset)}</b>`, showarrow: false, xref: 'paper', yref: 'paper',
       x: x0 + panelWidth / 2, xanchor: 'center', y: 1.0, yanchor: 'bottom' });
 
@@ -89,16 +100,68 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
       const ruleRuns = mine.filter((r) => r.header.rule === rule);
       const [band] = epochBands(ruleRuns, curves[rule].value, () => rule, [0, 1]);   // fractions
       if (!band) continue;
-      data.push(...bandTraces(band, { name: curves[rule].name, color: RULE_COLOR[rule],
-        xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: !data.some((t) => t.name === curves[rule].name) }));
-      seedCounts.push(`${datasetLabel(dataset)} ${rule === 'ebp' ? 'EBP' : 'DeepAGREL'}: ${nRange(band.n)}`);
+      const style = { name: curves[rule].name, color: RULE_COLOR[rule], xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: !data.some((t) => t.name === curves[rule].name) };
+      const who = `${datasetLabel(dataset)} ${rule === 'ebp' ? 'EBP' : 'DeepAGREL'}`;
+      const maxSd = Math.max(...band.sd);
+      if (ruleRuns.length > 1 && maxSd > spreadSd) {
+        // Seeds far apart: the mean line stays (dashed), each seed is a thin line, no band.
+        data.push(...seedTraces(ruleRuns, curves[rule].value, style), { ...bandTraces(band, style)[2], line: { color: style.color, width: 2, dash: 'dash' } });
+        spread.push(`${who}: seeds far apart (sd up to ${maxSd.toFixed(2)}), so each seed is drawn (thin lines) with their mean (dashed) instead of a ±2σ band`);
+      } else {
+        data.push(...bandTraces(band, style));
+      }
+      seedCounts.push(`${who}: ${nRange(band.n)}`);
     }
+    const h = mine[0]?.header;
+    if (h) panelNotes.push(`${datasetLabel(dataset)}: ε = ${fmtSet(mine.map((r) => r.header.config.epsilon))}, ${fmtSeeds(mine)}, data ${dataNote(mine)}`);
   });
 
   const protocolNote = datasets.filter((d) => protocolOf.has(d)).map((d) => `${datasetLabel(d)}: ${protocolOf.get(d)}`).join('; ');
-  annotations.push(caption(`${N_PER_EPOCH_NOTE}<br>Bands clipped to [0, 1]. Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.<br>Protocol: ${protocolNote}.`,
-    height - margin.t - margin.b));
+  const notPaper = datasets.filter((d) => !PAPER_PANELS.includes(d)).map(datasetLabel);
+  const lines = [
+    `${N_PER_EPOCH_NOTE} Bands clipped to [0, 1].`,
+    ...(notPaper.length ? [`The paper's Figure 3 has CIFAR10 and CIFAR100 panels; ${notPaper.join(' and ')} ${notPaper.length > 1 ? 'are' : 'is'} added here.`] : []),
+    ...spread,
+    `Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.`,
+    `Protocol: ${protocolNote}. ${panelNotes.join('; ')}.`,
+  ];
+  const captionMargin = CAPTION_MARGIN + 16 * Math.max(0, lines.length - 3);
+  layout.height = height + (captionMargin - margin.b);
+  layout.margin = { ...margin, b: captionMargin };
+  annotations.push(caption(lines.join('<br>'), height - margin.t - margin.b));
   return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
+}
+
+/** The panels of the paper's own Figure 3. */
+const PAPER_PANELS = ['cifar10', 'cifar100'];
+
+/** One thin line per run (seed), in the rule's colour, sharing its legend group. */
+function seedTraces(runs: RunRecord[], value: EpochValue, style: { name: string; color: string; xaxis: string; yaxis: string }): Array<Record<string, unknown>> {
+  return [...runs].sort((a, b) => a.header.seed - b.header.seed).map((r) => ({
+    type: 'scatter', mode: 'lines', name: `${style.name}, seed ${r.header.seed}`, legendgroup: style.name, showlegend: false,
+    x: r.epochs.map((e) => e.epoch), y: r.epochs.map((e) => value(e, r) ?? null),
+    line: { color: style.color, width: 1 }, opacity: 0.6, xaxis: style.xaxis, yaxis: style.yaxis,
+    hovertemplate: `seed ${r.header.seed}, epoch %{x}: %{y:.4f}`,
+  }));
+}
+
+function fmtSet(values: unknown[]): string {
+  return [...new Set(values.map((v) => (v === undefined ? '?' : String(v))))].join(' / ');
+}
+
+function fmtSeeds(runs: RunRecord[]): string {
+  const seeds = [...new Set(runs.map((r) => r.header.seed))].sort((a, b) => a - b);
+  const contiguous = seeds.length > 2 && seeds.every((s, i) => i === 0 || s === seeds[i - 1] + 1);
+  return seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${contiguous ? `${seeds[0]}–${seeds[seeds.length - 1]}` : seeds.join(', ')}`;
+}
+
+/** Which copy of the data the panel's runs used: the official files, or a labelled other copy. */
+function dataNote(runs: RunRecord[]): string {
+  const infos = runs.map((r) => r.header.datasetInfo).filter((d) => d !== undefined);
+  if (infos.length === 0) return 'not recorded';
+  if (infos.every((d) => d.exact)) return 'official files (bit-exact)';
+  const lossy = [...new Set(infos.filter((d) => !d.exact).map((d) => /jpeg\d+/i.exec(d.source)?.[0].toUpperCase() ?? 'a copy'))];
+  return `not bit-exact (${lossy.join(', ')} re-encoding)`;
 }
 
 function nRange(n: number[]): string {

