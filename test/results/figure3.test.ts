@@ -158,9 +158,9 @@ test('honest: seeds far apart are drawn one by one (no band) and the caption say
   const fig = figure3(readRuns(r3));
   const ebp = fig.data.filter((t) => t.legendgroup === 'EBP (1 − error)');
   assert.deepEqual(ebp.filter((t) => /seed/.test(t.name)).map((t) => t.name), [1, 2, 3].map((s) => `EBP (1 − error), seed ${s}`));
-  assert.deepEqual(ebp.find((t) => /seed 2/.test(t.name)).y, [0.1, 0.12, 0.11], 'the seed on the plateau is drawn as it is');
+  assert.deepEqual(ebp.find((t) => /seed 2/.test(t.name))!.y, [0.1, 0.12, 0.11], 'the seed on the plateau is drawn as it is');
   assert.equal(ebp.filter((t) => t.fill === 'tonexty').length, 0, 'no band for far-apart seeds');
-  assert.equal(ebp.find((t) => t.name === 'EBP (1 − error)').line.dash, 'dash');
+  assert.equal(ebp.find((t) => t.name === 'EBP (1 − error)')!.line.dash, 'dash');
   const dg = fig.data.filter((t) => t.legendgroup === 'DeepAGREL (reward probability)' && t.xaxis === 'x');
   assert.equal(dg.filter((t) => t.fill === 'tonexty').length, 1, 'close seeds keep their band');
   assert.equal(dg.filter((t) => /seed/.test(t.name)).length, 0);
