@@ -20,6 +20,9 @@ export interface Figure3Options {
   protocol?: string;
   /** EBP curve: 1 − training error (default, as in the paper) or validation accuracy. */
   ebpMetric?: 'train' | 'val';
+  /** When one rule's runs come from several protocols (e.g. EBP at the paper's α and at a tuned
+   *  α), draw one curve per protocol, labelled with it, instead of refusing. */
+  splitProtocols?: boolean;
   /** Draw the seeds one by one (instead of the ±2σ band) when the sd across seeds exceeds this at
    *  some epoch (default 0.1: a band 0.4 wide, which spans a plateau and an escaped run). */
   spreadSd?: number;
@@ -28,6 +31,8 @@ export interface Figure3Options {
 }
 
 const RULE_COLOR = { deepagrel: PALETTE[3], ebp: PALETTE[0] };
+/** Further protocols of one rule (splitProtocols): green, purple, brown, … */
+const EXTRA_COLORS = [PALETTE[2], PALETTE[4], PALETTE[5], PALETTE[6]];
 
 export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFigure {
   const { arch = 'conv', augment = false, ebpMetric = 'train' } = opts;
@@ -44,12 +49,14 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
     const perRule: string[] = [];
     for (const rule of ['deepagrel', 'ebp']) {
       const protocols = [...new Set(selected.filter((r) => r.header.dataset === dataset && r.header.rule === rule).map((r) => r.header.protocol))];
-      if (protocols.length > 1) {
-        throw new Error(`figure3: ${dataset} ${rule} runs with ${what} come from several protocols (${protocols.map((p) => `"${p}"`).join(', ')}); choose one with opts.protocol`);
+      if (protocols.length > 1 && !opts.splitProtocols) {
+        throw new Error(`figure3: ${dataset} ${rule} runs with ${what} come from several protocols (${protocols.map((p) => `"${p}"`).join(', ')}); choose one with opts.protocol, or draw one curve per protocol with opts.splitProtocols (--split-protocols)`);
       }
-      if (protocols.length === 1) perRule.push(protocols[0]);
+      if (protocols.length > 1) perRule.push(...protocols.map((p) => `${rule === 'ebp' ? 'EBP' : 'DeepAGREL'} ${p}`));
+      else if (protocols.length === 1) perRule.push(protocols[0]);
     }
-    protocolOf.set(dataset, perRule.length === 2 && perRule[0] !== perRule[1] ? `DeepAGREL ${perRule[0]}, EBP ${perRule[1]}` : perRule[0]);
+    protocolOf.set(dataset, perRule.length > 2 ? perRule.join(', ')
+      : perRule.length === 2 && perRule[0] !== perRule[1] ? `DeepAGREL ${perRule[0]}, EBP ${perRule[1]}` : perRule[0]);
   }
 
   const datasets = opts.datasets ?? [...new Set(selected.map((r) => r.header.dataset))]
@@ -85,6 +92,9 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   const spread: string[] = [];
   const panelNotes: string[] = [];
   const spreadSd = opts.spreadSd ?? 0.1;
+  // Rules whose runs come from several protocols in some panel get one labelled curve per protocol.
+  const splitRules = new Set((['deepagrel', 'ebp'] as const).filter((rule) => datasets.some((d) =>
+    new Set(selected.filter((r) => r.header.dataset === d && r.header.rule === rule).map((r) => r.header.protocol)).size > 1)));
 
   datasets.forEach((dataset, i) => {
     const suffix = i === 0 ? '' : String(i + 1);
@@ -97,20 +107,27 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
 
     const mine = selected.filter((r) => r.header.dataset === dataset);
     for (const rule of ['deepagrel', 'ebp'] as const) {
-      const ruleRuns = mine.filter((r) => r.header.rule === rule);
-      const [band] = epochBands(ruleRuns, curves[rule].value, () => rule, [0, 1]);   // fractions
-      if (!band) continue;
-      const style = { name: curves[rule].name, color: RULE_COLOR[rule], xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: !data.some((t) => t.name === curves[rule].name) };
-      const who = `${datasetLabel(dataset)} ${rule === 'ebp' ? 'EBP' : 'DeepAGREL'}`;
-      const maxSd = Math.max(...band.sd);
-      if (ruleRuns.length > 1 && maxSd > spreadSd) {
-        // Seeds far apart: the mean line stays (dashed), each seed is a thin line, no band.
-        data.push(...seedTraces(ruleRuns, curves[rule].value, style), { ...bandTraces(band, style)[2], line: { color: style.color, width: 2, dash: 'dash' } });
-        spread.push(`${who}: seeds far apart (sd up to ${maxSd.toFixed(2)}), so each seed is drawn (thin lines) with their mean (dashed) instead of a ±2σ band`);
-      } else {
-        data.push(...bandTraces(band, style));
-      }
-      seedCounts.push(`${who}: ${nRange(band.n)}`);
+      const ofRule = mine.filter((r) => r.header.rule === rule);
+      const protocols = [...new Set(ofRule.map((r) => r.header.protocol))];
+      const split = splitRules.has(rule);
+      protocols.forEach((protocol, k) => {
+        const ruleRuns = ofRule.filter((r) => r.header.protocol === protocol);
+        const [band] = epochBands(ruleRuns, curves[rule].value, () => rule, [0, 1]);   // fractions
+        if (!band) return;
+        const name = split ? `${curves[rule].name} — ${protocol}` : curves[rule].name;
+        const color = k === 0 ? RULE_COLOR[rule] : EXTRA_COLORS[(k - 1) % EXTRA_COLORS.length];
+        const style = { name, color, xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: !data.some((t) => t.name === name) };
+        const who = `${datasetLabel(dataset)} ${rule === 'ebp' ? 'EBP' : 'DeepAGREL'}${split ? ` (${protocol})` : ''}`;
+        const maxSd = Math.max(...band.sd);
+        if (ruleRuns.length > 1 && maxSd > spreadSd) {
+          // Seeds far apart: the mean line stays (dashed), each seed is a thin line, no band.
+          data.push(...seedTraces(ruleRuns, curves[rule].value, style), { ...bandTraces(band, style)[2], line: { color: style.color, width: 2, dash: 'dash' } });
+          spread.push(`${who}: seeds far apart (sd up to ${maxSd.toFixed(2)}), so each seed is drawn (thin lines) with their mean (dashed) instead of a ±2σ band`);
+        } else {
+          data.push(...bandTraces(band, style));
+        }
+        seedCounts.push(`${who}: ${nRange(band.n)}`);
+      });
     }
     const h = mine[0]?.header;
     if (h) panelNotes.push(`${datasetLabel(dataset)}: ε = ${fmtSet(mine.map((r) => r.header.config.epsilon))}, ${fmtSeeds(mine)}, data ${dataNote(mine)}`);

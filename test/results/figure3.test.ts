@@ -173,3 +173,21 @@ test('honest: seeds far apart are drawn one by one (no band) and the caption say
   assert.match(cap, /CIFAR10: ε = 0\.05, seed 1, data not bit-exact \(JPEG75 re-encoding\)/);
   assert.ok(fig.layout.height > 420 && fig.layout.margin.b > 125, 'room for the longer caption');
 });
+
+test('splitProtocols: EBP at the paper α and at a tuned α are two labelled curves, never one mean', () => {
+  const r4 = tempRoot();
+  for (const seed of [1, 2]) {
+    run(r4, header({ preset: 'mnist-conv-ebp', seed, protocol: 'maxEpochs=300' }), [0.1, 0.1, 0.11]);
+    run(r4, header({ preset: 'mnist-conv-ebp', seed, runId: `t-${seed}`, experiment: 'tuned', protocol: 'EBP α tuned (α=0.1)' }), [0.5, 0.9, 0.95]);
+    run(r4, header({ preset: 'mnist-conv-deepagrel', seed, protocol: 'maxEpochs=300' }), [0.6, 0.9, 0.95]);
+  }
+  const mixed = readRuns(r4);
+  assert.throws(() => figure3(mixed), /several protocols.*splitProtocols/);
+  const fig = figure3(mixed, { splitProtocols: true });
+  const means = fig.data.filter((t) => t.showlegend !== false && t.mode === 'lines' && !/σ/.test(t.name)).map((t) => t.name);
+  assert.deepEqual(means, ['DeepAGREL (reward probability)', 'EBP (1 − error) — maxEpochs=300', 'EBP (1 − error) — EBP α tuned (α=0.1)']);
+  const tuned = fig.data.find((t) => t.name === 'EBP (1 − error) — EBP α tuned (α=0.1)')!;
+  close(tuned.y[1], 0.9);
+  assert.notEqual(tuned.line.color, fig.data.find((t) => t.name === 'EBP (1 − error) — maxEpochs=300')!.line.color);
+  assert.match(fig.layout.annotations.at(-1).text, /Protocol: MNIST: maxEpochs=300, EBP maxEpochs=300, EBP EBP α tuned \(α=0\.1\)/);
+});
