@@ -17,6 +17,10 @@ export interface RunFilter {
   protocol?: string;
 }
 
+/** Experiments whose runs are not Table 1 / Figure 3 runs: the quick start, the feedback-weight
+ *  experiment, QUICK-mode runs, the learning-rate study and the ε check (other budgets or settings). */
+export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'quick', 'quick-lr', 'lr-study', 'epsilon-check'];
+
 export function filterRuns(runs: RunRecord[], f: RunFilter = {}): RunRecord[] {
   return runs.filter(({ header: h }) =>
     (!f.presets || f.presets.includes(h.preset))

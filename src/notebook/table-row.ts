@@ -18,7 +18,7 @@ import type { PlotlyFigure } from '../plots/types.ts';
 import { showFigure, type DisplaySink } from '../plots/display.ts';
 import { LiveCurves } from './live.ts';
 import { quickLabel, rateFor, type RuleRates, type RunRoots } from './params.ts';
-import { describeRuns, loadRuns, type RunFilter } from './runs.ts';
+import { describeRuns, loadRuns, NOT_TABLE1, type RunFilter } from './runs.ts';
 
 export interface RowSpec { dataset: string; arch: PaperArch; augment: boolean }
 
@@ -110,7 +110,7 @@ export interface RowResult {
   tableMarkdown: string;
 }
 
-export const DEFAULT_ROW_FILTER: RunFilter = { excludeExperiments: ['quickstart', 'feedback-weights', 'quick'] };
+export const DEFAULT_ROW_FILTER: RunFilter = { excludeExperiments: NOT_TABLE1 };
 
 export async function tableRow(spec: RowSpec, o: RowOptions): Promise<RowResult> {
   const presets = rowPresets(spec);
