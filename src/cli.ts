@@ -13,7 +13,7 @@ import { InterruptedError, installCliInterrupt } from './interrupt.ts';
 import { progressEvents } from './progress.ts';
 import { initBackend, commandLineThreads } from './backend.ts';
 import { BACKEND_HELP, backendCommand, skippedNativeLine } from './cli/backend.ts';
-import { readRuns } from './results/reader.ts';
+import { readRuns, NOT_TABLE1 } from './results/reader.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
 import { UsageError, intFlag, parseLrGrid, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
@@ -133,10 +133,17 @@ const sweep: Command = async argv => {
   return r.failed.length ? 1 : 0;
 };
 
+/** The runs of the given folders; by default results/ without the runs that are not Table 1 runs
+ *  (quick start, learning-rate study, ε check: NOT_TABLE1). */
+function tableRuns(dirs: string[] | undefined) {
+  return dirs ? readRuns(dirs) : readRuns(['results']).filter(r => !NOT_TABLE1.includes(r.header.experiment));
+}
+
 const TABLE_HELP = `deepagrel table [--results DIR ...] [--format md|csv|html|latex|json] [--out FILE]
 
 Table 1 from the run records: mean (sd) of epochs and test accuracy per row, "*" with the
-count when some seeds did not converge, the paper's numbers alongside.`;
+count when some seeds did not converge, the paper's numbers alongside. Without --results: every
+run under results/ except the quick start, feedback-weight, learning-rate-study and ε-check ones.`;
 
 const FORMATS: Table1Format[] = ['md', 'csv', 'html', 'latex', 'json'];
 
@@ -154,7 +161,7 @@ const table: Command = async argv => {
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(v.format)}`);
   const dirs: string[] = v.results ?? ['results'];
   for (const d of dirs) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
-  const text = renderTable1(readRuns(dirs), format);
+  const text = renderTable1(tableRuns(v.results), format);
   if (v.out) { await writeAtomic(v.out, text); console.log(`wrote ${v.out}`); } else console.log(text);
   return 0;
 };
@@ -172,7 +179,7 @@ const figure3Cmd: Command = async argv => {
     arch: { type: 'string' }, augment: { type: 'boolean' }, 'split-protocols': { type: 'boolean' }, width: { type: 'string' }, height: { type: 'string' }, scale: { type: 'string' } });
   if (v.help) { console.log(FIGURE3_HELP); return 0; }
   const out: string = v.out ?? 'results/figures/figure3.svg';
-  const runs = readRuns(v.results ?? ['results']);
+  const runs = tableRuns(v.results);
   const fig = figure3(runs, { datasets: v.datasets?.split(','), arch: v.arch, augment: v.augment ?? false, splitProtocols: v['split-protocols'] ?? false });
   const { exportFigure } = await import('./plots/export.ts');
   const num = (k: string) => v[k] === undefined ? undefined : Number(v[k]);

@@ -17,9 +17,7 @@ export interface RunFilter {
   protocol?: string;
 }
 
-/** Experiments whose runs are not Table 1 / Figure 3 runs: the quick start, the feedback-weight
- *  experiment, QUICK-mode runs, the learning-rate study and the ε check (other budgets or settings). */
-export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'quick', 'quick-lr', 'lr-study', 'epsilon-check'];
+export { NOT_TABLE1 } from '../results/reader.ts';
 
 export function filterRuns(runs: RunRecord[], f: RunFilter = {}): RunRecord[] {
   return runs.filter(({ header: h }) =>

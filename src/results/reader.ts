@@ -7,6 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EpochRecord, RunEnd, RunHeader, RunInterrupted, RunLine, RunRecord } from './schema.ts';
 
+/** Experiments whose runs are not Table 1 / Figure 3 runs: the quick start, the feedback-weight
+ *  experiment, QUICK-mode runs, the learning-rate study and the ε check (other budgets or settings).
+ *  `table` and `figure3` leave them out of the default results folder. */
+export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'quick', 'quick-lr', 'lr-study', 'epsilon-check'];
+
 export class RunFileError extends Error {
   constructor(readonly file: string, readonly line: number | undefined, detail: string) {
     super(`${file}${line !== undefined ? `:${line}` : ''}: ${detail}`);

@@ -122,3 +122,16 @@ test("notebook 08's grid cell: a bad entry is one message naming it", () => {
   assert.throws(() => checkGrid({ 'mnist-conv-ebp': [0.1, 0.1] }), /lists a learning rate twice/);
   checkGrid({ 'mnist-conv-ebp': [0.01, 0.1] });
 });
+
+test('deepagrel table / figure3 without --results leave the study runs out; with --results they read what they are given', () => {
+  const dir = tempRoot();
+  writeRun(path.join(dir, 'results'), header({ preset: 'mnist-conv-ebp', seed: 1, experiment: 'lr-study', runId: 'a-lr0.3-s1', protocol: 'lr=0.3, maxEpochs=10' }), [0.5], end(1, 0.5));
+  writeRun(path.join(dir, 'results'), header({ preset: 'mnist-conv-ebp', seed: 1, experiment: 'protocol', protocol: 'maxEpochs=300' }), [0.5], end(1, 0.5));
+  const table = (...args: string[]) => spawnSync(process.execPath, [bin, 'table', '--format', 'csv', ...args], { encoding: 'utf8', cwd: dir });
+  const plain = table();
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.match(plain.stdout, /maxEpochs=300/);
+  assert.doesNotMatch(plain.stdout, /lr=0\.3/);
+  const given = table('--results', path.join(dir, 'results', 'lr-study'));
+  assert.match(given.stdout, /lr=0\.3, maxEpochs=10/);
+});
