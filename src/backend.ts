@@ -278,7 +278,7 @@ async function startNative(threads: number | undefined): Promise<BackendInfo | u
   const substrate = await startWasm(wasmThreads ?? 1);
   addon.setThreads(threads ?? allCores());
   setNativeKernels(addon);
-  setBernoulliMaskFiller((out, state, threshold, scale) => addon.bernoulliMask(out, state, threshold, scale));
+  setBernoulliMaskFiller((out, k0, k1, threshold, scale) => addon.bernoulliMask(out, k0, k1, threshold, scale));
   const library = addon.info();
   return {
     name: 'native', threads: library.threads, simd: true, library,

@@ -24,7 +24,12 @@ export interface CheckpointState {
   actionRng: RngState;
   dropoutRng: RngState;
   configHash: string;            // refuses to resume a run whose configuration changed
+  /** How dropout masks are drawn from dropoutRng (absent: the sequential sfc32 masks before 'counter-v1'). */
+  maskGenerator?: string;
 }
+
+/** The dropout-mask generator of this code (Rng.bernoulliMask: counter based, keyed per mask). */
+export const MASK_GENERATOR = 'counter-v1';
 
 export interface Checkpoint { state: CheckpointState; weights: Weights; best: Weights | null }
 

@@ -6,8 +6,8 @@
 
 export interface RngState { s: [number, number, number, number] }
 
-/** Fills `out` exactly as bernoulliMask's loop does, advancing `state` (4 words) in place. */
-export type BernoulliMaskFiller = (out: Float32Array, state: Uint32Array, threshold: number, scale: number) => void;
+/** Fills `out` exactly as bernoulliMask's loop does, from the mask's key. */
+export type BernoulliMaskFiller = (out: Float32Array, key0: number, key1: number, threshold: number, scale: number) => void;
 let maskFiller: BernoulliMaskFiller | null = null;
 /** Below this many coins the call into native code costs more than the JS loop. */
 const FILLER_MIN = 4096;
@@ -15,6 +15,25 @@ const FILLER_MIN = 4096;
 /** Draw dropout masks with native code (the 'native' backend sets this; null: the JS loop). */
 export function setBernoulliMaskFiller(f: BernoulliMaskFiller | null): void { maskFiller = f; }
 export function bernoulliMaskFiller(): BernoulliMaskFiller | null { return maskFiller; }
+
+/** The coin threshold for a keep probability: a 16-bit coin c keeps its unit when c < threshold. */
+export function maskThreshold(keep: number): number { return Math.round(keep * 65536); }
+
+/** Chris Wellons' triple32 integer hash (a full-avalanche 32-bit mixer). */
+function triple32(x: number): number {
+  x ^= x >>> 17; x = Math.imul(x, 0xed5ad4bb);
+  x ^= x >>> 11; x = Math.imul(x, 0xac4c1b51);
+  x ^= x >>> 15; x = Math.imul(x, 0x31848bab);
+  x ^= x >>> 14;
+  return x >>> 0;
+}
+
+/** The 32-bit draw for pair j (elements 2j, 2j+1) of the dropout mask with key (k0, k1): counter
+ *  based, so any element can be computed on its own. Same formula in native/src/dropout-mask.cc
+ *  and the WGSL shader of backend/webgpu-dropout.ts. */
+export function maskDraw(k0: number, k1: number, j: number): number {
+  return triple32((triple32((j + k0) >>> 0) ^ k1) >>> 0);
+}
 
 export class Rng {
   private a: number; private b: number; private c: number; private d: number;
@@ -65,30 +84,24 @@ export class Rng {
     return out;
   }
 
-  /** Dropout mask: `scale` with probability keep, else 0. Per step this draws ~500k numbers, so
-   *  the generator is inlined on local variables, and each 32-bit draw gives two 16-bit coins
+  /** The key of the next dropout mask: two draws from this stream. The mask itself is a pure
+   *  function of the key (maskDraw), so it can be made wherever it is used — here, in C++ threads
+   *  or in a GPU shader — with the same numbers, and a checkpoint only needs this stream's state. */
+  maskKey(): [number, number] { return [this.uint32(), this.uint32()]; }
+
+  /** Dropout mask: `scale` with probability keep, else 0. Each 32-bit draw gives two 16-bit coins
    *  (keep is resolved to 1/65536, plenty for a dropout rate). The native backend runs the same
-   *  loop in C++ (setBernoulliMaskFiller): same numbers, ~20× faster. */
+   *  loop in C++ (setBernoulliMaskFiller), the webgpu backend in a shader (backend/webgpu-dropout.ts). */
   bernoulliMask(n: number, keep: number, scale: number): Float32Array {
     const out = new Float32Array(n);
-    const threshold = Math.round(keep * 65536);
-    if (maskFiller && n >= FILLER_MIN) {
-      const st = Uint32Array.of(this.a, this.b, this.c, this.d);
-      maskFiller(out, st, threshold, scale);
-      [this.a, this.b, this.c, this.d] = st;
-      return out;
-    }
-    let a = this.a, b = this.b, c = this.c, d = this.d;
+    const threshold = maskThreshold(keep);
+    const [k0, k1] = this.maskKey();
+    if (maskFiller && n >= FILLER_MIN) { maskFiller(out, k0, k1, threshold, scale); return out; }
     for (let i = 0; i < n; i += 2) {
-      const t = (((a + b) >>> 0) + d) >>> 0;
-      d = (d + 1) >>> 0;
-      a = b ^ (b >>> 9);
-      b = (c + (c << 3)) >>> 0;
-      c = ((((c << 21) | (c >>> 11)) >>> 0) + t) >>> 0;
+      const t = maskDraw(k0, k1, i >>> 1);
       if ((t & 0xffff) < threshold) out[i] = scale;
       if (i + 1 < n && (t >>> 16) < threshold) out[i + 1] = scale;
     }
-    this.a = a; this.b = b; this.c = c; this.d = d;
     return out;
   }
 

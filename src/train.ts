@@ -22,7 +22,7 @@ import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
 import { RunWriter, runFilePath } from './results/writer.ts';
 import { readRunFile, runStatus } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
-import { checkpointPaths, cleanUpFinishedRun, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, type Weights } from './checkpoint.ts';
+import { checkpointPaths, cleanUpFinishedRun, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type Weights } from './checkpoint.ts';
 import { ensureWritableDir } from './safe-fs.ts';
 import { EarlyStopping } from './early-stopping.ts';
 import { RunLock } from './run-lock.ts';
@@ -177,6 +177,10 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     if (ck.state.configHash !== hash) throw new Error(`${ckptFile}: the checkpoint was made with a different configuration or seed; delete it and ${runFile} to start over, or use another --experiment/--run-id`);
     net.setWeights(ck.weights);
     net.setRngState(ck.state.dropoutRng);
+    // A run checkpointed by an older version drew its masks another way: it resumes correctly, but
+    // its masks from here on are not the ones that version would have drawn. Say so, once.
+    if ((ck.state.maskGenerator ?? 'sfc32-sequential') !== MASK_GENERATOR && net.layers.some(l => l.kind === 'dropout'))
+      console.warn(`${found.file}: made by a version that drew dropout masks differently (${ck.state.maskGenerator ?? 'sequential sfc32'}); resuming with ${MASK_GENERATOR} masks — a valid continuation, but not bit-identical to an uninterrupted run of that version`);
     actionRng.setState(ck.state.actionRng);
     startEpoch = ck.state.epoch;
     stopper.bestEpoch = ck.state.bestEpoch;
@@ -252,7 +256,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     epochs.push(rec);
     writer?.appendEpoch(rec);
     if (record) saveCheckpoint(ckptFile, {
-      state: { runId, epoch, bestEpoch, bestValAccuracy: bestVal, actionRng: actionRng.state(), dropoutRng: net.rngState(), configHash: hash },
+      state: { runId, epoch, bestEpoch, bestValAccuracy: bestVal, actionRng: actionRng.state(), dropoutRng: net.rngState(), configHash: hash, maskGenerator: MASK_GENERATOR },
       weights: current, best,
     });
     lock?.touch();

@@ -197,14 +197,16 @@ void Unary(const Napi::CallbackInfo& info) {
         info[3].IsNumber() ? info[3].As<Napi::Number>().FloatValue() : 0.0f);
 }
 
-// bernoulliMask(out, state: Uint32Array(4), threshold, scale)
+// bernoulliMask(out, key0, key1, threshold, scale)
 void BernoulliMask(const Napi::CallbackInfo& info) {
   const size_t n = length_of(info, 0, "bernoulliMask out");
   float* out = floats(info, 0, n, "bernoulliMask out");
-  uint32_t* state = typed_data<uint32_t>(info.Env(), info[1], napi_uint32_array, 4, "bernoulliMask state");
-  const int64_t threshold = integer(info, 2, "bernoulliMask threshold");
-  const float scale = info[3].As<Napi::Number>().FloatValue();
-  bernoulli_mask(out, static_cast<int64_t>(n), state, static_cast<uint32_t>(threshold), scale);
+  const int64_t key0 = integer(info, 1, "bernoulliMask key0"), key1 = integer(info, 2, "bernoulliMask key1");
+  const int64_t threshold = integer(info, 3, "bernoulliMask threshold");
+  if (key0 < 0 || key0 > 0xffffffffLL || key1 < 0 || key1 > 0xffffffffLL) throw Napi::RangeError::New(info.Env(), "bernoulliMask: keys must be 32-bit unsigned integers");
+  if (threshold < 0 || threshold > 65536) throw Napi::RangeError::New(info.Env(), "bernoulliMask: threshold must be in [0, 65536]");
+  const float scale = static_cast<float>(info[4].As<Napi::Number>().DoubleValue());
+  bernoulli_mask(out, static_cast<int64_t>(n), static_cast<uint32_t>(key0), static_cast<uint32_t>(key1), static_cast<uint32_t>(threshold), scale);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

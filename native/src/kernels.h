@@ -37,8 +37,9 @@ enum class UnaryOp { Relu = 0, Step = 1 };
 void binary(BinaryOp op, const float* a, int64_t na, const float* b, int64_t nb, float* out, int64_t n);
 void unary(UnaryOp op, const float* x, float* out, int64_t n, float alpha);
 
-// Dropout mask with the exact numbers of Rng.bernoulliMask in src/rng.ts (sfc32, two 16-bit
-// coins per draw): out[i] = scale if coin < threshold else 0; `state` (4 words) advances.
-void bernoulli_mask(float* out, int64_t n, uint32_t state[4], uint32_t threshold, float scale);
+// Dropout mask with the exact numbers of Rng.bernoulliMask in src/rng.ts: pair j of the mask gets
+// the 32-bit draw triple32(triple32(j + key0) ^ key1), whose low and high 16 bits are two coins
+// (kept when < threshold, i.e. keep·65536); kept units are `scale`, dropped ones 0.
+void bernoulli_mask(float* out, int64_t n, uint32_t key0, uint32_t key1, uint32_t threshold, float scale);
 
 }  // namespace deepagrel

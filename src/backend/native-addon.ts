@@ -35,7 +35,7 @@ export interface NativeAddon {
   binary(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** op: 0 relu, 1 step (x > 0 ? 1 : alpha; NaN stays NaN). */
   unary(op: 0 | 1, x: Float32Array, out: Float32Array, alpha: number): void;
-  bernoulliMask(out: Float32Array, state: Uint32Array, threshold: number, scale: number): void;
+  bernoulliMask(out: Float32Array, key0: number, key1: number, threshold: number, scale: number): void;
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,11 +1,13 @@
 // Dropout (Hinton: noisy neurons as the brain's regulariser). A dropped unit is silent in the
 // forward pass, so it also passes no feedback and its synapses do not change: the mask is folded
 // into the gate of the units below. Inverted dropout: kept units are scaled by 1/(1 − rate) in
-// training so nothing changes at test time. Masks come from the network's seeded dropout stream.
+// training so nothing changes at test time. Masks come from the network's seeded dropout stream,
+// made on the device the backend computes on (backend/dropout-mask.ts).
 
 import * as tf from '@tensorflow/tfjs';
 import type { Layer } from './layer.ts';
-import { Kept, sizeOf } from './layer.ts';
+import { Kept } from './layer.ts';
+import { dropoutMask } from '../backend/dropout-mask.ts';
 import type { Rng } from '../rng.ts';
 
 export class Dropout implements Layer {
@@ -28,10 +30,7 @@ export class Dropout implements Layer {
 
   forward(x: tf.Tensor, training: boolean): tf.Tensor {
     if (!training || this.rate === 0) return x;
-    const B = x.shape[0];
-    const keep = 1 - this.rate;
-    const m = this.rng.bernoulliMask(B * sizeOf(this.inputShape), keep, 1 / keep);
-    this.mask = this.kept.keep(tf.tensor(m, x.shape));
+    this.mask = this.kept.keep(dropoutMask(this.rng, x.shape, 1 - this.rate));
     return tf.mul(x, this.mask);
   }
 

@@ -14,7 +14,9 @@ import { Network, type LayerSpec, type NetworkConfig } from '../../src/network.t
 import { trainStep } from '../../src/step.ts';
 import { deepagrel } from '../../src/rules/deepagrel.ts';
 import { ebp } from '../../src/rules/ebp.ts';
-import { Rng } from '../../src/rng.ts';
+import { Rng, setBernoulliMaskFiller } from '../../src/rng.ts';
+import { webgpuBernoulliMask } from '../../src/backend/webgpu-dropout.ts';
+import { dropoutMask } from '../../src/backend/dropout-mask.ts';
 import { quadrantTask } from '../helpers.ts';
 
 const skip = WEBGPU.reason ? `no WebGPU adapter here (${WEBGPU.reason})` : false;
@@ -76,6 +78,29 @@ describe('webgpu backend', { skip }, () => {
     const i = tf.argMax(c, 1);
     assert.deepEqual([...i.dataSync()], [1, 1]);
     tf.dispose([a, c, i]);
+  });
+
+  test('dropout masks are made on the GPU, equal to the JS generator number for number, and no mask is uploaded', () => {
+    setBernoulliMaskFiller(null);
+    for (const [shape, keep] of [[[3, 5], 0.7], [[16, 8, 8, 4], 0.2], [[100, 5408], 0.2]] as const) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const onGpu = dropoutMask(new Rng(n), [...shape], keep);
+      assert.deepEqual(onGpu.shape, shape);
+      assert.deepEqual(onGpu.dataSync(), new Rng(n).bernoulliMask(n, keep, 1 / keep), `shape ${shape} keep ${keep}`);
+      onGpu.dispose();
+    }
+    // The host never draws the mask on webgpu (only its key), and the mask is one tensor.
+    const rng = new Rng(1);
+    rng.bernoulliMask = () => { throw new Error('the mask was drawn on the host'); };
+    const before = tf.memory().numTensors;
+    const m = dropoutMask(rng, [10, 100], 0.5);
+    assert.equal(tf.memory().numTensors, before + 1);
+    const v = m.dataSync();
+    assert.ok(v.some(x => x === 0) && v.some(x => x === 2));
+    m.dispose();
+    const direct = webgpuBernoulliMask([7], 1, 2, 65536, 4);
+    assert.deepEqual([...direct.dataSync()], [4, 4, 4, 4, 4, 4, 4], 'keep = 1: every unit kept, scaled');
+    direct.dispose();
   });
 
   test('a training step reads the GPU once (the Q-values); weights stay on the device', () => {

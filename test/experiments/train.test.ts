@@ -12,6 +12,7 @@ import { PRESETS, resolvePreset, matchPresets, type ExperimentConfig } from '../
 import { Network } from '../../src/network.ts';
 import { PAPER_TABLE1, presetName } from '../../src/results/paper-table1.ts';
 import { readRunFile } from '../../src/results/reader.ts';
+import { loadCheckpoint, saveCheckpoint, MASK_GENERATOR } from '../../src/checkpoint.ts';
 import { quadrantDataset } from '../helpers.ts';
 import { useBackend } from '../engine/backends.ts';
 
@@ -38,6 +39,34 @@ const tiny = (over: Partial<ExperimentConfig> = {}): ExperimentConfig => ({
     batchSize: 16, valSize: 40, maxEpochs: 4, patience: 10, ...over }),
 });
 const strip = (r: any) => r.epochs.map(({ wallTimeSec, samplesPerSec, ...rest }: any) => rest);
+
+test('a checkpoint from a version with the old dropout-mask generator resumes, and says its masks change from there', async () => {
+  const ds = quadrantDataset(200, 100);
+  const dir = tmp();
+  const common = { seed: 7, dataset: ds, experiment: 'old-masks', resultsRoot: path.join(dir, 'results'), checkpointRoot: path.join(dir, 'ck') };
+  (await runExperiment(tiny(), { ...common, haltAfterEpochs: 2 })).network?.dispose();
+  const file = path.join(dir, 'ck', 'old-masks', 'mnist-fc-deepagrel-s7.ckpt');
+  const ck = loadCheckpoint(file);
+  assert.equal(ck.state.maskGenerator, MASK_GENERATOR, 'new checkpoints name their mask generator');
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (m: string) => { warnings.push(m); };
+  try {
+    // A checkpoint of this version resumes without a word.
+    (await runExperiment(tiny(), { ...common, experiment: 'same-masks', haltAfterEpochs: 1 })).network?.dispose();
+    const again = await runExperiment(tiny(), { ...common, experiment: 'same-masks', haltAfterEpochs: 1 });
+    again.network?.dispose();
+    assert.equal(again.record!.epochs.length, 2, 'resumed after epoch 1');
+    assert.deepEqual(warnings, []);
+    delete ck.state.maskGenerator;                      // what an older version wrote
+    saveCheckpoint(file, ck);
+    const resumed = await runExperiment(tiny(), common);
+    resumed.network?.dispose();
+    assert.equal(resumed.record!.end?.epochs, 4);
+  } finally { console.warn = warn; }
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], /made by a version that drew dropout masks differently \(sequential sfc32\); resuming with counter-v1 masks/);
+});
 
 test('resume after a kill at epoch 2 of 4 gives the same records as an uninterrupted run', async () => {
   const ds = quadrantDataset(200, 100);
