@@ -164,7 +164,7 @@ export function lrCurvesFigure(runs: RunRecord[], opts: LrFigureOptions = {}): P
   const cells = selectCells(study, opts.presets);
   const presets = [...new Set(cells.map(c => c.preset))];
   const cols = Math.min(2, presets.length), rows = Math.ceil(presets.length / cols);
-  const gapX = 0.08, gapY = 0.14;
+  const gapX = 0.08, gapY = 0.16;
   const w = (1 - gapX * (cols - 1)) / cols, h = (1 - gapY * (rows - 1)) / rows;
   const height = opts.height ?? 300 * rows + 120;
   const margin = { t: 70, b: CAPTION_MARGIN, l: 60, r: 20 };
@@ -176,7 +176,7 @@ export function lrCurvesFigure(runs: RunRecord[], opts: LrFigureOptions = {}): P
     const s = i === 0 ? '' : String(i + 1);
     const col = i % cols, row = Math.floor(i / cols);
     const x0 = col * (w + gapX), y1 = 1 - row * (h + gapY);
-    layout[`xaxis${s}`] = { domain: [x0, x0 + w], anchor: `y${s}`, title: { text: 'epoch' } };
+    layout[`xaxis${s}`] = { domain: [x0, x0 + w], anchor: `y${s}`, title: { text: row === rows - 1 ? 'epoch' : '' } };
     layout[`yaxis${s}`] = { domain: [y1 - h, y1], anchor: `x${s}`, range: [0, 1.02], title: { text: col === 0 ? 'validation accuracy' : '' } };
     annotations.push({ text: `<b>${preset}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: x0 + w / 2, xanchor: 'center', y: y1, yanchor: 'bottom' });
     const mine = runs.filter(r => r.header.preset === preset && cells.some(c => c.preset === preset && c.lr === lrOf(r) && c.budget === budgetOf(r)));
@@ -184,11 +184,17 @@ export function lrCurvesFigure(runs: RunRecord[], opts: LrFigureOptions = {}): P
       const lr = Number(band.group), k = lrs.indexOf(lr);
       const paper = PRESETS[preset]?.lr === lr;
       const name = `α = ${band.group}`;
-      data.push({ type: 'scatter', mode: 'lines', name, legendgroup: name, showlegend: !data.some(t => t.name === name), xaxis: `x${s}`, yaxis: `y${s}`,
-        x: band.epoch, y: band.mean, line: { color: PALETTE[k % PALETTE.length], width: paper ? 3 : 1.8, dash: paper ? 'solid' : 'dot' },
+      data.push({ type: 'scatter', mode: 'lines', name, legendgroup: name, legendrank: 1000 + k, showlegend: !data.some(t => t.name === name), xaxis: `x${s}`, yaxis: `y${s}`,
+        x: band.epoch, y: band.mean, line: { color: rampColor(k, lrs.length), width: paper ? 3 : 1.8, dash: paper ? 'solid' : 'dot' },
         customdata: band.n, hovertemplate: `α = ${band.group}, epoch %{x}: %{y:.4f} (n = %{customdata})` });
     }
   });
   annotations.push(caption(`Each panel: one preset on its fixed budget (${[...new Set(cells.map(c => c.budget))].join('; ')}); the paper's α drawn solid and thick.`, height - margin.t - margin.b));
   return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
+}
+
+/** Small α dark blue → large α yellow (viridis stops), so the legend reads as a scale. */
+const RAMP = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'];
+function rampColor(k: number, n: number): string {
+  return RAMP[n <= 1 ? 0 : Math.round((k / (n - 1)) * (RAMP.length - 1))];
 }
