@@ -46,7 +46,11 @@ const candidates = [
 const gyp = candidates.find(f => fs.existsSync(f));
 if (!gyp) finish(false, 'node-gyp was not found (it comes with npm; run this through npm: npm run build:native)');
 
-const r = spawnSync(process.execPath, [gyp, 'rebuild', '--release'], { cwd: NATIVE, encoding: 'utf8', env: process.env });
+// Node's own headers, so node-gyp downloads nothing: npm passes them (npm_config_nodedir); run
+// directly (node scripts/build-native.mjs), use the ones installed next to this node binary.
+const prefix = path.resolve(path.dirname(process.execPath), '..');
+const nodedir = !process.env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+const r = spawnSync(process.execPath, [gyp, 'rebuild', '--release', ...nodedir], { cwd: NATIVE, encoding: 'utf8', env: process.env });
 const output = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
 if (r.error || r.status !== 0) {
   const firstError = output.split('\n').find(l => /error|not found|No such file/i.test(l) && !/^gyp (info|http)/.test(l))?.trim();
