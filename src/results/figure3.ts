@@ -52,11 +52,11 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
       if (protocols.length > 1 && !opts.splitProtocols) {
         throw new Error(`figure3: ${dataset} ${rule} runs with ${what} come from several protocols (${protocols.map((p) => `"${p}"`).join(', ')}); choose one with opts.protocol, or draw one curve per protocol with opts.splitProtocols (--split-protocols)`);
       }
-      if (protocols.length > 1) perRule.push(...protocols.map((p) => `${rule === 'ebp' ? 'EBP' : 'DeepAGREL'} ${p}`));
+      if (protocols.length > 1) perRule.push(...protocols.map((p) => withRule(rule, p)));
       else if (protocols.length === 1) perRule.push(protocols[0]);
     }
     protocolOf.set(dataset, perRule.length > 2 ? perRule.join(', ')
-      : perRule.length === 2 && perRule[0] !== perRule[1] ? `DeepAGREL ${perRule[0]}, EBP ${perRule[1]}` : perRule[0]);
+      : perRule.length === 2 && perRule[0] !== perRule[1] ? `${withRule('deepagrel', perRule[0])}, ${withRule('ebp', perRule[1])}` : perRule[0]);
   }
 
   const datasets = opts.datasets ?? [...new Set(selected.map((r) => r.header.dataset))]
@@ -135,18 +135,39 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
 
   const protocolNote = datasets.filter((d) => protocolOf.has(d)).map((d) => `${datasetLabel(d)}: ${protocolOf.get(d)}`).join('; ');
   const notPaper = datasets.filter((d) => !PAPER_PANELS.includes(d)).map(datasetLabel);
-  const lines = [
+  // Plotly does not wrap annotations: break the caption into lines that fit the figure's width
+  // (~6.3 px per character of the 11 px caption font).
+  const width = (layout.width as number) - margin.l - margin.r;
+  const lines = wrapLines([
     `${N_PER_EPOCH_NOTE} Bands clipped to [0, 1].`,
     ...(notPaper.length ? [`The paper's Figure 3 has CIFAR10 and CIFAR100 panels; ${notPaper.join(' and ')} ${notPaper.length > 1 ? 'are' : 'is'} added here.`] : []),
     ...spread,
     `Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.`,
     `Protocol: ${protocolNote}. ${panelNotes.join('; ')}.`,
-  ];
+  ], Math.max(40, Math.floor(width / 6.3)));
   const captionMargin = CAPTION_MARGIN + 16 * Math.max(0, lines.length - 3);
   layout.height = height + (captionMargin - margin.b);
   layout.margin = { ...margin, b: captionMargin };
   annotations.push(caption(lines.join('<br>'), height - margin.t - margin.b));
   return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
+}
+
+/** "EBP <label>", unless the label already starts with the rule's name. */
+function withRule(rule: string, label: string): string {
+  const name = rule === 'ebp' ? 'EBP' : 'DeepAGREL';
+  return label.startsWith(name) ? label : `${name} ${label}`;
+}
+
+/** Greedy word wrap of each line to at most `max` characters. */
+function wrapLines(lines: string[], max: number): string[] {
+  return lines.flatMap((line) => {
+    const out: string[] = [];
+    let cur = '';
+    for (const word of line.split(' ')) {
+      if (cur && cur.length + 1 + word.length > max) { out.push(cur); cur = word; } else cur = cur ? `${cur} ${word}` : word;
+    }
+    return [...out, cur];
+  });
 }
 
 /** The panels of the paper's own Figure 3. */

@@ -56,7 +56,10 @@ test('band = mean ± 2 sd at an epoch, n per epoch drops when a seed stops early
 test('default: conv without augmentation, one panel per dataset, legend once', () => {
   const fig = figure3(runs, { spreadSd: Infinity });
   assert.equal(fig.layout.width, 900);
-  assert.equal(fig.layout.height, 420);
+  // 420 px of plot, plus 16 px per caption line beyond three (the caption wraps to the width).
+  const captionLines = fig.layout.annotations.at(-1).text.split('<br>').length;
+  assert.equal(fig.layout.height, 420 + 16 * Math.max(0, captionLines - 3));
+  assert.ok(fig.layout.annotations.at(-1).text.split('<br>').every((l: string) => l.length <= Math.floor((900 - 80) / 6.3)), 'caption lines fit the width');
   // The legend sits above the panels (y > 1 in paper coordinates), where it cannot cover a curve.
   assert.equal(fig.layout.legend.orientation, 'h');
   assert.ok(fig.layout.legend.y > 1 && fig.layout.legend.yanchor === 'bottom');
@@ -165,7 +168,7 @@ test('honest: seeds far apart are drawn one by one (no band) and the caption say
   assert.equal(dg.filter((t) => t.fill === 'tonexty').length, 1, 'close seeds keep their band');
   assert.equal(dg.filter((t) => /seed/.test(t.name)).length, 0);
   assert.deepEqual([fig.layout.yaxis.range, fig.layout.yaxis2.range], [[0, 1.02], [0, 1.02]]);
-  const cap = fig.layout.annotations.at(-1).text;
+  const cap = fig.layout.annotations.at(-1).text.replace(/<br>/g, ' ');
   assert.match(cap, /MNIST EBP: seeds far apart \(sd up to 0\.\d\d\), so each seed is drawn/);
   assert.doesNotMatch(cap, /MNIST DeepAGREL: seeds far apart/);
   assert.match(cap, /The paper's Figure 3 has CIFAR10 and CIFAR100 panels; MNIST is added here\./);
@@ -189,5 +192,5 @@ test('splitProtocols: EBP at the paper α and at a tuned α are two labelled cur
   const tuned = fig.data.find((t) => t.name === 'EBP (1 − error) — EBP α tuned (α=0.1)')!;
   close(tuned.y[1], 0.9);
   assert.notEqual(tuned.line.color, fig.data.find((t) => t.name === 'EBP (1 − error) — maxEpochs=300')!.line.color);
-  assert.match(fig.layout.annotations.at(-1).text, /Protocol: MNIST: maxEpochs=300, EBP maxEpochs=300, EBP EBP α tuned \(α=0\.1\)/);
+  assert.match(fig.layout.annotations.at(-1).text.replace(/<br>/g, ' '), /Protocol: MNIST: maxEpochs=300, EBP maxEpochs=300, EBP α tuned \(α=0\.1\)\./);
 });
