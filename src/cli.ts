@@ -106,8 +106,9 @@ Runs every (preset, seed) job, each in its own process, at most --workers at onc
   --seeds LIST         e.g. 1-10 or 1,3,5
   --workers N          parallel worker processes
   --shard i/n          run only every n-th job starting at the i-th (cluster array jobs)
-  --lr LIST            one α for every run, or a grid, e.g. 0.003,0.01,0.03,0.1: one run per α,
-                       named <preset>-lr<α>-s<seed> (the learning-rate study, notebook 08)
+  --lr LIST            one α for every run, or a grid, e.g. 0.003,0.01,0.03,0.1: one run per α;
+                       a run at another α than its preset's is named <preset>-lr<α>-s<seed>; a grid
+                       goes to results/lr-study/ unless --experiment says otherwise (notebook 08)
   --dry-run            list the jobs and exit
 SLURM job array (10 tasks share one results folder): scripts/slurm/sweep.sbatch, e.g.
   sbatch --array=1-10 --export=ALL,PRESETS='cifar10-*',SEEDS=1-10,RESULTS=/shared/results scripts/slurm/sweep.sbatch
@@ -120,16 +121,22 @@ const sweep: Command = async argv => {
     results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' } });
   if (v.help) { console.log(SWEEP_HELP); return 0; }
   if (!v.presets) throw new UsageError('sweep needs --presets (e.g. "mnist-*")');
-  // --lr with two or more values is a grid: one run per α, named <preset>-lr<α>-s<seed>.
+  // --lr: every job at that α (or each α of a grid); a run at another α than its preset's is named
+  // <preset>-lr<α>-s<seed>. A grid (two or more values) goes to results/lr-study/ unless --experiment says.
   const lrs = v.lr === undefined ? [] : usage(() => parseLrGrid(v.lr));
-  if (lrs.length > 1) delete v.lr;
-  const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard, lrs.length > 1 ? lrs : undefined));
+  delete v.lr;
+  const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard, lrs.length ? lrs : undefined));
+  const experiment: string = v.experiment ?? (lrs.length > 1 ? 'lr-study' : 'table1');
   for (const j of jobs) usage(() => resolvePreset(j.preset, { ...collectOverrides(v), ...(j.lr ? { lr: Number(j.lr) } : {}) }));   // validate up front
-  if (v['dry-run']) { for (const j of jobs) console.log(`${j.preset}${j.lr ? ` α=${j.lr}` : ''} seed ${j.seed} → ${jobRunId(j)}`); return 0; }
+  if (v['dry-run']) {
+    console.log(`${jobs.length} job(s) into ${path.join(v.results ?? 'results', experiment)}:`);
+    for (const j of jobs) console.log(`${j.preset}${j.lr ? ` α=${j.lr}` : ''} seed ${j.seed} → ${jobRunId(j)}`);
+    return 0;
+  }
   const workers = intFlag(v, 'workers', 1);
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
-  const r = await runSweep({ jobs, workers, experiment: v.experiment ?? 'table1', resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs });
+  const r = await runSweep({ jobs, workers, experiment, resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs });
   return r.failed.length ? 1 : 0;
 };
 

@@ -98,8 +98,8 @@ export function parseSeeds(spec: string): number[] {
   return [...seen];
 }
 
-/** `--lr` of a sweep: one α or a grid "0.003,0.01,0.03" (each a plain decimal, kept as typed: it
- *  names the runs). One value is an ordinary override; two or more make a learning-rate grid. */
+/** `--lr` of a sweep: one α or a grid "0.003,0.01,0.03" (plain decimals). Each value comes back in
+ *  its shortest form (1e-1 and 0.10 → "0.1"), which names the runs, so one α is always one name. */
 export function parseLrGrid(spec: string): string[] {
   const values = spec.split(',').map(s => s.trim());
   for (const v of values) {
@@ -108,7 +108,7 @@ export function parseLrGrid(spec: string): string[] {
     if (!(x > 0)) throw new UsageError(`--lr values must be > 0, got ${v}`);
   }
   if (new Set(values.map(Number)).size !== values.length) throw new UsageError(`--lr ${spec} lists a value twice`);
-  return values;
+  return values.map(v => String(Number(v)));
 }
 
 /** "i/n" (1-based) → {index, count}. */

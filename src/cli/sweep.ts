@@ -5,14 +5,14 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { matchPresets } from '../presets.ts';
+import { matchPresets, PRESETS } from '../presets.ts';
 import { runFilePath } from '../results/writer.ts';
 import { runStatus } from '../results/reader.ts';
 import { parseSeeds, parseShard, shardJobs } from './options.ts';
 import { cleanUpFinishedRun } from '../checkpoint.ts';
 
-/** One run of a sweep; `lr` (as typed) when the sweep is a learning-rate grid. */
-export interface Job { preset: string; seed: number; lr?: string }
+/** One run of a sweep; `lr` when --lr was given (canonical form); `lrInName`: the α is part of the run's name. */
+export interface Job { preset: string; seed: number; lr?: string; lrInName?: boolean }
 
 /** Exit code of `train` when another process holds the run's lock. */
 export const EXIT_LOCKED = 3;
@@ -20,15 +20,18 @@ export const EXIT_LOCKED = 3;
 export const EXIT_SKIPPED = 4;
 export const SWEEP_WORKER_ENV = 'DEEPAGREL_SWEEP_WORKER';
 
-/** presets × α grid × seeds (seeds innermost, so a shard or an interrupted sweep covers whole α values
- *  first). Without a grid each run is <preset>-s<seed>; in a grid, <preset>-lr<α>-s<seed>. */
+/** presets × α values × seeds (seeds innermost, so a shard or an interrupted sweep covers whole α
+ *  values first). Runs of a grid (two or more α) are <preset>-lr<α>-s<seed>; with one α, a run at
+ *  another α than its preset's is named so too (as notebooks name them), so it never takes the
+ *  place of a paper-α run; otherwise <preset>-s<seed>. */
 export function sweepJobs(presets: string, seeds: string, shard?: string, lrs?: string[]): Job[] {
   const grid: (string | undefined)[] = lrs?.length ? lrs : [undefined];
-  const jobs = matchPresets(presets).flatMap(preset => grid.flatMap(lr => parseSeeds(seeds).map(seed => lr === undefined ? { preset, seed } : { preset, seed, lr })));
+  const jobs = matchPresets(presets).flatMap(preset => grid.flatMap(lr => parseSeeds(seeds).map((seed): Job => lr === undefined ? { preset, seed }
+    : { preset, seed, lr, lrInName: grid.length > 1 || Number(lr) !== PRESETS[preset]?.lr })));
   return shard ? shardJobs(jobs, parseShard(shard)) : jobs;
 }
 
-export const jobRunId = (j: Job) => j.lr === undefined ? `${j.preset}-s${j.seed}` : `${j.preset}-lr${j.lr}-s${j.seed}`;
+export const jobRunId = (j: Job) => j.lrInName ? `${j.preset}-lr${j.lr}-s${j.seed}` : `${j.preset}-s${j.seed}`;
 const jobTag = (j: Job) => j.lr === undefined ? `[${j.preset} s${j.seed}]` : `[${j.preset} α=${j.lr} s${j.seed}]`;
 
 export interface SweepOptions {

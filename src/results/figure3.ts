@@ -92,6 +92,8 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   const spread: string[] = [];
   const panelNotes: string[] = [];
   const spreadSd = opts.spreadSd ?? 0.1;
+  // Per rule, its protocols in order of first appearance over all panels (a protocol's colour).
+  const ruleProtocols = new Map((['deepagrel', 'ebp'] as const).map((rule) => [rule, [...new Set(selected.filter((r) => r.header.rule === rule).map((r) => r.header.protocol))]]));
   // Rules whose runs come from several protocols in some panel get one labelled curve per protocol.
   const splitRules = new Set((['deepagrel', 'ebp'] as const).filter((rule) => datasets.some((d) =>
     new Set(selected.filter((r) => r.header.dataset === d && r.header.rule === rule).map((r) => r.header.protocol)).size > 1)));
@@ -110,7 +112,8 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
       const ofRule = mine.filter((r) => r.header.rule === rule);
       const protocols = [...new Set(ofRule.map((r) => r.header.protocol))];
       const split = splitRules.has(rule);
-      protocols.forEach((protocol, k) => {
+      protocols.forEach((protocol) => {
+        const k = (ruleProtocols.get(rule) ?? []).indexOf(protocol);   // the same colour in every panel
         const ruleRuns = ofRule.filter((r) => r.header.protocol === protocol);
         const [band] = epochBands(ruleRuns, curves[rule].value, () => rule, [0, 1]);   // fractions
         if (!band) return;
@@ -121,7 +124,8 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
         const maxSd = Math.max(...band.sd);
         if (ruleRuns.length > 1 && maxSd > spreadSd) {
           // Seeds far apart: the mean line stays (dashed), each seed is a thin line, no band.
-          data.push(...seedTraces(ruleRuns, curves[rule].value, style), { ...bandTraces(band, style)[2], line: { color: style.color, width: 2, dash: 'dash' } });
+          data.push(...seedTraces(ruleRuns, curves[rule].value, style), { ...bandTraces(band, style)[2], line: { color: style.color, width: 2, dash: 'dash' },
+            hovertemplate: 'epoch %{x}: %{y:.4f}, mean of n = %{customdata[0]} runs (seeds far apart: no band)' });
           spread.push(`${who}: seeds far apart (sd up to ${maxSd.toFixed(2)}), so each seed is drawn (thin lines) with their mean (dashed) instead of a ±2σ band`);
         } else {
           data.push(...bandTraces(band, style));

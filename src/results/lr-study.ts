@@ -56,8 +56,8 @@ export function lrStudy(runs: RunRecord[]): LrStudy {
     const key = JSON.stringify([r.header.preset, budgetOf(r), lrOf(r)]);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const cells: LrCell[] = [...groups.values()].map(rs => {
-    rs.sort((a, b) => a.header.seed - b.header.seed);
+  const cells: LrCell[] = [...groups.values()].map(all => {
+    const rs = onePerSeed(all);
     const h = rs[0].header;
     // Unfinished runs count with their best epoch so far (the table says how many are unfinished);
     // a run without a finished epoch has no value yet, a diverged one none at all.
@@ -95,6 +95,17 @@ export function lrStudy(runs: RunRecord[]): LrStudy {
     });
   }
   return { cells: kept, picks };
+}
+
+/** One run per seed, in seed order: two records of one (preset, budget, α, seed) — e.g. trained
+ *  under two names — would count that seed twice. A finished run wins over an unfinished one. */
+function onePerSeed(runs: RunRecord[]): RunRecord[] {
+  const bySeed = new Map<number, RunRecord>();
+  for (const r of runs) {
+    const had = bySeed.get(r.header.seed);
+    if (!had || (!had.end && r.end)) bySeed.set(r.header.seed, r);
+  }
+  return [...bySeed.values()].sort((a, b) => a.header.seed - b.header.seed);
 }
 
 const pct = (x: number | null) => x === null ? '–' : (100 * x).toFixed(2);
@@ -180,13 +191,17 @@ export function lrCurvesFigure(runs: RunRecord[], opts: LrFigureOptions = {}): P
     layout[`yaxis${s}`] = { domain: [y1 - h, y1], anchor: `x${s}`, range: [0, 1.02], title: { text: col === 0 ? 'validation accuracy' : '' } };
     annotations.push({ text: `<b>${preset}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: x0 + w / 2, xanchor: 'center', y: y1, yanchor: 'bottom' });
     const mine = runs.filter(r => r.header.preset === preset && cells.some(c => c.preset === preset && c.lr === lrOf(r) && c.budget === budgetOf(r)));
-    for (const band of epochBands(mine, e => e.valAccuracy, r => fmtLr(lrOf(r)), [0, 1])) {
-      const lr = Number(band.group), k = lrs.indexOf(lr);
+    // One line per α — per budget and α where this preset was studied on several budgets.
+    const budgets = new Set(mine.map(budgetOf));
+    const groupOf = (r: RunRecord) => JSON.stringify([budgets.size > 1 ? budgetOf(r) : '', lrOf(r)]);
+    for (const band of epochBands(mine, e => e.valAccuracy, groupOf, [0, 1])) {
+      const [budget, lr] = JSON.parse(band.group) as [string, number];
+      const k = lrs.indexOf(lr);
       const paper = PRESETS[preset]?.lr === lr;
-      const name = `α = ${band.group}`;
+      const name = `α = ${fmtLr(lr)}${budget ? ` (${budget})` : ''}`;
       data.push({ type: 'scatter', mode: 'lines', name, legendgroup: name, legendrank: 1000 + k, showlegend: !data.some(t => t.name === name), xaxis: `x${s}`, yaxis: `y${s}`,
         x: band.epoch, y: band.mean, line: { color: rampColor(k, lrs.length), width: paper ? 3 : 1.8, dash: paper ? 'solid' : 'dot' },
-        customdata: band.n, hovertemplate: `α = ${band.group}, epoch %{x}: %{y:.4f} (n = %{customdata})` });
+        customdata: band.n, hovertemplate: `${name}, epoch %{x}: %{y:.4f} (n = %{customdata})` });
     }
   });
   annotations.push(caption(`Each panel: one preset on its fixed budget (${[...new Set(cells.map(c => c.budget))].join('; ')}); the paper's α drawn solid and thick.`, height - margin.t - margin.b));

@@ -184,9 +184,12 @@ test('splitProtocols: EBP at the paper α and at a tuned α are two labelled cur
     run(r4, header({ preset: 'mnist-conv-ebp', seed, runId: `t-${seed}`, experiment: 'tuned', protocol: 'EBP α tuned (α=0.1)' }), [0.5, 0.9, 0.95]);
     run(r4, header({ preset: 'mnist-conv-deepagrel', seed, protocol: 'maxEpochs=300' }), [0.6, 0.9, 0.95]);
   }
+  run(r4, header({ preset: 'cifar10-conv-ebp', seed: 1, runId: 'c-1', experiment: 'tuned', protocol: 'EBP α tuned (α=0.1)' }), [0.2, 0.3, 0.4]);
   const mixed = readRuns(r4);
   assert.throws(() => figure3(mixed), /several protocols.*splitProtocols/);
-  const fig = figure3(mixed, { splitProtocols: true });
+  const colours = figure3(mixed, { splitProtocols: true }).data.filter((t) => t.name === 'EBP (1 − error) — EBP α tuned (α=0.1)').map((t) => t.line.color);
+  assert.equal(new Set(colours).size, 1, `one protocol, one colour in every panel: ${colours}`);
+  const fig = figure3(mixed.filter((r) => r.header.dataset === 'mnist'), { splitProtocols: true });
   const means = fig.data.filter((t) => t.showlegend !== false && t.mode === 'lines' && !/σ/.test(t.name)).map((t) => t.name);
   assert.deepEqual(means, ['DeepAGREL (reward probability)', 'EBP (1 − error) — maxEpochs=300', 'EBP (1 − error) — EBP α tuned (α=0.1)']);
   const tuned = fig.data.find((t) => t.name === 'EBP (1 − error) — EBP α tuned (α=0.1)')!;

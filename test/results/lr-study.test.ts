@@ -15,15 +15,21 @@ import { end, header, tempRoot, writeRun } from './fixtures.ts';
 
 const bin = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
 
-test('sweep --lr a,b,c: one job per preset × α × seed, named <preset>-lr<α>-s<seed>, seeds innermost', () => {
-  const jobs = sweepJobs('mnist-conv-ebp', '1-2', undefined, parseLrGrid('0.003, 0.01,1e-1'));
+test('sweep --lr a,b,c: one job per preset × α × seed, named <preset>-lr<α>-s<seed> (α in shortest form), seeds innermost', () => {
+  const jobs = sweepJobs('mnist-conv-ebp', '1-2', undefined, parseLrGrid('0.003, 0.010,1e-1'));
   assert.deepEqual(jobs.map(jobRunId), ['mnist-conv-ebp-lr0.003-s1', 'mnist-conv-ebp-lr0.003-s2', 'mnist-conv-ebp-lr0.01-s1',
-    'mnist-conv-ebp-lr0.01-s2', 'mnist-conv-ebp-lr1e-1-s1', 'mnist-conv-ebp-lr1e-1-s2']);
-  assert.deepEqual(sweepJobs('mnist-conv-ebp', '1').map(jobRunId), ['mnist-conv-ebp-s1'], 'no grid: the old names');
+    'mnist-conv-ebp-lr0.01-s2', 'mnist-conv-ebp-lr0.1-s1', 'mnist-conv-ebp-lr0.1-s2']);
+  assert.deepEqual(sweepJobs('mnist-conv-ebp', '1').map(jobRunId), ['mnist-conv-ebp-s1'], 'no --lr: the old names');
+  // One α: named by it only where it is not the preset's own (a paper-α run keeps the paper's name).
+  assert.deepEqual(sweepJobs('mnist-conv-*', '1', undefined, parseLrGrid('0.01')).map(jobRunId), ['mnist-conv-deepagrel-lr0.01-s1', 'mnist-conv-ebp-s1']);
   assert.throws(() => parseLrGrid('0.1,,0.3'), /--lr expects a number or a list/);
   assert.throws(() => parseLrGrid('0.1,0.10'), /lists a value twice/);
   assert.throws(() => parseLrGrid('0.1,0'), /must be > 0, got 0/);
   assert.throws(() => parseLrGrid('0.1,fast'), /--lr expects a number, got "fast"/);
+  const dry = spawnSync(process.execPath, [bin, 'sweep', '--presets', 'mnist-fc-ebp', '--lr', '0.1,0.3', '--dry-run'], { encoding: 'utf8' });
+  assert.match(dry.stdout, /^2 job\(s\) into results\/lr-study:/, 'a grid goes to results/lr-study/ by default');
+  const one = spawnSync(process.execPath, [bin, 'sweep', '--presets', 'mnist-fc-ebp', '--lr', '0.3', '--dry-run'], { encoding: 'utf8' });
+  assert.match(one.stdout, /^1 job\(s\) into results\/table1:\nmnist-fc-ebp α=0\.3 seed 1 → mnist-fc-ebp-lr0\.3-s1/);
 });
 
 // Hand-made study: EBP conv at three α, three seeds; α = 0.1 best on validation (not on test),
@@ -134,4 +140,16 @@ test('deepagrel table / figure3 without --results leave the study runs out; with
   assert.doesNotMatch(plain.stdout, /lr=0\.3/);
   const given = table('--results', path.join(dir, 'results', 'lr-study'));
   assert.match(given.stdout, /lr=0\.3, maxEpochs=10/);
+});
+
+test('lrStudy: two records of one seed (trained under two names) count once, the finished one', () => {
+  const r5 = tempRoot();
+  const h = (lr: number, runId: string) => header({ preset: 'mnist-fc-ebp', seed: 1, runId, config: { lr }, protocol: `lr=${lr}` });
+  writeRun(r5, h(0.01, 'a-lr0.01-s1'), [0.2], end(1, 0.2));
+  writeRun(r5, h(0.1, 'a-lr0.1-s1'), [0.3], null);               // unfinished copy
+  writeRun(r5, h(0.1, 'a-lr1e-1-s1'), [0.6], end(1, 0.6));       // the same α, typed differently
+  const cell = lrStudy(readRuns(r5)).cells.find(c => c.lr === 0.1)!;
+  assert.deepEqual(cell.seeds, [1]);
+  assert.deepEqual(cell.status, ['finished']);
+  assert.equal(cell.valMean, 0.6);
 });
