@@ -102,6 +102,9 @@ void guarded(const Napi::Env& env, const char* name, F&& f) {
 Napi::Value Info(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   auto o = Napi::Object::New(env);
+  // The interface version of these bindings; src/backend/native-addon.ts refuses another (a build
+  // left over from an older checkout). 2: bernoulliMask takes a key (counter-based masks).
+  o.Set("abi", 2);
   o.Set("library", "oneDNN");
   o.Set("version", library_version());
   o.Set("runtime", DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP ? "OpenMP" : DNNL_CPU_RUNTIME == DNNL_RUNTIME_TBB ? "TBB" : "other");

@@ -12,6 +12,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export interface NativeLibraryInfo {
+  /** The bindings' interface version (absent in builds before 2). */
+  abi?: number;
   library: string;          // 'oneDNN'
   version: string;          // e.g. '2.6.3'
   runtime: string;          // threading runtime of the library build: 'OpenMP' | 'TBB'
@@ -56,6 +58,17 @@ export const INSTALL_HINT = `install oneDNN (Debian/Ubuntu: sudo apt install lib
  */
 export const DEFAULT_GOMP_SPINCOUNT = '30000';
 
+/** The interface version this code calls (native/src/addon.cc sets it in info()). */
+export const NATIVE_ABI = 2;
+
+/** Why an addon with this info cannot be used by this code, or undefined. A build left over from
+ *  an older checkout (git pull does not rebuild it) would fail mid-training instead. */
+export function abiProblem(info: Pick<NativeLibraryInfo, 'abi'>, file: string): string | undefined {
+  const abi = info.abi ?? 1;
+  return abi === NATIVE_ABI ? undefined
+    : `the native addon ${file} was built for another version of the workbook (interface ${abi}, this code needs ${NATIVE_ABI}); rebuild it: ${REBUILD_COMMAND}`;
+}
+
 let loaded: { addon?: NativeAddon; path: string; reason?: string } | undefined;
 
 /** The addon, or undefined with `nativeUnavailableReason()` saying why. Loads once per process. */
@@ -70,7 +83,8 @@ export function loadNativeAddon(): NativeAddon | undefined {
   if (process.env.OMP_WAIT_POLICY == null && process.env.GOMP_SPINCOUNT == null) process.env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
   try {
     loaded.addon = createRequire(import.meta.url)(file) as NativeAddon;
-    loaded.addon.info();   // links oneDNN for real: a broken install fails here, not mid-training
+    const problem = abiProblem(loaded.addon.info(), file);   // info() links oneDNN for real: a broken install fails here
+    if (problem) { loaded.addon = undefined; loaded.reason = problem; }
   } catch (e) {
     const err = e as { code?: string; message?: string };
     loaded.addon = undefined;
