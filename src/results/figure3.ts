@@ -113,7 +113,8 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
       const protocols = [...new Set(ofRule.map((r) => r.header.protocol))];
       const split = splitRules.has(rule);
       protocols.forEach((protocol) => {
-        const k = (ruleProtocols.get(rule) ?? []).indexOf(protocol);   // the same colour in every panel
+        // A split rule: one colour per protocol, the same in every panel; otherwise the rule's colour.
+        const k = split ? (ruleProtocols.get(rule) ?? []).indexOf(protocol) : 0;
         const ruleRuns = ofRule.filter((r) => r.header.protocol === protocol);
         const [band] = epochBands(ruleRuns, curves[rule].value, () => rule, [0, 1]);   // fractions
         if (!band) return;

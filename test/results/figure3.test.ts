@@ -189,6 +189,10 @@ test('splitProtocols: EBP at the paper α and at a tuned α are two labelled cur
   assert.throws(() => figure3(mixed), /several protocols.*splitProtocols/);
   const colours = figure3(mixed, { splitProtocols: true }).data.filter((t) => t.name === 'EBP (1 − error) — EBP α tuned (α=0.1)').map((t) => t.line.color);
   assert.equal(new Set(colours).size, 1, `one protocol, one colour in every panel: ${colours}`);
+  // A rule that is not split keeps its own colour in every panel, whatever its protocols there.
+  run(r4, header({ preset: 'cifar10-conv-deepagrel', seed: 1, runId: 'c-2', experiment: 'cifar', protocol: 'max 20 epochs' }), [0.2, 0.3, 0.4]);
+  const both = figure3(readRuns(r4), { splitProtocols: true }).data.filter((t) => t.name === 'DeepAGREL (reward probability)').map((t) => t.line.color);
+  assert.deepEqual([...new Set(both)], ['#d62728'], `DeepAGREL colours ${both}`);
   const fig = figure3(mixed.filter((r) => r.header.dataset === 'mnist'), { splitProtocols: true });
   const means = fig.data.filter((t) => t.showlegend !== false && t.mode === 'lines' && !/σ/.test(t.name)).map((t) => t.name);
   assert.deepEqual(means, ['DeepAGREL (reward probability)', 'EBP (1 − error) — maxEpochs=300', 'EBP (1 − error) — EBP α tuned (α=0.1)']);
