@@ -13,7 +13,7 @@ import { InterruptedError, installCliInterrupt } from './interrupt.ts';
 import { progressEvents } from './progress.ts';
 import { initBackend, commandLineThreads } from './backend.ts';
 import { BACKEND_HELP, backendCommand, skippedNativeLine } from './cli/backend.ts';
-import { readRuns, NOT_TABLE1 } from './results/reader.ts';
+import { readRuns, NOT_TABLE1, LR_STUDY_EXPERIMENT } from './results/reader.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
 import { UsageError, intFlag, parseLrGrid, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
@@ -126,7 +126,7 @@ const sweep: Command = async argv => {
   const lrs = v.lr === undefined ? [] : usage(() => parseLrGrid(v.lr));
   delete v.lr;
   const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard, lrs.length ? lrs : undefined));
-  const experiment: string = v.experiment ?? (lrs.length > 1 ? 'lr-study' : 'table1');
+  const experiment: string = v.experiment ?? (lrs.length > 1 ? LR_STUDY_EXPERIMENT : 'table1');
   for (const j of jobs) usage(() => resolvePreset(j.preset, { ...collectOverrides(v), ...(j.lr ? { lr: Number(j.lr) } : {}) }));   // validate up front
   if (v['dry-run']) {
     console.log(`${jobs.length} job(s) into ${path.join(v.results ?? 'results', experiment)}:`);
@@ -207,7 +207,7 @@ const lrStudyCmd: Command = async argv => {
   const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, presets: { type: 'string' }, format: { type: 'string' },
     out: { type: 'string' }, scale: { type: 'string' } });
   if (v.help) { console.log(LR_STUDY_HELP); return 0; }
-  const dirs: string[] = v.results ?? ['results/lr-study'];
+  const dirs: string[] = v.results ?? [path.join('results', LR_STUDY_EXPERIMENT)];
   for (const d of dirs) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
   if (v.format !== undefined && !['md', 'json'].includes(v.format)) throw new UsageError(`--format must be md or json, got ${JSON.stringify(v.format)}`);
   const { lrStudy, lrStudyMarkdown, lrSummaryFigure, lrCurvesFigure } = await import('./results/lr-study.ts');

@@ -19,7 +19,7 @@ import { augmentationPreset } from './data/augment.ts';
 import { deriveSeed } from './data/seeds.ts';
 import { gitInfo } from './results/provenance.ts';
 import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
-import { RunWriter, runFilePath } from './results/writer.ts';
+import { RunWriter, runFilePath, runName } from './results/writer.ts';
 import { readRunFile, runStatus } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
 import { checkpointPaths, cleanUpFinishedRun, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type Weights } from './checkpoint.ts';
@@ -120,7 +120,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
   const record = opts.record ?? true;
   const experiment = opts.experiment ?? 'table1';
-  const runId = opts.runId ?? `${cfg.preset}-s${seed}`;
+  const runId = opts.runId ?? runName(cfg.preset, seed);
   const resultsRoot = opts.resultsRoot ?? 'results';
   const { ckpt: ckptFile, lock: lockFile } = checkpointPaths(opts.checkpointRoot ?? 'checkpoints', experiment, runId);
   const runFile = runFilePath({ experiment, runId }, resultsRoot);
@@ -179,8 +179,9 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     net.setRngState(ck.state.dropoutRng);
     // A run checkpointed by an older version drew its masks another way: it resumes correctly, but
     // its masks from here on are not the ones that version would have drawn. Say so, once.
-    if ((ck.state.maskGenerator ?? 'sfc32-sequential') !== MASK_GENERATOR && net.layers.some(l => l.kind === 'dropout'))
-      console.warn(`${found.file}: made by a version that drew dropout masks differently (${ck.state.maskGenerator ?? 'sequential sfc32'}); resuming with ${MASK_GENERATOR} masks — a valid continuation, but not bit-identical to an uninterrupted run of that version`);
+    const madeWith = ck.state.maskGenerator ?? 'sequential sfc32';
+    if (madeWith !== MASK_GENERATOR && net.layers.some(l => l.kind === 'dropout'))
+      console.warn(`${found.file}: made by a version that drew dropout masks differently (${madeWith}); resuming with ${MASK_GENERATOR} masks — a valid continuation, but not bit-identical to an uninterrupted run of that version`);
     actionRng.setState(ck.state.actionRng);
     startEpoch = ck.state.epoch;
     stopper.bestEpoch = ck.state.bestEpoch;

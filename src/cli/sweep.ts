@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { matchPresets, PRESETS } from '../presets.ts';
-import { runFilePath } from '../results/writer.ts';
+import { runFilePath, runName } from '../results/writer.ts';
 import { runStatus } from '../results/reader.ts';
 import { parseSeeds, parseShard, shardJobs } from './options.ts';
 import { cleanUpFinishedRun } from '../checkpoint.ts';
@@ -31,7 +31,7 @@ export function sweepJobs(presets: string, seeds: string, shard?: string, lrs?: 
   return shard ? shardJobs(jobs, parseShard(shard)) : jobs;
 }
 
-export const jobRunId = (j: Job) => j.lrInName ? `${j.preset}-lr${j.lr}-s${j.seed}` : `${j.preset}-s${j.seed}`;
+export const jobRunId = (j: Job) => runName(j.preset, j.seed, j.lrInName ? j.lr : undefined);
 const jobTag = (j: Job) => j.lr === undefined ? `[${j.preset} s${j.seed}]` : `[${j.preset} α=${j.lr} s${j.seed}]`;
 
 export interface SweepOptions {

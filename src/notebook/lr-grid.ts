@@ -5,6 +5,7 @@
 
 import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
+import { runName } from '../results/writer.ts';
 import { lrStudy, lrStudyMarkdown, lrSummaryFigure, lrCurvesFigure, type LrStudy } from '../results/lr-study.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
@@ -13,6 +14,8 @@ import type { Dataset } from '../data/types.ts';
 import { LiveCurves } from './live.ts';
 import { quickLabel, type RunRoots } from './params.ts';
 import { loadRuns, describeRuns } from './runs.ts';
+import { LR_STUDY_EXPERIMENT } from '../results/reader.ts';
+import { OVERRIDES } from '../cli/options.ts';
 import { sharedDataset } from './table-row.ts';
 
 export interface LrGridOptions {
@@ -26,7 +29,7 @@ export interface LrGridOptions {
   /** Finished runs are read from here (results/; the study's are under lr-study/). */
   resultsDir: string;
   roots: RunRoots;
-  experiment?: string;            // default 'lr-study' ('quick-lr' in QUICK mode)
+  experiment?: string;            // default LR_STUDY_EXPERIMENT ('quick-lr' in QUICK mode)
   dataDir?: string;
   dataset?: Dataset;              // tests
   sink?: DisplaySink;
@@ -58,9 +61,9 @@ export async function lrGrid(o: LrGridOptions): Promise<LrGridResult> {
   const log = o.log === undefined ? (line: string) => console.log(line) : o.log;
   const notes: string[] = [];
   const note = (s: string) => { notes.push(s); log?.(s); };
-  const experiment = o.experiment ?? (o.quick ? 'quick-lr' : 'lr-study');
+  const experiment = o.experiment ?? (o.quick ? 'quick-lr' : LR_STUDY_EXPERIMENT);
   const presets = Object.keys(o.grid);
-  let trained: RunRecord[] = [];
+  const trained: RunRecord[] = [];
 
   if (o.train) {
     for (const preset of presets) {
@@ -69,7 +72,7 @@ export async function lrGrid(o: LrGridOptions): Promise<LrGridResult> {
       const ds = o.dataset ?? await sharedDataset(cfg0.dataset, o.dataDir);
       for (const lr of o.grid[preset]) for (const seed of o.seeds) {
         const cfg = resolvePreset(preset, { ...o.budget, lr });
-        const res = await runExperiment(cfg, { seed, dataset: ds, experiment, runId: `${preset}-lr${lr}-s${seed}`,
+        const res = await runExperiment(cfg, { seed, dataset: ds, experiment, runId: runName(preset, seed, lr),
           resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot, events: live.events(`α = ${lr}`) });
         res.network?.dispose();
         if (res.skipped && res.record) live.reused(`α = ${lr}`, res.record, { ...cfg });
@@ -83,16 +86,14 @@ export async function lrGrid(o: LrGridOptions): Promise<LrGridResult> {
   const runs = o.quick && o.train ? trained : loadRuns(o.resultsDir, { presets, experiments: [experiment] });
   note(describeRuns(runs, o.quick && o.train ? o.roots.resultsRoot : o.resultsDir, `learning-rate runs of ${presets.join(', ')}`,
     `train them here (TRAIN = true) or in a terminal: ${presets.map(p => `npx deepagrel sweep --presets ${p} --lr ${o.grid[p].join(',')} --seeds ${o.seeds.join(',')} --experiment ${experiment}${budgetArgs(o.budget)}`).join('; ')}`));
-  trained = [];
   const study = lrStudy(runs);
   if (study.cells.length === 0) return { runs, study, tableMarkdown: '', summary: null, curves: null, notes };
   for (const p of study.picks) note(`${p.preset}: ${p.lr === undefined ? 'no pick yet' : `the study picks α = ${p.lr}`} (paper α = ${p.paperLr}); ${p.reason}`);
   return { runs, study, tableMarkdown: lrStudyMarkdown(study), summary: lrSummaryFigure(study), curves: lrCurvesFigure(runs), notes };
 }
 
-const FLAGS: Partial<Record<keyof ExperimentConfig, string>> = { perClass: 'per-class', maxEpochs: 'epochs', patience: 'patience', valSize: 'val-size', testLimit: 'test-limit', batchSize: 'batch-size' };
-
-/** The budget as sweep flags, for the hint. */
+/** The budget as sweep flags, for the hint (the CLI's own flag for each config field). */
 function budgetArgs(b: Partial<ExperimentConfig>): string {
-  return Object.entries(b).map(([k, v]) => FLAGS[k as keyof ExperimentConfig] ? ` --${FLAGS[k as keyof ExperimentConfig]} ${v}` : '').join('');
+  const flagOf = new Map(Object.entries(OVERRIDES).map(([flag, [field]]) => [field as string, flag]));
+  return Object.entries(b).map(([k, v]) => flagOf.has(k) ? ` --${flagOf.get(k)} ${v}` : '').join('');
 }

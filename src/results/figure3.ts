@@ -134,8 +134,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
         seedCounts.push(`${who}: ${nRange(band.n)}`);
       });
     }
-    const h = mine[0]?.header;
-    if (h) panelNotes.push(`${datasetLabel(dataset)}: ε = ${fmtSet(mine.map((r) => r.header.config.epsilon))}, ${fmtSeeds(mine)}, data ${dataNote(mine)}`);
+    if (mine.length) panelNotes.push(`${datasetLabel(dataset)}: ε = ${fmtSet(mine.map((r) => r.header.config.epsilon))}, ${fmtSeeds(mine)}, data ${dataNote(mine)}`);
   });
 
   const protocolNote = datasets.filter((d) => protocolOf.has(d)).map((d) => `${datasetLabel(d)}: ${protocolOf.get(d)}`).join('; ');

@@ -9,6 +9,7 @@ import type { PlotlyFigure } from '../plots/types.ts';
 import type { RunRecord } from './schema.ts';
 import { PRESETS } from '../presets.ts';
 import { epochBands, caption, CAPTION_MARGIN, PALETTE } from './curves.ts';
+import { meanSdOf } from './stats.ts';
 
 export interface LrCell {
   preset: string;
@@ -42,13 +43,6 @@ export interface LrStudy {
 const lrOf = (r: RunRecord) => Number(r.header.config.lr);
 const budgetOf = (r: RunRecord) => r.header.protocol.split(', ').filter(t => !t.startsWith('lr=')).join(', ') || 'paper';
 
-function meanSd(xs: number[]): [number | null, number | null] {
-  if (xs.length === 0) return [null, null];
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  if (xs.length < 2) return [m, null];
-  return [m, Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))];
-}
-
 /** Runs of one preset with at least two α on one budget form a study; other runs are ignored. */
 export function lrStudy(runs: RunRecord[]): LrStudy {
   const groups = new Map<string, RunRecord[]>();
@@ -64,8 +58,8 @@ export function lrStudy(runs: RunRecord[]): LrStudy {
     const bestVal = rs.map(r => r.end?.status === 'diverged' || (!r.end && r.epochs.length === 0) ? null
       : (r.end?.bestValAccuracy ?? Math.max(...r.epochs.map(e => e.valAccuracy))));
     const test = rs.map(r => r.end?.testAccuracy ?? null);
-    const [valMean, valSd] = meanSd(bestVal.filter((x): x is number => x !== null));
-    const [testMean, testSd] = meanSd(test.filter((x): x is number => x !== null));
+    const [valMean, valSd] = meanSdOf(bestVal.filter((x): x is number => x !== null));
+    const [testMean, testSd] = meanSdOf(test.filter((x): x is number => x !== null));
     return {
       preset: h.preset, rule: h.rule, lr: lrOf(rs[0]), paperLr: PRESETS[h.preset]?.lr, budget: budgetOf(rs[0]),
       seeds: rs.map(r => r.header.seed), bestVal, test, epochs: rs.map(r => r.end?.epochs ?? r.epochs.length),

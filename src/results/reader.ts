@@ -12,6 +12,9 @@ import type { EpochRecord, RunEnd, RunHeader, RunInterrupted, RunLine, RunRecord
  *  `table` and `figure3` leave them out of the default results folder. */
 export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'quick', 'quick-lr', 'lr-study', 'epsilon-check'];
 
+/** Where a learning-rate grid goes by default (results/lr-study/), and where `lr-study` reads. */
+export const LR_STUDY_EXPERIMENT = 'lr-study';
+
 export class RunFileError extends Error {
   constructor(readonly file: string, readonly line: number | undefined, detail: string) {
     super(`${file}${line !== undefined ? `:${line}` : ''}: ${detail}`);

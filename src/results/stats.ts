@@ -13,6 +13,15 @@ export function meanSdRollup(col: string, as = col): Record<string, string> {
   };
 }
 
+/** Mean and sample sd (n − 1) of plain numbers, the same definitions as meanSdRollup: [null, null]
+ *  without values, sd null for one value. */
+export function meanSdOf(xs: number[]): [number | null, number | null] {
+  if (xs.length === 0) return [null, null];
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length < 2) return [m, null];
+  return [m, Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))];
+}
+
 /** arquero reports a missing aggregate as undefined; tables and JSON want null. */
 export function orNull(x: unknown): number | null {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
