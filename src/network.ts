@@ -139,11 +139,7 @@ export class Network {
 
   /** Phase 5, plasticity: apply the four-factor updates to W (and W'), then free the step's state. */
   update(lr: number): void {
-    for (const l of this.weightedLayers()) {
-      const dW = l.weightDelta(lr)!;
-      l.applyDelta(dW, lr);
-      dW.dispose();
-    }
+    for (const l of this.weightedLayers()) l.update(lr);
     this.release();
   }
 

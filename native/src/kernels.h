@@ -17,6 +17,11 @@ std::string cpu_isa();
 void matmul(const float* A, const float* B, float* C, int64_t batchA, int64_t batchB,
             int64_t M, int64_t N, int64_t K, bool transA, bool transB);
 
+// C = alpha · op(A) · op(B) + beta · C, in place (one product, row-major): the weight update
+// W ← keep·W + (α/B)·preᵀ·post of a dense layer in one pass over W.
+void gemm_accumulate(const float* A, const float* B, float* C, int64_t M, int64_t N, int64_t K,
+                     bool transA, bool transB, float alpha, float beta);
+
 // A 2-D convolution's geometry, as tfjs's computeConv2DInfo gives it (dilation 1).
 struct ConvShape {
   int64_t N, H, W, C;        // input, NHWC

@@ -56,4 +56,11 @@ void matmul(const float* A, const float* B, float* C, int64_t batchA, int64_t ba
   cpu_stream().wait();
 }
 
+void gemm_accumulate(const float* A, const float* B, float* C, int64_t M, int64_t N, int64_t K,
+                     bool transA, bool transB, float alpha, float beta) {
+  const dnnl_status_t st = dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', M, N, K, alpha,
+                                      A, transA ? M : K, B, transB ? K : N, beta, C, N);
+  if (st != dnnl_success) throw std::runtime_error("dnnl_sgemm failed with status " + std::to_string(st));
+}
+
 }  // namespace deepagrel

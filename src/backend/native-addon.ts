@@ -29,6 +29,9 @@ export interface NativeAddon {
   threads(): number;
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, batchA: number, batchB: number,
          M: number, N: number, K: number, transA: boolean, transB: boolean): void;
+  /** c = alpha·op(a)·op(b) + beta·c in place; op(a) is M×K, op(b) K×N (one product). */
+  gemmAccumulate(a: Float32Array, b: Float32Array, c: Float32Array, M: number, N: number, K: number,
+                 transA: boolean, transB: boolean, alpha: number, beta: number): void;
   /** shape: [N,H,W,C, OH,OW,OC, KH,KW, SH,SW, PT,PL,PB,PR]. */
   convForward(shape: number[], x: Float32Array, w: Float32Array, y: Float32Array): void;
   convBackwardData(shape: number[], dy: Float32Array, w: Float32Array, dx: Float32Array): void;
@@ -59,7 +62,7 @@ export const INSTALL_HINT = `install oneDNN (Debian/Ubuntu: sudo apt install lib
 export const DEFAULT_GOMP_SPINCOUNT = '30000';
 
 /** The interface version this code calls (native/src/addon.cc sets it in info()). */
-export const NATIVE_ABI = 2;
+export const NATIVE_ABI = 3;
 
 /** Why an addon with this info cannot be used by this code, or undefined. A build left over from
  *  an older checkout (git pull does not rebuild it) would fail mid-training instead. */

@@ -135,6 +135,19 @@ const unaryOp = (op: 0 | 1): NativeKernel => (addon, { inputs, backend, attrs })
   return out;
 };
 
+/**
+ * tf.clone shares the buffer (one more reference), as tfjs's cpu and webgl backends do; the stock
+ * wasm Identity copies it (0.7 ms for a conv layer's activity, which every layer clones to keep).
+ * Safe because no kernel writes into an input — the one in-place kernel (weight-update.ts) checks
+ * that nothing else holds the buffer it writes.
+ */
+const identity: NativeKernel = (_addon, { inputs, backend }) => {
+  const { x } = inputs as { x: TensorInfo };
+  if (x.dtype === 'string') return null;
+  (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 /** Kernel name → native implementation. */
 export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   BatchMatMul: batchMatMul,
@@ -146,4 +159,5 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   Multiply: binaryOp(2),
   Relu: unaryOp(0),
   Step: unaryOp(1),
+  Identity: identity,
 };

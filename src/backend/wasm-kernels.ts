@@ -38,6 +38,8 @@ let native: NativeAddon | null = null;
 /** Route the native kernels (addon) or stop routing them (null). */
 export function setNativeKernels(addon: NativeAddon | null): void { native = addon; }
 export function nativeKernelsActive(): boolean { return native != null; }
+/** The addon while the native kernels are routed in (for kernels outside this table). */
+export function activeNativeAddon(): NativeAddon | null { return native; }
 
 /** How many calls of each routed kernel ran natively / on wasm (tests check the route taken). */
 export const routeCounts: Record<string, { native: number; wasm: number }> = {};

@@ -2,6 +2,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { type Activation, type WeightOptions, WeightedLayer } from './layer.ts';
+import { addProductInPlace } from '../backend/weight-update.ts';
 
 export class Dense extends WeightedLayer {
   readonly kind = 'dense';
@@ -23,5 +24,10 @@ export class Dense extends WeightedLayer {
   // Σ_b pre_p · (g_m fb_m) for every synapse p → m.
   protected synapticSum(pre: tf.Tensor, post: tf.Tensor): tf.Tensor {
     return tf.matMul(pre as tf.Tensor2D, post as tf.Tensor2D, true, false);
+  }
+
+  // The same sum added into W in one pass (native kernels: one sgemm with β = keep).
+  protected accumulateSynapticSum(scale: number, keep: number): boolean {
+    return addProductInPlace(this.W, this.pre!, this.post!, scale, keep);
   }
 }

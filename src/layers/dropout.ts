@@ -41,6 +41,7 @@ export class Dropout implements Layer {
 
   weightDelta(): null { return null; }
   applyDelta(): void {}
+  update(): void {}
   release(): void { this.kept.release(); this.mask = null; }
   dispose(): void { this.release(); }
 }

@@ -21,6 +21,7 @@ export class Flatten implements Layer {
   }
   weightDelta(): null { return null; }
   applyDelta(): void {}
+  update(): void {}
   release(): void {}
   dispose(): void {}
 }

@@ -50,6 +50,8 @@ export interface Layer {
   weightDelta(lr: number): tf.Tensor | null;
   /** W += ΔW, and W' += ΔW in reciprocal mode (in symmetric mode W' is W), plus decay. */
   applyDelta(dW: tf.Tensor, lr: number): void;
+  /** Phase 5: the four-factor update for learning rate α (applyDelta(weightDelta(α)), or fused). */
+  update(lr: number): void;
   /** Free what forward/feedback kept. */
   release(): void;
 
@@ -176,6 +178,21 @@ export abstract class WeightedLayer implements Layer {
   applyDelta(dW: tf.Tensor, lr: number): void {
     applyWeightDelta(this.W, this.Wfb, dW, this.mode, lr, this.weightDecay);
   }
+
+  update(lr: number): void {
+    // W ← (1 − αλ)·W + α/B Σ_b pre ⊗ post in one pass where the backend can; a learning W'
+    // (reciprocal mode) needs the same ΔW twice, so it takes the general path.
+    if (this.mode !== 'reciprocal' && this.accumulateSynapticSum(lr / this.batch, 1 - lr * this.weightDecay)) return;
+    const dW = this.weightDelta(lr);
+    this.applyDelta(dW, lr);
+    dW.dispose();
+  }
+
+  /**
+   * W ← keep·W + scale·synapticSum(pre, post) without materialising ΔW, where the backend has a
+   * fused kernel for this wiring; false (the default) means "not done here".
+   */
+  protected accumulateSynapticSum(_scale: number, _keep: number): boolean { return false; }
 
   release(): void { this.kept.release(); this.pre = this.gate = this.post = null; }
 
