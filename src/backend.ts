@@ -30,6 +30,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { nativeKernelsActive, registerWasmKernels, setNativeKernels } from './backend/wasm-kernels.ts';
 import { NATIVE_KERNELS } from './backend/native-kernels.ts';
+import { ADD_PRODUCT_IN_PLACE } from './backend/weight-update.ts';
 import { INSTALL_HINT, loadNativeAddon, nativeUnavailableReason, type NativeLibraryInfo } from './backend/native-addon.ts';
 import { withWasmThreads } from './backend/wasm-threads.ts';
 import { setBernoulliMaskFiller } from './rng.ts';
@@ -282,7 +283,7 @@ async function startNative(threads: number | undefined): Promise<BackendInfo | u
   const library = addon.info();
   return {
     name: 'native', threads: library.threads, simd: true, library,
-    kernels: `${library.library} ${library.version} (${library.isa}, ${library.runtime}): ${Object.keys(NATIVE_KERNELS).join(', ')}, dropout masks; wasm: the rest`,
+    kernels: `${library.library} ${library.version} (${library.isa}, ${library.runtime}): ${Object.keys(NATIVE_KERNELS).join(', ')}, ${ADD_PRODUCT_IN_PLACE} (dense update), dropout masks; wasm: the rest`,
     versions: { ...substrate.versions, [library.library]: library.version },
   };
 }
