@@ -57,8 +57,8 @@ test('signals arriving during native kernels (the profiler\'s SIGPROF, a storm o
     const child = spawn(process.execPath, ['--import', 'tsx', '--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', profDir,
       '--input-type=module', '-e', CHILD], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let out = '', err = '';
-    child.stdout.on('data', d => { out += d; });
-    child.stderr.on('data', d => { err += d; });
+    child.stdout!.on('data', d => { out += d; });
+    child.stderr!.on('data', d => { err += d; });
     // Once the child's handler is in place, signal it as fast as a shell loop can.
     let storm: ReturnType<typeof spawn> | undefined;
     child.on('message', async m => {
