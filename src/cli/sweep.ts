@@ -50,6 +50,10 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
   const log = o.log ?? (l => process.stdout.write(l + '\n'));
   const workers = Math.max(1, o.workers ?? os.availableParallelism());
   const threadsPerWorker = Math.max(1, Math.floor(os.availableParallelism() / workers));
+  // What each worker will run with: `--threads` among the train flags wins, then the environment.
+  const threadsFlag = o.trainArgs.indexOf('--threads');
+  const threadsShown = (threadsFlag >= 0 ? o.trainArgs[threadsFlag + 1] : undefined)
+    ?? process.env.DEEPAGREL_THREADS ?? process.env.DEEPAGREL_WASM_THREADS ?? String(threadsPerWorker);
   const todo = o.jobs.filter(j => {
     const runId = jobRunId(j);
     if (runStatus(runFilePath({ experiment: o.experiment, runId }, o.resultsRoot)) !== 'finished') return true;
@@ -57,7 +61,7 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
     return false;
   });
   let skipped = o.jobs.length - todo.length;
-  log(`sweep: ${o.jobs.length} jobs, ${skipped} already finished, ${todo.length} to run on ${workers} worker(s), ${threadsPerWorker} thread(s) each`);
+  log(`sweep: ${o.jobs.length} jobs, ${skipped} already finished, ${todo.length} to run on ${workers} worker(s), ${threadsShown} thread(s) each`);
   // Through the launcher, which registers tsx itself: the parent may run under `npx deepagrel`
   // (tsx registered in-process, so process.execArgv does not carry it to a child). Node flags
   // reach the workers through NODE_OPTIONS, which the child inherits.

@@ -48,7 +48,8 @@ export class RunWriter {
    * Continue an unfinished run from a checkpoint taken after `checkpointEpoch` (0 = from scratch).
    * The file's header must describe the same run (identity fields, config, dataset); epochs after
    * the checkpoint are dropped because they will be trained again. The stored header is kept (its
-   * startedAt, backend, versions) and the resume time is added to `resumedAt`.
+   * startedAt, backend, versions); the resume time is added to `resumedAt`, and what this resume
+   * runs on (backend, versions, git) to `resumes`.
    */
   static resume(header: RunHeader, checkpointEpoch: number, opts: RunWriterOptions = {}): RunWriter {
     const file = runFilePath(header, opts.root);
@@ -64,7 +65,12 @@ export class RunWriter {
       throw new RunFileError(file, undefined,
         `cannot resume from epoch ${checkpointEpoch}: the file has epochs 1..${record.epochs.length}`);
     }
-    const stored: RunHeader = { ...record.header, resumedAt: [...(record.header.resumedAt ?? []), new Date().toISOString()] };
+    const at = new Date().toISOString();
+    const stored: RunHeader = {
+      ...record.header,
+      resumedAt: [...(record.header.resumedAt ?? []), at],
+      resumes: [...(record.header.resumes ?? []), { at, backend: header.backend, versions: header.versions, ...(header.git ? { git: header.git } : {}) }],
+    };
     const kept = record.epochs.slice(0, checkpointEpoch);
     writeAtomically(file, [stored, ...kept]);
     return new RunWriter(file, stored, kept);

@@ -52,13 +52,17 @@ test('resume keeps exactly the epochs up to the checkpoint, and the file re-read
   const h = header({ preset: 'cifar10-conv-deepagrel', seed: 2 });
   const file = writeRun(root, h, [0.1, 0.2, 0.3, 0.4, 0.5], null);
 
-  const w = RunWriter.resume({ ...h, startedAt: '2024-03-01T00:00:00.000Z' }, 3, { root });
+  const resumedOn = { ...h.backend, name: 'native', threads: 1 };
+  const w = RunWriter.resume({ ...h, startedAt: '2024-03-01T00:00:00.000Z', backend: resumedOn, git: { commit: 'abc123', dirty: false } }, 3, { root });
   assert.equal(w.epochsWritten, 3);
   let run = readRunFile(file);
   assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2, 3]);
   assert.deepEqual(run.epochs.map((e) => e.trainRewardRate), [0.1, 0.2, 0.3]);
   assert.equal(run.header.startedAt, h.startedAt, 'the original start time is kept');
   assert.equal(run.header.resumedAt?.length, 1);
+  assert.deepEqual(run.header.backend, h.backend, 'the start\'s backend is kept');
+  assert.deepEqual(run.header.resumes?.map(r => [r.at, r.backend, r.git?.commit]), [[run.header.resumedAt![0], resumedOn, 'abc123']],
+    'what the resume ran on is recorded');
   assert.deepEqual(fs.readdirSync(path.dirname(file)), [path.basename(file)], 'no temp file left behind');
 
   w.appendEpoch(epoch(4, 0.45));
