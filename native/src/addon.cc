@@ -249,6 +249,14 @@ void Unary(const Napi::CallbackInfo& info) {
   guarded(info.Env(), "unary", [&] { unary(static_cast<UnaryOp>(op), x, out, static_cast<int64_t>(n), alpha); });
 }
 
+// transpose102(x, y, A, B, C): y = x transposed [A, B, C] → [B, A, C]
+void Transpose102(const Napi::CallbackInfo& info) {
+  const int64_t A = integer(info, 2, "transpose102 A"), B = integer(info, 3, "transpose102 B"), C = integer(info, 4, "transpose102 C");
+  const float* x = floats(info, 0, A * B * C, "transpose102 x");
+  float* y = floats(info, 1, A * B * C, "transpose102 y");
+  guarded(info.Env(), "transpose102", [&] { transpose_102(x, y, A, B, C); });
+}
+
 // bernoulliMask(out, key0, key1, threshold, scale)
 void BernoulliMask(const Napi::CallbackInfo& info) {
   const size_t n = length_of(info, 0, "bernoulliMask out");
@@ -274,6 +282,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("convBackwardWeights", Napi::Function::New(env, ConvCall<Conv::BackwardWeights>));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("transpose102", Napi::Function::New(env, Transpose102));
   exports.Set("bernoulliMask", Napi::Function::New(env, BernoulliMask));
   return exports;
 }

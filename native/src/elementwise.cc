@@ -1,8 +1,9 @@
-// Elementwise kernels for large tensors (the weight update W + ΔW of a 5.4M-weight layer, the
+// Elementwise kernels (and one transpose) for large tensors (the weight update W + ΔW of a 5.4M-weight layer, the
 // gates and ReLUs of a conv layer's 2M units), spread over the OpenMP threads. The wasm backend
 // runs these on one thread; each result is the same IEEE single-precision operation, so the
 // numbers are identical to wasm's.
 #include <cmath>
+#include <cstring>
 #include "kernels.h"
 
 namespace deepagrel {
@@ -41,6 +42,13 @@ void unary(UnaryOp op, const float* x, float* out, int64_t n, float alpha) {
       for (int64_t i = 0; i < n; i++) out[i] = std::isnan(x[i]) ? x[i] : x[i] > 0.0f ? 1.0f : alpha;
       break;
   }
+}
+
+void transpose_102(const float* x, float* y, int64_t A, int64_t B, int64_t C) {
+  // One contiguous run of C values per (b, a); rows of the output are written in order.
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t a = 0; a < A; a++) std::memcpy(y + (b * A + a) * C, x + (a * B + b) * C, sizeof(float) * C);
 }
 
 }  // namespace deepagrel

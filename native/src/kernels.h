@@ -42,6 +42,10 @@ enum class UnaryOp { Relu = 0, Step = 1 };
 void binary(BinaryOp op, const float* a, int64_t na, const float* b, int64_t nb, float* out, int64_t n);
 void unary(UnaryOp op, const float* x, float* out, int64_t n, float alpha);
 
+// y[b][a][:] = x[a][b][:] for x of shape [A, B, C] (tfjs transpose with perm [1, 0, 2]): the
+// locally connected layers' position-major ⇄ batch-major swaps.
+void transpose_102(const float* x, float* y, int64_t A, int64_t B, int64_t C);
+
 // Dropout mask with the exact numbers of Rng.bernoulliMask in src/rng.ts: pair j of the mask gets
 // the 32-bit draw triple32(triple32(j + key0) ^ key1), whose low and high 16 bits are two coins
 // (kept when < threshold, i.e. keep·65536); kept units are `scale`, dropped ones 0.

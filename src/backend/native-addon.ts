@@ -40,6 +40,8 @@ export interface NativeAddon {
   binary(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** op: 0 relu, 1 step (x > 0 ? 1 : alpha; NaN stays NaN). */
   unary(op: 0 | 1, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** y = x transposed from [A, B, C] to [B, A, C]. */
+  transpose102(x: Float32Array, y: Float32Array, A: number, B: number, C: number): void;
   bernoulliMask(out: Float32Array, key0: number, key1: number, threshold: number, scale: number): void;
 }
 

@@ -135,6 +135,17 @@ const unaryOp = (op: 0 | 1): NativeKernel => (addon, { inputs, backend, attrs })
   return out;
 };
 
+/** Transpose with perm [1, 0, 2] (the locally connected layers' swaps); other perms go to wasm. */
+const transpose: NativeKernel = (addon, { inputs, backend, attrs }) => {
+  const { x } = inputs as { x: TensorInfo };
+  const perm = (attrs as { perm?: number[] } | undefined)?.perm ?? [];
+  if (!allFloat(x) || x.shape.length !== 3 || perm.join() !== '1,0,2' || size(x.shape) < ELEMENTWISE_MIN) return null;
+  const [A, B, C] = x.shape;
+  const { out, views: [vx, vo] } = output(backend, [B, A, C], [x]);
+  addon.transpose102(vx, vo, A, B, C);
+  return out;
+};
+
 /**
  * tf.clone shares the buffer (one more reference), as tfjs's cpu and webgl backends do; the stock
  * wasm Identity copies it (0.7 ms for a conv layer's activity, which every layer clones to keep).
@@ -160,4 +171,5 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   Relu: unaryOp(0),
   Step: unaryOp(1),
   Identity: identity,
+  Transpose: transpose,
 };

@@ -229,14 +229,19 @@ describe('native kernels (oneDNN) match cpu', { skip: nativeSkip() }, () => {
       tf.sum(tf.mul(tf.matMul(tf.reshape(tf.relu(conv(xx, a, 2, 'same')), [4, 288]), b), r)))([x, w1, w2]);
     await compare('native grads conv+matMul', [[4, 11, 11, 3], [3, 3, 3, 8], [288, 10], [4, 10]], f, undefined, 'native');
   });
-  test('elementwise Add, Sub, Multiply (same shape, scalar either side), Relu, Step on large tensors: identical to wasm', async () => {
+  test('elementwise Add, Sub, Multiply (same shape, scalar either side), Relu, Step, Transpose, Identity on large tensors: identical to wasm', async () => {
     const shape = [300, 400];
-    const before = ['Add', 'Sub', 'Multiply', 'Relu', 'Step'].map(ran);
+    const KERNELS = ['Add', 'Sub', 'Multiply', 'Relu', 'Step', 'Transpose', 'Identity'];
+    const before = KERNELS.map(ran);
     const ops: [string, (x: tf.Tensor, y: tf.Tensor) => tf.Tensor][] = [
       ['add', (x, y) => tf.add(x, y)], ['sub', (x, y) => tf.sub(x, y)], ['mul', (x, y) => tf.mul(x, y)],
       ['scalar·x', x => tf.mul(tf.scalar(0.37), x)], ['x − scalar', x => tf.sub(x, tf.scalar(0.2))], ['x + [[s]]', x => tf.add(x, tf.tensor2d([[0.5]]))],
       ['relu', x => tf.relu(x)], ['step', x => tf.step(x, 0)], ['step α', x => tf.step(x, 0.25)],
       ['NaN', x => tf.step(tf.relu(tf.div(tf.mul(x, 0), tf.mul(x, 0))), 0)],
+      ['transpose [1,0,2]', x => tf.transpose(tf.reshape(x, [300, 16, 25]), [1, 0, 2])],
+      ['transpose [1,0,2], rows of 1', x => tf.transpose(tf.reshape(x, [400, 300, 1]), [1, 0, 2])],
+      ['transpose [0,2,1] (wasm)', x => tf.transpose(tf.reshape(x, [300, 16, 25]), [0, 2, 1])],
+      ['clone (shares the buffer)', x => tf.add(tf.clone(x), 0)],
     ];
     for (const [label, f] of ops) {
       const inputs = [shape, shape].map((sh, i) => ({ values: randomArray(sh, 31 + i), shape: sh }));
@@ -244,8 +249,8 @@ describe('native kernels (oneDNN) match cpu', { skip: nativeSkip() }, () => {
       assert.deepEqual(nat.shapes, was.shapes, label);
       assert.deepEqual(nat.values, was.values, `${label}: native differs from wasm`);
     }
-    const after = ['Add', 'Sub', 'Multiply', 'Relu', 'Step'].map(ran);
-    after.forEach((n, i) => assert.ok(n > before[i], `native ${['Add', 'Sub', 'Multiply', 'Relu', 'Step'][i]} did not run`));
+    const after = KERNELS.map(ran);
+    after.forEach((n, i) => assert.ok(n > before[i], `native ${KERNELS[i]} did not run`));
   });
   test('no leaks: tensor and heap counts stay flat', async () => {
     await initBackend({ backend: 'native' });
