@@ -25,8 +25,15 @@ static inline void fill_pairs(float* out, int64_t j0, int64_t j1, uint32_t key0,
   }
 }
 
-// Compiled for AVX-512, AVX2 and plain x86-64; the best one is picked when the addon loads.
-__attribute__((target_clones("avx512f", "avx2", "default")))
+// Compiled for AVX-512, AVX2 and plain x86-64, the best one picked when the addon loads — where
+// the toolchain has ifuncs (x86-64 Linux with glibc); elsewhere (arm64, macOS, musl) one build.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__)
+#define DEEPAGREL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define DEEPAGREL_CLONES
+#endif
+
+DEEPAGREL_CLONES
 void bernoulli_mask(float* out, int64_t n, uint32_t key0, uint32_t key1, uint32_t threshold, float scale) {
   const int64_t pairs = n / 2, chunk = 16384;
   if (pairs > 4 * chunk) {

@@ -48,7 +48,7 @@ function register(): void {
  */
 export function addProductInPlace(W: tf.Variable, pre: tf.Tensor, post: tf.Tensor, scale: number, keep: number): boolean {
   if (tf.getBackend() !== 'wasm' || !activeNativeAddon()) return false;
-  if (W.dtype !== 'float32' || W.rank !== 2 || pre.rank !== 2 || post.rank !== 2 || pre.shape[0] !== post.shape[0] ||
+  if ([W, pre, post].some(t => t.dtype !== 'float32') || W.size === 0 || W.rank !== 2 || pre.rank !== 2 || post.rank !== 2 || pre.shape[0] !== post.shape[0] ||
       pre.shape[1] !== W.shape[0] || post.shape[1] !== W.shape[1]) return false;
   const backend = tf.backend() as WasmBackend;
   if (backend.refCount(W.dataId) !== 1) return false;   // another tensor sees this buffer: never write under it

@@ -169,8 +169,12 @@ export abstract class WeightedLayer implements Layer {
     return needBelow ? this.sendDown(this.post) : null;
   }
 
+  private checkPhases(what: string): void {
+    if (!this.pre || !this.post) throw new Error(`${this.name}: ${what}() needs forward(training) and feedback() first`);
+  }
+
   weightDelta(lr: number): tf.Tensor {
-    if (!this.pre || !this.post) throw new Error(`${this.name}: weightDelta() needs forward(training) and feedback() first`);
+    this.checkPhases('weightDelta');
     // ΔW = α/B Σ_b pre ⊗ (g ⊙ fb)   (eq 13, batch-averaged; δ rides on fb, see network.ts)
     return tf.tidy(() => this.synapticSum(this.pre!, this.post!).mul(lr / this.batch));
   }
@@ -180,6 +184,7 @@ export abstract class WeightedLayer implements Layer {
   }
 
   update(lr: number): void {
+    this.checkPhases('update');
     // W ← (1 − αλ)·W + α/B Σ_b pre ⊗ post in one pass where the backend can; a learning W'
     // (reciprocal mode) needs the same ΔW twice, so it takes the general path.
     if (this.mode !== 'reciprocal' && this.accumulateSynapticSum(lr / this.batch, 1 - lr * this.weightDecay)) return;

@@ -28,9 +28,9 @@ export interface RunHeader {
   git?: { commit: string; dirty: boolean };
   startedAt: string;             // ISO time
   resumedAt?: string[];          // ISO times of resumes, if any
-  /** What each resume ran on, in resumedAt's order (newer records): the code and the backend may
-   *  differ from the start's (another machine, a newer checkout); the numbers after the resume
-   *  come from these. */
+  /** What each resume ran on (newer records; match an entry to resumedAt by `at`, since resumes
+   *  made before this field existed have no entry): the code and the backend may differ from the
+   *  start's (another machine, a newer checkout); the numbers after the resume come from these. */
   resumes?: { at: string; backend: RunHeader['backend']; versions: Record<string, string>; git?: { commit: string; dirty: boolean } }[];
 }
 

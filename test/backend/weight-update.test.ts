@@ -83,6 +83,13 @@ describe('fused dense update', { skip: nativeSkip() }, () => {
     W.dispose(); a.dispose(); b.dispose();
   });
 
+  test('update() before forward/feedback is one clear error, on native as on every backend', async () => {
+    await initBackend({ backend: 'native' });
+    const net = new Network({ inputShape: [6, 6, 1], layers, numClasses: 4, init: 0.3, feedback: 'symmetric', weightDecay: 0, seed: 7 });
+    assert.throws(() => net.weightedLayers()[0].update(0.1), /dense.*: update\(\) needs forward\(training\) and feedback\(\) first/);
+    net.dispose();
+  });
+
   test('declines off native and for shapes it does not cover', async () => {
     await initBackend({ backend: 'wasm' });
     const W = variable([[0, 0], [0, 0]]), a = tf.ones([1, 2]), b = tf.ones([1, 2]);
@@ -90,6 +97,7 @@ describe('fused dense update', { skip: nativeSkip() }, () => {
     await initBackend({ backend: 'native' });
     assert.equal(addProductInPlace(W, a, tf.ones([1, 3]), 1, 1), false, 'post has the wrong width');
     assert.equal(addProductInPlace(W, tf.ones([2, 2]), b, 1, 1), false, 'batch sizes differ');
+    assert.equal(addProductInPlace(W, tf.ones([1, 2], 'int32'), b, 1, 1), false, 'not float32');
     assert.deepEqual([...W.dataSync()], [0, 0, 0, 0]);
     W.dispose(); a.dispose(); b.dispose();
   });
