@@ -150,8 +150,11 @@ export async function compareEngines(o: CompareOptions, log: (s: string) => void
         }
       }
     }
+    // Evaluation throughput: one pass per engine per round, engines interleaved as the steps
+    // were; each engine's best pass counts (one pass is ~0.2–1 s, short enough for a load spike
+    // on this shared machine to halve it).
     const evalImagesPerSec: CompareConfig['evalImagesPerSec'] = {};
-    if (o.evalImages > 0) for (const c of live) {
+    if (o.evalImages > 0) for (let r = 0; r < o.rounds; r++) for (const c of live) {
       const ips = round((await c.ask({ evalImages: o.evalImages })).imagesPerSec as number, 0);
       evalImagesPerSec[c.engine] = Math.max(evalImagesPerSec[c.engine] ?? 0, ips);
     }
