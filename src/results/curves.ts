@@ -142,6 +142,25 @@ function groupFunction(runs: RunRecord[], groupBy: LearningCurvesOptions['groupB
 /** Bottom margin that leaves room for the x-axis title and a two-line caption. */
 export const CAPTION_MARGIN = 125;   // room for the x-axis title and three caption lines
 
+/** Greedy word wrap of each line to at most `max` characters. */
+export function wrapLines(lines: string[], max: number): string[] {
+  return lines.flatMap((line) => {
+    const out: string[] = [];
+    let cur = '';
+    for (const word of line.split(' ')) {
+      if (cur && cur.length + 1 + word.length > max) { out.push(cur); cur = word; } else cur = cur ? `${cur} ${word}` : word;
+    }
+    return [...out, cur];
+  });
+}
+
+/** Caption lines that fit `plotWidthPx` (Plotly does not wrap annotations; ~6.3 px per character
+ *  of the 11 px caption font), and the bottom margin they need. */
+export function fittedCaption(lines: string[], plotWidthPx: number): { text: string; margin: number; lines: number } {
+  const wrapped = wrapLines(lines, Math.max(40, Math.floor(plotWidthPx / 6.3)));
+  return { text: wrapped.join('<br>'), margin: CAPTION_MARGIN + 16 * Math.max(0, wrapped.length - 3), lines: wrapped.length };
+}
+
 /** A caption under the x-axis title; y is in plot-area heights, so it depends on the plot's height in px. */
 export function caption(text: string, plotHeightPx: number): Record<string, unknown> {
   return { text, showarrow: false, xref: 'paper', yref: 'paper', x: 0, y: -72 / plotHeightPx, xanchor: 'left',

@@ -9,7 +9,7 @@
 import type { PlotlyFigure } from '../plots/types.ts';
 import type { RunRecord } from './schema.ts';
 import { datasetLabel, datasetRank } from './paper-table1.ts';
-import { bandTraces, caption, CAPTION_MARGIN, epochBands, N_PER_EPOCH_NOTE, PALETTE, type EpochValue } from './curves.ts';
+import { bandTraces, caption, CAPTION_MARGIN, epochBands, fittedCaption, N_PER_EPOCH_NOTE, PALETTE, type EpochValue } from './curves.ts';
 
 export interface Figure3Options {
   /** Panels, left to right. Default: every dataset among the selected runs, in the paper's order. */
@@ -139,20 +139,16 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
 
   const protocolNote = datasets.filter((d) => protocolOf.has(d)).map((d) => `${datasetLabel(d)}: ${protocolOf.get(d)}`).join('; ');
   const notPaper = datasets.filter((d) => !PAPER_PANELS.includes(d)).map(datasetLabel);
-  // Plotly does not wrap annotations: break the caption into lines that fit the figure's width
-  // (~6.3 px per character of the 11 px caption font).
-  const width = (layout.width as number) - margin.l - margin.r;
-  const lines = wrapLines([
+  const fitted = fittedCaption([
     `${N_PER_EPOCH_NOTE} Bands clipped to [0, 1].`,
     ...(notPaper.length ? [`The paper's Figure 3 has CIFAR10 and CIFAR100 panels; ${notPaper.join(' and ')} ${notPaper.length > 1 ? 'are' : 'is'} added here.`] : []),
     ...spread,
     `Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.`,
     `Protocol: ${protocolNote}. ${panelNotes.join('; ')}.`,
-  ], Math.max(40, Math.floor(width / 6.3)));
-  const captionMargin = CAPTION_MARGIN + 16 * Math.max(0, lines.length - 3);
-  layout.height = height + (captionMargin - margin.b);
-  layout.margin = { ...margin, b: captionMargin };
-  annotations.push(caption(lines.join('<br>'), height - margin.t - margin.b));
+  ], (layout.width as number) - margin.l - margin.r);
+  layout.height = height + (fitted.margin - margin.b);
+  layout.margin = { ...margin, b: fitted.margin };
+  annotations.push(caption(fitted.text, height - margin.t - margin.b));
   return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
 }
 
@@ -160,18 +156,6 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
 function withRule(rule: string, label: string): string {
   const name = rule === 'ebp' ? 'EBP' : 'DeepAGREL';
   return label.startsWith(name) ? label : `${name} ${label}`;
-}
-
-/** Greedy word wrap of each line to at most `max` characters. */
-function wrapLines(lines: string[], max: number): string[] {
-  return lines.flatMap((line) => {
-    const out: string[] = [];
-    let cur = '';
-    for (const word of line.split(' ')) {
-      if (cur && cur.length + 1 + word.length > max) { out.push(cur); cur = word; } else cur = cur ? `${cur} ${word}` : word;
-    }
-    return [...out, cur];
-  });
 }
 
 /** The panels of the paper's own Figure 3. */

@@ -8,7 +8,7 @@
 import type { PlotlyFigure } from '../plots/types.ts';
 import type { RunRecord } from './schema.ts';
 import { PRESETS } from '../presets.ts';
-import { epochBands, caption, CAPTION_MARGIN, PALETTE } from './curves.ts';
+import { epochBands, caption, CAPTION_MARGIN, fittedCaption, PALETTE } from './curves.ts';
 import { meanSdOf } from './stats.ts';
 
 export interface LrCell {
@@ -128,12 +128,13 @@ function selectCells(study: LrStudy, presets?: string[]): LrCell[] {
 export function lrSummaryFigure(study: LrStudy, opts: LrFigureOptions = {}): PlotlyFigure {
   const cells = selectCells(study, opts.presets);
   const keys = [...new Set(cells.map(c => `${c.preset}\u0000${c.budget}`))];
-  const several = new Set(cells.map(c => c.budget)).size > 1;
+  // A preset's name alone, unless it was studied on several budgets; the budgets go to the caption.
+  const budgetsOf = (preset: string) => new Set(cells.filter(c => c.preset === preset).map(c => c.budget)).size;
   const data: Array<Record<string, unknown>> = [];
   keys.forEach((key, i) => {
     const mine = cells.filter(c => `${c.preset}\u0000${c.budget}` === key);
     const color = PALETTE[i % PALETTE.length];
-    const name = several ? `${mine[0].preset} (${mine[0].budget})` : mine[0].preset;
+    const name = budgetsOf(mine[0].preset) > 1 ? `${mine[0].preset} (${mine[0].budget})` : mine[0].preset;
     data.push({ type: 'scatter', mode: 'lines+markers', name, legendgroup: name, x: mine.map(c => c.lr), y: mine.map(c => c.valMean),
       error_y: { type: 'data', array: mine.map(c => c.valSd ?? 0), visible: true, color, thickness: 1 },
       line: { color, width: 2 }, marker: { color, size: 7 },
@@ -147,17 +148,22 @@ export function lrSummaryFigure(study: LrStudy, opts: LrFigureOptions = {}): Plo
     if (paper) data.push({ type: 'scatter', mode: 'markers', name: 'paper α', legendgroup: 'paper α', showlegend: !data.some(t => t.name === 'paper α'),
       x: [paper.lr], y: [paper.valMean], marker: { size: 16, color: 'rgba(0,0,0,0)', line: { color: '#000', width: 1.5 } }, hoverinfo: 'skip' });
   });
-  const height = opts.height ?? 460, margin = { t: 60, b: CAPTION_MARGIN, l: 60, r: 20 };
-  const budgets = [...new Set(cells.map(c => c.budget))].join('; ');
+  // The legend sits right of the plot (a list of presets above it would push into the title and
+  // shift the plot area under the caption).
+  const longest = Math.max(...data.filter(t => t.showlegend !== false).map(t => String(t.name).length));
+  const width = opts.width ?? 820, plotHeight = opts.height ?? 460;
+  const fitted = fittedCaption([`Line: mean over seeds ± 1 sd; dots: seeds (× = diverged, drawn at 0); ring: the paper's α.`, ...budgetLines(cells)], width - 60);
+  const margin = { t: 60, b: fitted.margin, l: 60, r: Math.min(420, 40 + 7 * longest) };
+  const height = plotHeight + (fitted.margin - CAPTION_MARGIN);
   return {
     data,
     layout: {
-      width: opts.width ?? 820, height, margin,
+      width, height, margin,
       title: { text: 'Learning-rate study: best validation accuracy within a fixed budget' },
       xaxis: { type: 'log', title: { text: 'learning rate α' } },
       yaxis: { title: { text: 'validation accuracy' }, range: [0, 1.02] },
-      legend: { orientation: 'h', x: 0, y: 1.0, yanchor: 'bottom' },
-      annotations: [caption(`Line: mean over seeds ± 1 sd; dots: seeds (× = diverged, drawn at 0); ring: the paper's α.<br>Budget: ${budgets}.`, height - margin.t - margin.b)],
+      legend: { orientation: 'v', x: 1.02, xanchor: 'left', y: 1, yanchor: 'top' },
+      annotations: [caption(fitted.text, height - margin.t - margin.b)],
     },
     config: { displaylogo: false },
   };
@@ -198,8 +204,19 @@ export function lrCurvesFigure(runs: RunRecord[], opts: LrFigureOptions = {}): P
         customdata: band.n, hovertemplate: `${name}, epoch %{x}: %{y:.4f} (n = %{customdata})` });
     }
   });
-  annotations.push(caption(`Each panel: one preset on its fixed budget (${[...new Set(cells.map(c => c.budget))].join('; ')}); the paper's α drawn solid and thick.`, height - margin.t - margin.b));
+  const fitted = fittedCaption([`Each panel: one preset on its fixed budget; the paper's α drawn solid and thick.`, ...budgetLines(cells)], (layout.width as number) - margin.l - margin.r);
+  annotations.push(caption(fitted.text, height - margin.t - margin.b));
+  layout.height = height + (fitted.margin - margin.b);
+  layout.margin = { ...margin, b: fitted.margin };
   return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
+}
+
+/** "Budget: …" for one budget, else one line per budget naming its presets (for captions). */
+function budgetLines(cells: LrCell[]): string[] {
+  const byBudget = new Map<string, string[]>();
+  for (const c of cells) if (!byBudget.get(c.budget)?.includes(c.preset)) byBudget.set(c.budget, [...(byBudget.get(c.budget) ?? []), c.preset]);
+  return byBudget.size === 1 ? [`Budget: ${[...byBudget.keys()][0]}.`]
+    : [...byBudget].map(([b, presets]) => `Budget ${b}: ${presets.join(', ')}.`);
 }
 
 /** Small α dark blue → large α yellow (viridis stops), so the legend reads as a scale. */
