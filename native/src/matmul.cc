@@ -33,9 +33,7 @@ void matmul(const float* A, const float* B, float* C, int64_t batchA, int64_t ba
             int64_t M, int64_t N, int64_t K, bool transA, bool transB) {
   if (batchA != batchB && batchA != 1 && batchB != 1) throw std::invalid_argument("matmul: batch sizes must match or be 1");
   if (batchA == 1 && batchB == 1 && !(transB && !transA)) {
-    const dnnl_status_t st = dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', M, N, K, 1.0f,
-                                        A, transA ? M : K, B, transB ? K : N, 0.0f, C, N);
-    if (st != dnnl_success) throw std::runtime_error("dnnl_sgemm failed with status " + std::to_string(st));
+    gemm_accumulate(A, B, C, M, N, K, transA, transB, 1.0f, 0.0f);
     return;
   }
   const int64_t batch = batchA > batchB ? batchA : batchB;

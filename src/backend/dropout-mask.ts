@@ -5,12 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { maskThreshold, type Rng } from '../rng.ts';
 import { webgpuBernoulliMask } from './webgpu-dropout.ts';
 import { activeNativeAddon } from './wasm-kernels.ts';
-
-/** The two BackendWasm methods that give heap memory (public in the package). */
-interface WasmHeap {
-  makeOutput(shape: number[], dtype: string): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import { output } from './native-kernels.ts';
 
 /** `1/keep` with probability keep, else 0, for every element of `shape`; advances `rng` by one key. */
 export function dropoutMask(rng: Rng, shape: number[], keep: number): tf.Tensor {
@@ -24,10 +19,9 @@ export function dropoutMask(rng: Rng, shape: number[], keep: number): tf.Tensor 
     // Straight into the wasm heap where the tensor lives: a JS array first and a copy into the
     // heap cost ~2 ms a step for a conv layer's 2 MB mask, the C++ threads ~0.1.
     const [k0, k1] = rng.maskKey();
-    const heap = tf.backend() as unknown as WasmHeap;
-    const info = heap.makeOutput(shape, 'float32');
-    addon.bernoulliMask(heap.typedArrayFromHeap(info) as Float32Array, k0, k1, maskThreshold(keep), 1 / keep);
-    return tf.engine().makeTensorFromTensorInfo(info);
+    const { out, views: [view] } = output(tf.backend(), shape, []);
+    addon.bernoulliMask(view, k0, k1, maskThreshold(keep), 1 / keep);
+    return tf.engine().makeTensorFromTensorInfo(out);
   }
   return tf.tensor(rng.bernoulliMask(n, keep, 1 / keep), shape);
 }

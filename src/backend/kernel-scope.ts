@@ -12,10 +12,13 @@ import type { KernelBackend, KernelConfig, NamedAttrMap, NamedTensorInfoMap, Ten
 /** The wasm kernels as registered by @tensorflow/tfjs-backend-wasm, saved before we replace any. */
 const stockKernels = new Map<string, KernelConfig>();
 
-/** The two BackendWasm methods we use to copy within the wasm heap (public in the package). */
-interface WasmHeap {
+/** The BackendWasm methods we use beyond KernelBackend (public in the package): heap memory, and
+ *  the reference counts of tensor buffers. */
+export interface WasmHeap {
   makeOutput(shape: number[], dtype: string): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  refCount(dataId: object): number;
+  incRef(dataId: object): void;
 }
 
 /** Remember the stock kernel for `name` (call before unregistering it). */

@@ -9,12 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { NativeAddon } from './native-addon.ts';
-
-/** The two BackendWasm methods that give heap memory (public in the package). */
-interface WasmHeap {
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import type { WasmHeap } from './kernel-scope.ts';
 
 export interface KernelArgs { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs?: NamedAttrMap }
 export type NativeKernel = (addon: NativeAddon, args: KernelArgs) => TensorInfo | null;
@@ -23,7 +18,7 @@ const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 const allFloat = (...ts: TensorInfo[]) => ts.every(t => t.dtype === 'float32' && size(t.shape) > 0);
 
 /** Allocate the output first, then take views (allocation may grow the heap and detach older ones). */
-function output(backend: KernelBackend, shape: number[], inputs: TensorInfo[]): { out: TensorInfo; views: Float32Array[] } {
+export function output(backend: KernelBackend, shape: number[], inputs: TensorInfo[]): { out: TensorInfo; views: Float32Array[] } {
   const heap = backend as unknown as WasmHeap;
   const out = heap.makeOutput(shape, 'float32');
   const views = [...inputs, out].map(t => heap.typedArrayFromHeap(t) as Float32Array);
@@ -155,7 +150,7 @@ const transpose: NativeKernel = (addon, { inputs, backend, attrs }) => {
 const identity: NativeKernel = (_addon, { inputs, backend }) => {
   const { x } = inputs as { x: TensorInfo };
   if (x.dtype === 'string') return null;
-  (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  (backend as unknown as WasmHeap).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 

@@ -9,17 +9,12 @@
 // float rounding (the fused form rounds α·Σ + W once, the general one twice).
 
 import * as tf from '@tensorflow/tfjs';
-import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
 import { activeNativeAddon } from './wasm-kernels.ts';
+import type { WasmHeap } from './kernel-scope.ts';
 
 /** Kernel name (wasm backend, native kernels active): tf.profile lists the update under it. */
 export const ADD_PRODUCT_IN_PLACE = 'AddProductInPlace';
-
-interface WasmBackend extends KernelBackend {
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  refCount(dataId: object): number;
-  incRef(dataId: object): void;
-}
 
 let registered = false;
 
@@ -27,7 +22,7 @@ function register(): void {
   if (registered) return;
   tf.registerKernel({
     kernelName: ADD_PRODUCT_IN_PLACE, backendName: 'wasm',
-    kernelFunc: (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: Record<string, number> }) => {
+    kernelFunc: (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: WasmHeap; attrs: Record<string, number> }) => {
       const { w, a, b } = inputs;
       const addon = activeNativeAddon();
       if (!addon) throw new Error(`${ADD_PRODUCT_IN_PLACE}: the native kernels are not active`);
@@ -50,7 +45,7 @@ export function addProductInPlace(W: tf.Variable, pre: tf.Tensor, post: tf.Tenso
   if (tf.getBackend() !== 'wasm' || !activeNativeAddon()) return false;
   if ([W, pre, post].some(t => t.dtype !== 'float32') || W.size === 0 || W.rank !== 2 || pre.rank !== 2 || post.rank !== 2 || pre.shape[0] !== post.shape[0] ||
       pre.shape[1] !== W.shape[0] || post.shape[1] !== W.shape[1]) return false;
-  const backend = tf.backend() as WasmBackend;
+  const backend = tf.backend() as unknown as WasmHeap;
   if (backend.refCount(W.dataId) !== 1) return false;   // another tensor sees this buffer: never write under it
   register();
   const out = tf.engine().runKernel(ADD_PRODUCT_IN_PLACE, { w: W, a: pre, b: post }, { scale, keep }) as tf.Tensor;

@@ -49,11 +49,12 @@ export interface SweepOptions {
 export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; locked: number; failed: Job[] }> {
   const log = o.log ?? (l => process.stdout.write(l + '\n'));
   const workers = Math.max(1, o.workers ?? os.availableParallelism());
-  const threadsPerWorker = Math.max(1, Math.floor(os.availableParallelism() / workers));
-  // What each worker will run with: `--threads` among the train flags wins, then the environment.
+  // The cores are divided among the workers; DEEPAGREL_THREADS overrides, and `--threads` among
+  // the train flags overrides both (each worker gets the env, then parses the flag).
+  const envThreads = process.env.DEEPAGREL_THREADS ?? process.env.DEEPAGREL_WASM_THREADS
+    ?? String(Math.max(1, Math.floor(os.availableParallelism() / workers)));
   const threadsFlag = o.trainArgs.indexOf('--threads');
-  const threadsShown = (threadsFlag >= 0 ? o.trainArgs[threadsFlag + 1] : undefined)
-    ?? process.env.DEEPAGREL_THREADS ?? process.env.DEEPAGREL_WASM_THREADS ?? String(threadsPerWorker);
+  const threadsShown = threadsFlag >= 0 ? o.trainArgs[threadsFlag + 1] : envThreads;
   const todo = o.jobs.filter(j => {
     const runId = jobRunId(j);
     if (runStatus(runFilePath({ experiment: o.experiment, runId }, o.resultsRoot)) !== 'finished') return true;
@@ -70,8 +71,7 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
   let next = 0, done = 0, locked = 0;
   const runOne = (job: Job) => new Promise<void>(resolve => {
     const tag = jobTag(job);
-    // The cores are divided among the workers (--threads, or DEEPAGREL_THREADS, overrides).
-    const env = { ...process.env, DEEPAGREL_THREADS: process.env.DEEPAGREL_THREADS ?? process.env.DEEPAGREL_WASM_THREADS ?? String(threadsPerWorker), [SWEEP_WORKER_ENV]: '1' };
+    const env = { ...process.env, DEEPAGREL_THREADS: envThreads, [SWEEP_WORKER_ENV]: '1' };
     const child = spawn(process.execPath, [cli, 'train', '--preset', job.preset, '--seed', String(job.seed),
       '--experiment', o.experiment, '--results', o.resultsRoot, ...(job.lr === undefined ? [] : ['--lr', job.lr, '--run-id', jobRunId(job)]), ...o.trainArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const relay = (buf: Buffer) => { for (const line of buf.toString().split(/\r|\n/)) if (line.trim()) log(`${tag} ${line.trim()}`); };

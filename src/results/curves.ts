@@ -156,9 +156,9 @@ export function wrapLines(lines: string[], max: number): string[] {
 
 /** Caption lines that fit `plotWidthPx` (Plotly does not wrap annotations; ~6.3 px per character
  *  of the 11 px caption font), and the bottom margin they need. */
-export function fittedCaption(lines: string[], plotWidthPx: number): { text: string; margin: number; lines: number } {
+export function fittedCaption(lines: string[], plotWidthPx: number): { text: string; margin: number } {
   const wrapped = wrapLines(lines, Math.max(40, Math.floor(plotWidthPx / 6.3)));
-  return { text: wrapped.join('<br>'), margin: CAPTION_MARGIN + 16 * Math.max(0, wrapped.length - 3), lines: wrapped.length };
+  return { text: wrapped.join('<br>'), margin: CAPTION_MARGIN + 16 * Math.max(0, wrapped.length - 3) };
 }
 
 /** A caption under the x-axis title; y is in plot-area heights, so it depends on the plot's height in px. */
