@@ -13,11 +13,12 @@ import { InterruptedError, installCliInterrupt } from './interrupt.ts';
 import { progressEvents } from './progress.ts';
 import { initBackend, commandLineThreads } from './backend.ts';
 import { BACKEND_HELP, backendCommand, skippedNativeLine } from './cli/backend.ts';
-import { readRuns, NOT_TABLE1, LR_STUDY_EXPERIMENT } from './results/reader.ts';
+import { readRuns, NOT_TABLE1, LR_STUDY_EXPERIMENT, experimentMatches } from './results/reader.ts';
+import { runName } from './results/writer.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
 import { UsageError, intFlag, parseLrGrid, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
-import { runSweep, sweepJobs, jobRunId, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV } from './cli/sweep.ts';
+import { runSweep, sweepJobs, jobRunId, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV, type Job } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -62,12 +63,17 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
   --checkpoints DIR    checkpoint root (default checkpoints)
   --protocol TEXT      label for records and tables (default: "paper" or the overrides, plus
                        "data not bit-exact" when the data is a re-encoded copy)
-  --run-id NAME        file name of the run (default <preset>-s<seed>)
+  --run-id NAME        file name of the run (default <preset>-s<seed>; <preset>-lr<α>-s<seed> at another α than the preset's)
   --no-resume          start over even if a checkpoint exists
   --backend NAME       tensorflow | native | wasm | cpu (default: best available; see deepagrel backend)
   --threads N          compute threads (default: all cores; sweeps divide the cores among workers)
 Overrides of the preset:
 ${overrideHelp()}`;
+
+/** A run at another α than its preset's is another run (as sweeps and notebooks name it), never the paper-α one. */
+function defaultRunId(cfg: { preset: string; lr: number }, seed: number): string | undefined {
+  return cfg.lr !== PRESETS[cfg.preset]?.lr ? runName(cfg.preset, seed, String(cfg.lr)) : undefined;
+}
 
 const train: Command = async argv => {
   const v = parse(argv, { ...COMMON, ...overrideOptions(), preset: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' },
@@ -83,13 +89,15 @@ const train: Command = async argv => {
   let res;
   try {
     res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
-      checkpointRoot: v.checkpoints, protocol: v.protocol, runId: v['run-id'], resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
+      checkpointRoot: v.checkpoints, protocol: v.protocol, runId: v['run-id'] ?? defaultRunId(cfg, seed), resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
   } catch (e) {
     if (!(e instanceof InterruptedError)) throw e;
     console.error(`\n${e.message}${e.info.file ? ` Record: ${e.info.file}` : ''}`);
     return 130;
   } finally { removeInterrupt(); }
   res.network?.dispose();
+  if (res.skipped && res.differs?.length) throw new ConfigError(`${res.record?.file}: a finished run made with other settings `
+    + `(stored → asked for: ${res.differs.join(', ')}); nothing was trained. Give this one another --run-id or --experiment, or delete that file to train it again.`);
   if (res.skipped) {
     console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
     return process.env[SWEEP_WORKER_ENV] ? EXIT_SKIPPED : 0;
@@ -127,7 +135,8 @@ const sweep: Command = async argv => {
   delete v.lr;
   const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard, lrs.length ? lrs : undefined));
   const experiment: string = v.experiment ?? (lrs.length > 1 ? LR_STUDY_EXPERIMENT : 'table1');
-  for (const j of jobs) usage(() => resolvePreset(j.preset, { ...collectOverrides(v), ...(j.lr ? { lr: Number(j.lr) } : {}) }));   // validate up front
+  const configOf = (j: Job) => ({ ...resolvePreset(j.preset, { ...collectOverrides(v), ...(j.lr ? { lr: Number(j.lr) } : {}) }) });
+  for (const j of jobs) usage(() => configOf(j));   // validate up front
   if (v['dry-run']) {
     console.log(`${jobs.length} job(s) into ${path.join(v.results ?? 'results', experiment)}:`);
     for (const j of jobs) console.log(`${j.preset}${j.lr ? ` α=${j.lr}` : ''} seed ${j.seed} → ${jobRunId(j)}`);
@@ -136,14 +145,14 @@ const sweep: Command = async argv => {
   const workers = intFlag(v, 'workers', 1);
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
-  const r = await runSweep({ jobs, workers, experiment, resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs });
+  const r = await runSweep({ jobs, workers, experiment, resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs, configOf });
   return r.failed.length ? 1 : 0;
 };
 
 /** The runs of the given folders; by default results/ without the runs that are not Table 1 runs
  *  (quick start, learning-rate study, ε check: NOT_TABLE1). */
 function tableRuns(dirs: string[] | undefined) {
-  return dirs ? readRuns(dirs) : readRuns(['results']).filter(r => !NOT_TABLE1.includes(r.header.experiment));
+  return dirs ? readRuns(dirs) : readRuns(['results']).filter(r => !experimentMatches(r.header.experiment, NOT_TABLE1));
 }
 
 const TABLE_HELP = `deepagrel table [--results DIR ...] [--format md|csv|html|latex|json] [--out FILE]

@@ -20,7 +20,7 @@ import { deriveSeed } from './data/seeds.ts';
 import { gitInfo } from './results/provenance.ts';
 import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
 import { RunWriter, runFilePath, runName } from './results/writer.ts';
-import { readRunFile, runStatus } from './results/reader.ts';
+import { configDifferences, readRunFile, runStatus } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
 import { checkpointPaths, cleanUpFinishedRun, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type Weights } from './checkpoint.ts';
 import { ensureWritableDir } from './safe-fs.ts';
@@ -70,7 +70,14 @@ export interface RunOptions {
 }
 
 /** `network` holds the final weights (best-validation ones once the run ended); dispose it when done. */
-export interface RunResult { record: RunRecord | null; skipped: boolean; network?: Network }
+export interface RunResult {
+  record: RunRecord | null;
+  /** The run had finished before: nothing was trained, `record` is the finished one. */
+  skipped: boolean;
+  /** For a skipped run: where its stored config differs from the one asked for ("lr: 0.5 → 0.3"). */
+  differs?: string[];
+  network?: Network;
+}
 
 const STREAM_ACTION = 101;       // seed streams owned by the training loop (data uses 1–4)
 
@@ -128,7 +135,8 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
 
   if (record && resume && runStatus(runFile) === 'finished') {
     cleanUpFinishedRun(opts.checkpointRoot ?? 'checkpoints', experiment, runId, opts.keepCheckpoint);
-    return { record: readRunFile(runFile), skipped: true };
+    const finished = readRunFile(runFile);
+    return { record: finished, skipped: true, differs: configDifferences(finished.header.config, { ...cfg }) };
   }
   if (record) { ensureWritableDir(resultsRoot, '--results'); ensureWritableDir(opts.checkpointRoot ?? 'checkpoints', '--checkpoints'); }
   const lock = record ? RunLock.acquire(lockFile) : null;

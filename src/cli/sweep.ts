@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { matchPresets, PRESETS } from '../presets.ts';
+import { ConfigError, matchPresets, PRESETS } from '../presets.ts';
 import { runFilePath, runName } from '../results/writer.ts';
-import { runStatus } from '../results/reader.ts';
+import { configDifferences, readRunFile, runStatus } from '../results/reader.ts';
 import { parseSeeds, parseShard, shardJobs } from './options.ts';
 import { cleanUpFinishedRun } from '../checkpoint.ts';
 
@@ -42,6 +42,9 @@ export interface SweepOptions {
   checkpointRoot?: string;       // default "checkpoints"
   /** Extra `train` flags for every job (overrides, data dir, ...). */
   trainArgs: string[];
+  /** The config a job's worker will train with: a finished run made with another one is refused, not
+   *  skipped as done (it would stand in for settings it never ran with). */
+  configOf?: (job: Job) => Record<string, unknown>;
   log?: (line: string) => void;
 }
 
@@ -55,12 +58,18 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
     ?? String(Math.max(1, Math.floor(os.availableParallelism() / workers)));
   const threadsFlag = o.trainArgs.indexOf('--threads');
   const threadsShown = threadsFlag >= 0 ? o.trainArgs[threadsFlag + 1] : envThreads;
-  const todo = o.jobs.filter(j => {
-    const runId = jobRunId(j);
-    if (runStatus(runFilePath({ experiment: o.experiment, runId }, o.resultsRoot)) !== 'finished') return true;
-    cleanUpFinishedRun(o.checkpointRoot ?? 'checkpoints', o.experiment, runId);
-    return false;
+  const finished = o.jobs.flatMap(j => {
+    const file = runFilePath({ experiment: o.experiment, runId: jobRunId(j) }, o.resultsRoot);
+    return runStatus(file) === 'finished' ? [{ job: j, file }] : [];
   });
+  const mismatched = o.configOf ? finished.flatMap(({ job, file }) => {
+    const differs = configDifferences(readRunFile(file).header.config, o.configOf!(job));
+    return differs.length ? [`  ${file}: ${differs.join(', ')}`] : [];
+  }) : [];
+  if (mismatched.length) throw new ConfigError(`${mismatched.length} finished run(s) were made with other settings than this sweep's `
+    + `(stored → asked for):\n${mismatched.join('\n')}\nNothing was run. Give these settings another --experiment (or --results), or delete those files to train them again.`);
+  for (const { job } of finished) cleanUpFinishedRun(o.checkpointRoot ?? 'checkpoints', o.experiment, jobRunId(job));
+  const todo = o.jobs.filter(j => !finished.some(f => f.job === j));
   let skipped = o.jobs.length - todo.length;
   log(`sweep: ${o.jobs.length} jobs, ${skipped} already finished, ${todo.length} to run on ${workers} worker(s), ${threadsShown} thread(s) each`);
   // Through the launcher, which registers tsx itself: the parent may run under `npx deepagrel`

@@ -11,6 +11,7 @@ import type { PlotlyFigure } from '../plots/types.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { TrainEvents } from '../train.ts';
 import { pct } from './params.ts';
+import { configDifferences } from '../results/reader.ts';
 
 export interface LiveCurvesOptions {
   /** Per-epoch metric drawn (default valAccuracy). */
@@ -23,12 +24,6 @@ export interface LiveCurvesOptions {
   log?: ((line: string) => void) | null;
 }
 
-/** "lr: 0.5 → 0.3" for each config field that differs. */
-export function configDifferences(stored: Record<string, unknown>, wanted: Record<string, unknown>): string[] {
-  return Object.keys({ ...stored, ...wanted })
-    .filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(wanted[k]))
-    .map((k) => `${k}: ${JSON.stringify(stored[k])} → ${JSON.stringify(wanted[k])}`);
-}
 
 const Y_TITLES: Record<EpochMetric, string> = {
   valAccuracy: 'validation accuracy', trainRewardRate: 'reward rate (training, exploration included)',

@@ -3,7 +3,7 @@
 // what was found — "no runs yet" is a normal state of a fresh clone, not an error.
 
 import * as fs from 'node:fs';
-import { readRuns } from '../results/reader.ts';
+import { experimentMatches, readRuns } from '../results/reader.ts';
 import type { RunRecord } from '../results/schema.ts';
 
 export interface RunFilter {
@@ -11,7 +11,7 @@ export interface RunFilter {
   datasets?: string[];
   /** Only runs of these experiments (results/<experiment>/). */
   experiments?: string[];
-  /** Leave out runs of these experiments (e.g. 'quickstart', 'feedback-weights'). */
+  /** Leave out runs of these experiments (e.g. 'quickstart', 'feedback-weights'; 'lr-study-*': every name so starting). */
   excludeExperiments?: string[];
   /** Only runs with this protocol label ("paper" = the full protocol). */
   protocol?: string;
@@ -24,7 +24,7 @@ export function filterRuns(runs: RunRecord[], f: RunFilter = {}): RunRecord[] {
     (!f.presets || f.presets.includes(h.preset))
     && (!f.datasets || f.datasets.includes(h.dataset))
     && (!f.experiments || f.experiments.includes(h.experiment))
-    && (!f.excludeExperiments || !f.excludeExperiments.includes(h.experiment))
+    && (!f.excludeExperiments || !experimentMatches(h.experiment, f.excludeExperiments))
     && (f.protocol === undefined || h.protocol === f.protocol));
 }
 

@@ -8,9 +8,23 @@ import * as path from 'node:path';
 import type { EpochRecord, RunEnd, RunHeader, RunInterrupted, RunLine, RunRecord } from './schema.ts';
 
 /** Experiments whose runs are not Table 1 / Figure 3 runs: the quick start, the feedback-weight
- *  experiment, QUICK-mode runs, the learning-rate study and the ε check (other budgets or settings).
- *  `table` and `figure3` leave them out of the default results folder. */
-export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'quick', 'quick-lr', 'lr-study', 'epsilon-check'];
+ *  experiment, QUICK-mode runs, learning-rate studies (lr-study, and any lr-study-<name> on another
+ *  budget) and the ε check (other budgets or settings). `table` and `figure3` leave them out of the
+ *  default results folder. A trailing * matches any continuation (experimentMatches). */
+export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'quick', 'quick-lr', 'lr-study', 'lr-study-*', 'epsilon-check'];
+
+/** Whether an experiment name is one of `patterns`: exact names, or prefixes ending in '*'. */
+export function experimentMatches(experiment: string, patterns: readonly string[]): boolean {
+  return patterns.some(p => p.endsWith('*') ? experiment.startsWith(p.slice(0, -1)) : experiment === p);
+}
+
+/** "lr: 0.5 → 0.3" for each field where a run's stored config differs from the wanted one. A field
+ *  the stored config lacks is not compared: the record predates that option and ran at its default. */
+export function configDifferences(stored: Record<string, unknown>, wanted: Record<string, unknown>): string[] {
+  return Object.keys(stored)
+    .filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(wanted[k]))
+    .map((k) => `${k}: ${JSON.stringify(stored[k])} → ${JSON.stringify(wanted[k])}`);
+}
 
 /** Where a learning-rate grid goes by default (results/lr-study/), and where `lr-study` reads. */
 export const LR_STUDY_EXPERIMENT = 'lr-study';

@@ -29,3 +29,35 @@ test('sweep through bin/deepagrel.js runs its jobs, then skips them as finished'
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, /1 already finished, 0 to run/);
 });
+
+test('a finished run made with other settings is refused by sweep and train, never passed off as done', { timeout: 180_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-sweep-cfg-'));
+  const common = ['--per-class', '10', '--val-size', '100', '--test-limit', '100', '--batch-size', '50', '--experiment', 's', '--backend', 'cpu',
+    '--results', path.join(dir, 'results'), '--checkpoints', path.join(dir, 'ck')];
+  const sweep = (...extra: string[]) => spawnSync(process.execPath, [bin, 'sweep', '--presets', 'mnist-fc-deepagrel', '--seeds', '7', '--workers', '1', ...common, ...extra], { encoding: 'utf8' });
+  const first = sweep('--epochs', '1');
+  assert.equal(first.status, 0, first.stdout + first.stderr);
+  const file = path.join(dir, 'results', 's', 'mnist-fc-deepagrel-s7.jsonl');
+  const before = fs.readFileSync(file, 'utf8');
+
+  // Another epoch cap, same run name: the finished 1-epoch run must not count as the 2-epoch one.
+  const other = sweep('--epochs', '2');
+  assert.equal(other.status, 2, other.stdout + other.stderr);
+  assert.match(other.stderr, /1 finished run\(s\) were made with other settings/);
+  assert.match(other.stderr, /mnist-fc-deepagrel-s7\.jsonl: maxEpochs: 1 → 2/);
+  assert.match(other.stderr, /Nothing was run/);
+  assert.equal(fs.readFileSync(file, 'utf8'), before);
+
+  const train = (...extra: string[]) => spawnSync(process.execPath, [bin, 'train', '--preset', 'mnist-fc-deepagrel', '--seed', '7', ...common, ...extra], { encoding: 'utf8' });
+  const refused = train('--epochs', '2');
+  assert.equal(refused.status, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /a finished run made with other settings \(stored → asked for: maxEpochs: 1 → 2\); nothing was trained/);
+  assert.equal(fs.readFileSync(file, 'utf8'), before);
+
+  // Another α is another run (named as sweeps and notebooks name it), trained beside the paper-α one.
+  const lr = train('--epochs', '1', '--lr', '0.25');
+  assert.equal(lr.status, 0, lr.stdout + lr.stderr);
+  const lrRun = readRunFile(path.join(dir, 'results', 's', 'mnist-fc-deepagrel-lr0.25-s7.jsonl'));
+  assert.equal(lrRun.header.config.lr, 0.25);
+  assert.equal(fs.readFileSync(file, 'utf8'), before);
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRunFile, readRuns, runStatus } from '../../src/results/reader.ts';
+import { configDifferences, experimentMatches, NOT_TABLE1, readRunFile, readRuns, runStatus } from '../../src/results/reader.ts';
 import { RunWriter, runFilePath } from '../../src/results/writer.ts';
 import { end, epoch, header, tempRoot, writeRun } from './fixtures.ts';
 
@@ -146,4 +146,19 @@ test('readRuns reads *.jsonl recursively from several dirs, in path order', () =
   assert.deepEqual(runs.map((r) => r.header.runId), ['mnist-fc-ebp-s1', 'mnist-fc-ebp-s2', 'mnist-fc-deepagrel-s1']);
   assert.equal(readRuns(root).length, 3);
   assert.throws(() => readRuns(path.join(root, 'nope')), /does not exist/);
+});
+
+test('configDifferences: every stored field that differs, fields a record predates are not compared', () => {
+  assert.deepEqual(configDifferences({ lr: 0.5, maxEpochs: 10, layers: [{ units: 3 }] }, { lr: 0.3, maxEpochs: 10, layers: [{ units: 3 }], inputScale: 1 }),
+    ['lr: 0.5 → 0.3']);
+  assert.deepEqual(configDifferences({ layers: [{ units: 3 }], perClass: 1000 }, { layers: [{ units: 4 }] }),
+    ['layers: [{"units":3}] → [{"units":4}]', 'perClass: 1000 → undefined']);
+});
+
+test('experimentMatches: names and prefixes; every lr-study-<name> is left out of Table 1', () => {
+  assert.ok(experimentMatches('lr-study', NOT_TABLE1));
+  assert.ok(experimentMatches('lr-study-cifar10-full', NOT_TABLE1));
+  assert.ok(!experimentMatches('lr-studies', NOT_TABLE1));
+  assert.ok(!experimentMatches('protocol', NOT_TABLE1));
+  assert.ok(!experimentMatches('quickstart-2', ['quickstart']));
 });
