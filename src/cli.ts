@@ -96,8 +96,6 @@ const train: Command = async argv => {
     return 130;
   } finally { removeInterrupt(); }
   res.network?.dispose();
-  if (res.skipped && res.differs?.length) throw new ConfigError(`${res.record?.file}: a finished run made with other settings `
-    + `(stored → asked for: ${res.differs.join(', ')}); nothing was trained. Give this one another --run-id or --experiment, or delete that file to train it again.`);
   if (res.skipped) {
     console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
     return process.env[SWEEP_WORKER_ENV] ? EXIT_SKIPPED : 0;
@@ -145,7 +143,7 @@ const sweep: Command = async argv => {
   const workers = intFlag(v, 'workers', 1);
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
-  const r = await runSweep({ jobs, workers, experiment, resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs, configOf });
+  const r = await runSweep({ jobs, workers, experiment, resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs, configOf, protocol: v.protocol });
   return r.failed.length ? 1 : 0;
 };
 

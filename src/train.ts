@@ -20,7 +20,7 @@ import { deriveSeed } from './data/seeds.ts';
 import { gitInfo } from './results/provenance.ts';
 import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
 import { RunWriter, runFilePath, runName } from './results/writer.ts';
-import { configDifferences, readRunFile, runStatus } from './results/reader.ts';
+import { readRunFile, runDifferences, runStatus } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
 import { checkpointPaths, cleanUpFinishedRun, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type Weights } from './checkpoint.ts';
 import { ensureWritableDir } from './safe-fs.ts';
@@ -72,10 +72,8 @@ export interface RunOptions {
 /** `network` holds the final weights (best-validation ones once the run ended); dispose it when done. */
 export interface RunResult {
   record: RunRecord | null;
-  /** The run had finished before: nothing was trained, `record` is the finished one. */
+  /** The run had finished before, with this config: nothing was trained, `record` is the finished one. */
   skipped: boolean;
-  /** For a skipped run: where its stored config differs from the one asked for ("lr: 0.5 → 0.3"). */
-  differs?: string[];
   network?: Network;
 }
 
@@ -136,7 +134,11 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   if (record && resume && runStatus(runFile) === 'finished') {
     cleanUpFinishedRun(opts.checkpointRoot ?? 'checkpoints', experiment, runId, opts.keepCheckpoint);
     const finished = readRunFile(runFile);
-    return { record: finished, skipped: true, differs: configDifferences(finished.header.config, { ...cfg }) };
+    // Never a stand-in for other settings: a re-run with another epoch cap, subset, ... is refused.
+    const differs = runDifferences(finished.header, { ...cfg }, opts.protocol);
+    if (differs.length) throw new ConfigError(`${runFile}: a finished run made with other settings (stored → asked for: ${differs.join(', ')}); `
+      + 'nothing was trained. Give these settings another run name (--run-id) or experiment (--experiment), or delete that file to train it again.');
+    return { record: finished, skipped: true };
   }
   if (record) { ensureWritableDir(resultsRoot, '--results'); ensureWritableDir(opts.checkpointRoot ?? 'checkpoints', '--checkpoints'); }
   const lock = record ? RunLock.acquire(lockFile) : null;

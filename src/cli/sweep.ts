@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, matchPresets, PRESETS } from '../presets.ts';
 import { runFilePath, runName } from '../results/writer.ts';
-import { configDifferences, readRunFile, runStatus } from '../results/reader.ts';
+import { readRunFile, runDifferences, runStatus } from '../results/reader.ts';
 import { parseSeeds, parseShard, shardJobs } from './options.ts';
 import { cleanUpFinishedRun } from '../checkpoint.ts';
 
@@ -45,6 +45,8 @@ export interface SweepOptions {
   /** The config a job's worker will train with: a finished run made with another one is refused, not
    *  skipped as done (it would stand in for settings it never ran with). */
   configOf?: (job: Job) => Record<string, unknown>;
+  /** The --protocol label every job gets, if one was given (a finished run with another is refused too). */
+  protocol?: string;
   log?: (line: string) => void;
 }
 
@@ -63,7 +65,7 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
     return runStatus(file) === 'finished' ? [{ job: j, file }] : [];
   });
   const mismatched = o.configOf ? finished.flatMap(({ job, file }) => {
-    const differs = configDifferences(readRunFile(file).header.config, o.configOf!(job));
+    const differs = runDifferences(readRunFile(file).header, o.configOf!(job), o.protocol);
     return differs.length ? [`  ${file}: ${differs.join(', ')}`] : [];
   }) : [];
   if (mismatched.length) throw new ConfigError(`${mismatched.length} finished run(s) were made with other settings than this sweep's `

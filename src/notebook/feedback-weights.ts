@@ -71,7 +71,7 @@ export async function trainFeedbackModes(o: FeedbackRunOptions): Promise<RunReco
         resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot, events: live.events(`${mode} s${seed}`),
       });
       res.network?.dispose();
-      if (res.skipped && res.record) live.reused(`${mode} s${seed}`, res.record, { ...cfg });
+      if (res.skipped && res.record) live.reused(`${mode} s${seed}`, res.record);
       if (res.record) runs.push(res.record);
     }
   }

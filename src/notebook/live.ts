@@ -11,7 +11,6 @@ import type { PlotlyFigure } from '../plots/types.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { TrainEvents } from '../train.ts';
 import { pct } from './params.ts';
-import { configDifferences } from '../results/reader.ts';
 
 export interface LiveCurvesOptions {
   /** Per-epoch metric drawn (default valAccuracy). */
@@ -81,14 +80,12 @@ export class LiveCurves {
    * A run that was not trained because it had already finished (runExperiment → skipped): says so
    * and draws its curve like a trained one, so re-running a cell never leaves an empty output.
    */
-  reused(label: string, record: RunRecord, expected?: Record<string, unknown>): void {
+  reused(label: string, record: RunRecord): void {
     const run: RunRecord = { ...record };
     this.runs.push(run);
     this.labels.set(run, label);
-    const differs = expected ? configDifferences(record.header.config, expected) : [];
     this.log?.(`${label}: ${record.header.preset} seed ${record.header.seed} already finished (${record.end?.status ?? 'unfinished'}, `
-      + `${record.end?.epochs ?? record.epochs.length} epochs, test accuracy ${pct(record.end?.testAccuracy)}) in ${record.file}: reused, not trained again`
-      + (differs.length ? `; NOTE: it was trained with other settings (${differs.join(', ')}): delete the file to train with these` : ''));
+      + `${record.end?.epochs ?? record.epochs.length} epochs, test accuracy ${pct(record.end?.testAccuracy)}) in ${record.file}: reused, not trained again`);
     this.redraw(true);
   }
 

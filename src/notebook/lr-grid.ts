@@ -75,7 +75,7 @@ export async function lrGrid(o: LrGridOptions): Promise<LrGridResult> {
         const res = await runExperiment(cfg, { seed, dataset: ds, experiment, runId: runName(preset, seed, lr),
           resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot, events: live.events(`α = ${lr}`) });
         res.network?.dispose();
-        if (res.skipped && res.record) live.reused(`α = ${lr}`, res.record, { ...cfg });
+        if (res.skipped && res.record) live.reused(`α = ${lr}`, res.record);
         if (res.record) trained.push(res.record);
       }
     }

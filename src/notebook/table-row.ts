@@ -182,7 +182,7 @@ async function trainRow(presets: string[], ds: Dataset, o: RowOptions, live: Liv
         events: live.events(`${cfg.rule === 'ebp' ? 'EBP' : 'DeepAGREL'} s${seed}`),
       });
       res.network?.dispose();
-      if (res.skipped && res.record) live.reused(`${cfg.rule === 'ebp' ? 'EBP' : 'DeepAGREL'} s${seed}`, res.record, { ...cfg });
+      if (res.skipped && res.record) live.reused(`${cfg.rule === 'ebp' ? 'EBP' : 'DeepAGREL'} s${seed}`, res.record);
       if (res.record) out.push(res.record);
     }
   }

@@ -28,13 +28,17 @@ export function splitArgs(line: string): string[] {
   return words;
 }
 
-/** The generated blocks of `text`, in order; an error names the line of a malformed one. */
+/** The generated blocks of `text` (LF line ends), in order; an error names the line of a malformed
+ *  one. Markers inside a ``` fence are examples, not blocks. */
 export function findBlocks(text: string, file = 'page'): GeneratedBlock[] {
   const lines = text.split('\n');
   const blocks: GeneratedBlock[] = [];
   let open: { line: number; command: string; asCode: boolean } | null = null;
+  let fenced = false;
   lines.forEach((raw, i) => {
     const line = raw.trim();
+    if (!open && line.startsWith('```')) fenced = !fenced;
+    if (fenced) return;
     const m = OPEN.exec(line);
     if (m) {
       if (open) throw new Error(`${file}:${i + 1}: a generated block opens inside the one opened at line ${open.line + 1}`);

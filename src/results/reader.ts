@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EpochRecord, RunEnd, RunHeader, RunInterrupted, RunLine, RunRecord } from './schema.ts';
+import { DEFAULTS } from '../presets.ts';
 
 /** Experiments whose runs are not Table 1 / Figure 3 runs: the quick start, the feedback-weight
  *  experiment, QUICK-mode runs, learning-rate studies (lr-study, and any lr-study-<name> on another
@@ -19,11 +20,20 @@ export function experimentMatches(experiment: string, patterns: readonly string[
 }
 
 /** "lr: 0.5 → 0.3" for each field where a run's stored config differs from the wanted one. A field
- *  the stored config lacks is not compared: the record predates that option and ran at its default. */
-export function configDifferences(stored: Record<string, unknown>, wanted: Record<string, unknown>): string[] {
-  return Object.keys(stored)
-    .filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(wanted[k]))
-    .map((k) => `${k}: ${JSON.stringify(stored[k])} → ${JSON.stringify(wanted[k])}`);
+ *  the stored config lacks is compared as `defaults` has it: the record predates that option and
+ *  ran the way its default does (a field in neither is not compared). */
+/** Where a finished run differs from a run asked for with `config` (and, when given, the protocol label). */
+export function runDifferences(header: RunHeader, config: Record<string, unknown>, protocol?: string): string[] {
+  return [...configDifferences(header.config, config),
+    ...(protocol !== undefined && header.protocol !== protocol ? [`protocol: ${JSON.stringify(header.protocol)} → ${JSON.stringify(protocol)}`] : [])];
+}
+
+export function configDifferences(stored: Record<string, unknown>, wanted: Record<string, unknown>,
+  defaults: Record<string, unknown> = DEFAULTS): string[] {
+  const was = { ...defaults, ...stored };
+  return Object.keys(was)
+    .filter((k) => JSON.stringify(was[k]) !== JSON.stringify(wanted[k]))
+    .map((k) => `${k}: ${JSON.stringify(was[k])} → ${JSON.stringify(wanted[k])}`);
 }
 
 /** Where a learning-rate grid goes by default (results/lr-study/), and where `lr-study` reads. */

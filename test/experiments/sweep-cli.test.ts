@@ -47,6 +47,10 @@ test('a finished run made with other settings is refused by sweep and train, nev
   assert.match(other.stderr, /mnist-fc-deepagrel-s7\.jsonl: maxEpochs: 1 → 2/);
   assert.match(other.stderr, /Nothing was run/);
   assert.equal(fs.readFileSync(file, 'utf8'), before);
+  // Same config under another --protocol label: refused too (a table groups runs by that label).
+  const label = sweep('--epochs', '1', '--protocol', 'another label');
+  assert.equal(label.status, 2, label.stdout + label.stderr);
+  assert.match(label.stderr, /mnist-fc-deepagrel-s7\.jsonl: protocol: ".*" → "another label"/);
 
   const train = (...extra: string[]) => spawnSync(process.execPath, [bin, 'train', '--preset', 'mnist-fc-deepagrel', '--seed', '7', ...common, ...extra], { encoding: 'utf8' });
   const refused = train('--epochs', '2');

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { configDifferences, experimentMatches, NOT_TABLE1, readRunFile, readRuns, runStatus } from '../../src/results/reader.ts';
 import { RunWriter, runFilePath } from '../../src/results/writer.ts';
+import { resolvePreset } from '../../src/presets.ts';
 import { end, epoch, header, tempRoot, writeRun } from './fixtures.ts';
 
 const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -148,11 +149,20 @@ test('readRuns reads *.jsonl recursively from several dirs, in path order', () =
   assert.throws(() => readRuns(path.join(root, 'nope')), /does not exist/);
 });
 
-test('configDifferences: every stored field that differs, fields a record predates are not compared', () => {
-  assert.deepEqual(configDifferences({ lr: 0.5, maxEpochs: 10, layers: [{ units: 3 }] }, { lr: 0.3, maxEpochs: 10, layers: [{ units: 3 }], inputScale: 1 }),
+test('configDifferences: every stored field that differs; a field a record predates counts at its default', () => {
+  const d = { inputScale: 1 };
+  assert.deepEqual(configDifferences({ lr: 0.5, maxEpochs: 10, layers: [{ units: 3 }] }, { lr: 0.3, maxEpochs: 10, layers: [{ units: 3 }], inputScale: 1 }, d),
     ['lr: 0.5 → 0.3']);
-  assert.deepEqual(configDifferences({ layers: [{ units: 3 }], perClass: 1000 }, { layers: [{ units: 4 }] }),
+  // An old record without inputScale ran at scale 1: it is no stand-in for a run at 255.
+  assert.deepEqual(configDifferences({ lr: 0.5 }, { lr: 0.5, inputScale: 255 }, d), ['inputScale: 1 → 255']);
+  assert.deepEqual(configDifferences({ layers: [{ units: 3 }], perClass: 1000 }, { layers: [{ units: 4 }], inputScale: 1 }, d),
     ['layers: [{"units":3}] → [{"units":4}]', 'perClass: 1000 → undefined']);
+  // By default, the presets' defaults: a current full config compares equal to itself.
+  const cfg = { ...resolvePreset('mnist-fc-deepagrel', {}) } as Record<string, unknown>;
+  assert.deepEqual(configDifferences(cfg, cfg), []);
+  const { inputScale: _, ...old } = cfg;
+  assert.deepEqual(configDifferences(old, cfg), []);
+  assert.deepEqual(configDifferences(old, { ...cfg, inputScale: 255 }), ['inputScale: 1 → 255']);
 });
 
 test('experimentMatches: names and prefixes; every lr-study-<name> is left out of Table 1', () => {

@@ -24,6 +24,8 @@ test('generated blocks: found with their commands, refilled, prose kept', () => 
     'prose', '<!-- generated as code: npx deepagrel status -->', '```', 'state', '```', '<!-- end generated -->', ''].join('\n'));
   assert.equal(fillBlocks(page, blocks, () => null), page);
   assert.deepEqual(splitArgs(`a 'b c' "d" e`), ['a', 'b c', 'd', 'e']);
+  // A marker shown as an example inside a fence is not a block.
+  assert.deepEqual(findBlocks('```md\n<!-- generated: npx deepagrel table -->\n```\n'), []);
 });
 
 test('generated blocks: a malformed page is an error naming the line', () => {
@@ -45,10 +47,26 @@ test('results script: --check fails on a stale block and names it; a rewrite mak
   assert.equal(write.status, 0, write.stderr);
   assert.match(fs.readFileSync(file, 'utf8'), /mnist-conv-deepagrel/);
   assert.equal(check().status, 0);
+  // A CRLF page (a Windows checkout) is up to date when its text is, and keeps its line ends.
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/\n/g, '\r\n'));
+  assert.equal(check().status, 0, check().stderr);
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('mnist-conv-deepagrel', 'edited'));
+  assert.equal(check().status, 1);
+  assert.equal(spawnSync(process.execPath, ['--import', 'tsx', script, file], { cwd: root, encoding: 'utf8' }).status, 0);
+  const crlf = fs.readFileSync(file, 'utf8');
+  assert.ok(crlf.includes('mnist-conv-deepagrel') && !/[^\r]\n/.test(crlf), 'rewritten with CRLF line ends only');
 });
 
 test('RESULTS.md: every generated table equals what its command prints from the committed records', { timeout: 180_000 }, () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--check', '--skip', 'status', 'RESULTS.md'], { cwd: root, encoding: 'utf8' });
+  // The committed page and records (git archive HEAD), so runs still writing records here do not
+  // count; outside a git checkout, the files as they are.
+  let where = root;
+  if (fs.existsSync(path.join(root, '.git'))) {
+    where = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-committed-'));
+    const tar = spawnSync('sh', ['-c', `git archive HEAD -- RESULTS.md results | tar -x -C '${where}'`], { cwd: root, encoding: 'utf8' });
+    assert.equal(tar.status, 0, tar.stderr);
+  }
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--check', '--skip', 'status', '--root', where, path.join(where, 'RESULTS.md')], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /RESULTS\.md: [1-9]\d* generated block\(s\) checked, 0 out of date/);
 });
