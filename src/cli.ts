@@ -18,7 +18,7 @@ import { runName } from './results/writer.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
 import { UsageError, intFlag, parseLrGrid, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
-import { runSweep, sweepJobs, jobRunId, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV, type Job } from './cli/sweep.ts';
+import { runSweep, sweepJobs, jobRunId, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV, type Job } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -93,7 +93,7 @@ const train: Command = async argv => {
   } catch (e) {
     if (!(e instanceof InterruptedError)) throw e;
     console.error(`\n${e.message}${e.info.file ? ` Record: ${e.info.file}` : ''}`);
-    return 130;
+    return EXIT_INTERRUPTED;
   } finally { removeInterrupt(); }
   res.network?.dispose();
   if (res.skipped) {
@@ -144,7 +144,7 @@ const sweep: Command = async argv => {
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
   const r = await runSweep({ jobs, workers, experiment, resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs, configOf, protocol: v.protocol });
-  return r.failed.length ? 1 : 0;
+  return r.stoppedBy ? EXIT_INTERRUPTED : r.failed.length || r.interrupted.length ? 1 : 0;
 };
 
 /** The runs of the given folders; by default results/ without the runs that are not Table 1 runs

@@ -89,15 +89,22 @@ export class InterruptedError extends Error {
 
 /**
  * Ctrl-C for command-line training: the first press stops the run cleanly (within about a batch),
- * a second press exits at once. Returns a function that removes the handler.
+ * a second press exits at once. SIGTERM (a scheduler's stop, a sweep stopping its workers) is the
+ * clean stop only, however often it comes: it never turns a Ctrl-C into a hard exit. Returns a
+ * function that removes the handlers.
  */
 export function installCliInterrupt(log: (line: string) => void = (l) => console.error(l)): () => void {
-  let presses = 0;
+  let presses = 0, terms = 0;
   const onSigint = () => {
     presses++;
     if (presses > 1 || requestInterrupt('SIGINT') === 0) process.exit(130);
     log('\nStopping after the current batch (Ctrl-C again to quit at once)…');
   };
+  const onSigterm = () => {
+    if (requestInterrupt('SIGTERM') === 0) process.exit(143);
+    if (terms++ === 0 && presses === 0) log('\nSIGTERM: stopping after the current batch…');
+  };
   process.on('SIGINT', onSigint);
-  return () => { process.off('SIGINT', onSigint); };
+  process.on('SIGTERM', onSigterm);
+  return () => { process.off('SIGINT', onSigint); process.off('SIGTERM', onSigterm); };
 }

@@ -2,7 +2,7 @@
 // job, at most --workers at once), skipping finished runs. `--shard i/n` keeps every n-th job so
 // array jobs of a cluster scheduler split a sweep with no coordination beyond the results folder.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, matchPresets, PRESETS } from '../presets.ts';
@@ -19,6 +19,8 @@ export const EXIT_LOCKED = 3;
 /** Exit code of a sweep's `train` worker whose run another process finished meanwhile (plain `train` exits 0). */
 export const EXIT_SKIPPED = 4;
 export const SWEEP_WORKER_ENV = 'DEEPAGREL_SWEEP_WORKER';
+/** Exit code of `train` stopped by Ctrl-C or SIGTERM (the run keeps its checkpoint), as a shell reports SIGINT. */
+export const EXIT_INTERRUPTED = 130;
 
 /** presets × α values × seeds (seeds innermost, so a shard or an interrupted sweep covers whole α
  *  values first). Runs of a grid (two or more α) are <preset>-lr<α>-s<seed>; with one α, a run at
@@ -51,7 +53,7 @@ export interface SweepOptions {
 }
 
 /** Runs the jobs; resolves with the number of failed jobs. */
-export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; locked: number; failed: Job[] }> {
+export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; locked: number; failed: Job[]; interrupted: Job[]; stoppedBy: NodeJS.Signals | null }> {
   const log = o.log ?? (l => process.stdout.write(l + '\n'));
   const workers = Math.max(1, o.workers ?? os.availableParallelism());
   // The cores are divided among the workers; DEEPAGREL_THREADS overrides, and `--threads` among
@@ -78,27 +80,47 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
   // (tsx registered in-process, so process.execArgv does not carry it to a child). Node flags
   // reach the workers through NODE_OPTIONS, which the child inherits.
   const cli = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
-  const failed: Job[] = [];
+  const failed: Job[] = [], interrupted: Job[] = [];
   let next = 0, done = 0, locked = 0;
+  // Stopping a sweep (Ctrl-C, kill, a scheduler): no new job starts, and each running job stops
+  // after its batch and keeps its checkpoint. The workers get SIGTERM, which `train` takes as that
+  // clean stop and never as "quit at once", so a worker that a terminal's Ctrl-C reached too (one
+  // process group) is not stopped twice. A second signal ends them at once (checkpoints are whole).
+  let stoppedBy: NodeJS.Signals | null = null;
+  const running = new Set<ChildProcess>();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stoppedBy) { for (const child of running) child.kill('SIGKILL'); return; }
+    stoppedBy = sig;
+    log(`sweep: ${sig}: stopping; running jobs stop after their current batch and keep their checkpoints, no new job starts`);
+    for (const child of running) child.kill('SIGTERM');
+  };
+  process.on('SIGINT', onSignal); process.on('SIGTERM', onSignal);
   const runOne = (job: Job) => new Promise<void>(resolve => {
     const tag = jobTag(job);
     const env = { ...process.env, DEEPAGREL_THREADS: envThreads, [SWEEP_WORKER_ENV]: '1' };
     const child = spawn(process.execPath, [cli, 'train', '--preset', job.preset, '--seed', String(job.seed),
       '--experiment', o.experiment, '--results', o.resultsRoot, ...(job.lr === undefined ? [] : ['--lr', job.lr, '--run-id', jobRunId(job)]), ...o.trainArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     const relay = (buf: Buffer) => { for (const line of buf.toString().split(/\r|\n/)) if (line.trim()) log(`${tag} ${line.trim()}`); };
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
-    child.on('close', code => {
+    child.on('close', (code, signal) => {
+      running.delete(child);
       if (code === 0) done++;
       else if (code === EXIT_SKIPPED) skipped++;        // finished by another sweep after this one looked
       else if (code === EXIT_LOCKED) locked++;          // another sweep is on it: not a failure
-      else { failed.push(job); log(`${tag} failed with exit code ${code}`); }
+      else if (code === EXIT_INTERRUPTED || signal === 'SIGINT' || signal === 'SIGTERM' || (signal && stoppedBy)) interrupted.push(job);   // resumable from its checkpoint
+      else { failed.push(job); log(`${tag} failed with exit code ${code ?? signal}`); }
       resolve();
     });
   });
-  const worker = async () => { while (next < todo.length) await runOne(todo[next++]); };
-  await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, worker));
-  // done + skipped + locked + failed = jobs: a run another sweep finished meanwhile counts as skipped, not finished.
-  log(`sweep: ${done} finished, ${skipped} skipped, ${locked} running elsewhere, ${failed.length} failed`);
-  return { done, skipped, locked, failed };
+  const worker = async () => { while (next < todo.length && !stoppedBy) await runOne(todo[next++]); };
+  try {
+    await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, worker));
+  } finally { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); }
+  // done + skipped + locked + failed + interrupted + not started = jobs: a run another sweep finished meanwhile counts as skipped, not finished.
+  const notStarted = todo.length - next;
+  log(`sweep: ${done} finished, ${skipped} skipped, ${locked} running elsewhere, ${failed.length} failed`
+    + (interrupted.length || notStarted ? `, ${interrupted.length} interrupted, ${notStarted} not started (the same command resumes them)` : ''));
+  return { done, skipped, locked, failed, interrupted, stoppedBy };
 }

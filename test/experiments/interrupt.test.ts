@@ -4,7 +4,7 @@
 // InterruptedError; running it again resumes and ends with the records of an uninterrupted run.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -112,3 +112,49 @@ test('Ctrl-C in `deepagrel train`: stops within a batch, exit 130, one line with
   assert.equal(rec.end, undefined);
   assert.equal(rec.interrupted?.resumeAfterEpoch, rec.epochs.length);
 });
+
+/** A sweep of two runs, one worker; `send` stops it once the first run has an epoch on disk. */
+async function stopSweep(name: string, send: (child: ReturnType<typeof spawn>) => void) {
+  const dir = tmp();
+  const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+  const args = [...process.execArgv, cli, 'sweep', '--presets', 'mnist-fc-deepagrel', '--seeds', '6-7', '--workers', '1', '--per-class', '100', '--val-size', '200',
+    '--test-limit', '300', '--batch-size', '20', '--epochs', '4', '--patience', '50', '--experiment', name, '--backend', 'wasm',
+    '--results', path.join(dir, 'results'), '--checkpoints', path.join(dir, 'ck')];
+  // Its own process group, so the test can play a terminal's Ctrl-C (a signal to the whole group).
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const runFile = (seed: number) => path.join(dir, 'results', name, `mnist-fc-deepagrel-s${seed}.jsonl`);
+  let sent = false;
+  await new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => {
+      const n = fs.existsSync(runFile(6)) ? fs.readFileSync(runFile(6), 'utf8').split('\n').filter((l) => l.includes('"type":"epoch"')).length : 0;
+      if (n >= 1) { clearInterval(t); setTimeout(() => { sent = true; send(child); resolve(); }, 300); }
+    }, 20);
+    child.on('exit', (code) => { clearInterval(t); if (!sent) reject(new Error(`exited (${code}) before the interrupt: ${out}`)); });
+  });
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  return { code, out, runFile, args };
+}
+
+for (const [how, send] of [
+  ['a signal to the sweep alone (kill, a scheduler) is passed on', (c: ReturnType<typeof spawn>) => c.kill('SIGTERM')],
+  ['Ctrl-C in a terminal (the whole process group) stops each worker once, cleanly', (c: ReturnType<typeof spawn>) => process.kill(-c.pid!, 'SIGINT')],
+] as const) {
+  test(`stopping a sweep: ${how}; the running job stops after its batch and is marked, none starts, the same command resumes`, { timeout: 240_000 }, async () => {
+    const { code, out, runFile, args } = await stopSweep(how.startsWith('a signal') ? 'stop-term' : 'stop-int', send);
+    assert.equal(code, 130, out);
+    assert.match(out, /sweep: SIG(TERM|INT): stopping/);
+    assert.match(out, /Interrupted: mnist-fc-deepagrel-s6 stopped in epoch \d+/);
+    assert.match(out, /sweep: 0 finished, 0 skipped, 0 running elsewhere, 0 failed, 1 interrupted, 1 not started/);
+    const rec = readRunFile(runFile(6));
+    assert.equal(rec.end, undefined);
+    assert.equal(rec.interrupted?.resumeAfterEpoch, rec.epochs.length, 'stopped cleanly (a second SIGINT would quit without marking)');
+    assert.ok(!fs.existsSync(runFile(7)), 'no job starts once the sweep is stopping');
+    const again = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    assert.equal(again.status, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /resuming after epoch \d+/);
+    assert.match(again.stdout, /sweep: 2 finished, 0 skipped, 0 running elsewhere, 0 failed$/m);
+  });
+}
