@@ -18,7 +18,7 @@ test('--lr 1e30 on MNIST FC: NaN hidden weights with finite Q-values end the run
     '--per-class', '20', '--val-size', '200', '--test-limit', '300', '--batch-size', '50', '--epochs', '2', '--backend', 'wasm',
     '--experiment', 'div', '--results', path.join(dir, 'r'), '--checkpoints', path.join(dir, 'c')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  const run = readRunFile(path.join(dir, 'r', 'div', 'mnist-fc-deepagrel-s1.jsonl'));
+  const run = readRunFile(path.join(dir, 'r', 'div', 'mnist-fc-deepagrel-lr1e+30-s1.jsonl'))   // another α than the preset's: its own run name;
   assert.equal(run.end?.status, 'diverged', `ended ${run.end?.status} at test accuracy ${run.end?.testAccuracy}`);
   assert.equal(run.end?.testAccuracy, null);
   assert.match(run.end?.message ?? '', /^W'? of layer '\w+' holds (NaN|-?Infinity) \(\d+ of \d+ values\) after epoch 1: the network diverged; try a smaller learning rate than 1e\+30$/);
