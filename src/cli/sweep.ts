@@ -52,7 +52,7 @@ export interface SweepOptions {
   log?: (line: string) => void;
 }
 
-/** Runs the jobs; resolves with the number of failed jobs. */
+/** Runs the jobs; resolves with what became of them (and the signal that stopped the sweep, if one did). */
 export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; locked: number; failed: Job[]; interrupted: Job[]; stoppedBy: NodeJS.Signals | null }> {
   const log = o.log ?? (l => process.stdout.write(l + '\n'));
   const workers = Math.max(1, o.workers ?? os.availableParallelism());

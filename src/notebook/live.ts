@@ -23,7 +23,6 @@ export interface LiveCurvesOptions {
   log?: ((line: string) => void) | null;
 }
 
-
 const Y_TITLES: Record<EpochMetric, string> = {
   valAccuracy: 'validation accuracy', trainRewardRate: 'reward rate (training, exploration included)',
   trainAccuracy: 'training accuracy (greedy)', meanDelta2: 'mean δ² / cross-entropy', wallTimeSec: 'seconds per epoch', samplesPerSec: 'samples per second',

@@ -19,15 +19,15 @@ export function experimentMatches(experiment: string, patterns: readonly string[
   return patterns.some(p => p.endsWith('*') ? experiment.startsWith(p.slice(0, -1)) : experiment === p);
 }
 
-/** "lr: 0.5 → 0.3" for each field where a run's stored config differs from the wanted one. A field
- *  the stored config lacks is compared as `defaults` has it: the record predates that option and
- *  ran the way its default does (a field in neither is not compared). */
 /** Where a finished run differs from a run asked for with `config` (and, when given, the protocol label). */
 export function runDifferences(header: RunHeader, config: Record<string, unknown>, protocol?: string): string[] {
   return [...configDifferences(header.config, config),
     ...(protocol !== undefined && header.protocol !== protocol ? [`protocol: ${JSON.stringify(header.protocol)} → ${JSON.stringify(protocol)}`] : [])];
 }
 
+/** "lr: 0.5 → 0.3" for each field where a run's stored config differs from the wanted one. A field
+ *  the stored config lacks is compared as `defaults` has it: the record predates that option and
+ *  ran the way its default does (a field in neither is not compared). */
 export function configDifferences(stored: Record<string, unknown>, wanted: Record<string, unknown>,
   defaults: Record<string, unknown> = DEFAULTS): string[] {
   const was = { ...defaults, ...stored };
