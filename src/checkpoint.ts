@@ -33,10 +33,11 @@ export const MASK_GENERATOR = 'counter-v1';
 
 export interface Checkpoint { state: CheckpointState; weights: Weights; best: Weights | null }
 
-/** Where a run's checkpoint and its run lock live (train writes them; `status` looks for the lock). */
-export function checkpointPaths(root: string, experiment: string, runId: string): { ckpt: string; lock: string } {
+/** Where a run's checkpoint and its run lock live (train writes them; `status` looks for the lock),
+ *  and where a finished run keeps its weights (`--keep-weights`; clean-up never removes that file). */
+export function checkpointPaths(root: string, experiment: string, runId: string): { ckpt: string; lock: string; kept: string } {
   const ckpt = path.join(root, experiment, `${runId}.ckpt`);
-  return { ckpt, lock: `${ckpt}.lock` };
+  return { ckpt, lock: `${ckpt}.lock`, kept: path.join(root, experiment, `${runId}.final.ckpt`) };
 }
 
 const MAGIC = 'DAGCKPT2';
@@ -170,6 +171,12 @@ export function loadLatestCheckpoint(file: string): LoadedCheckpoint | null {
   if (skipped.length === 0) return null;
   throw skipped.length === 1 ? skipped[0]
     : new CheckpointError(file, `it and the previous checkpoint are both unusable (${skipped.map(e => e.problem).join('; ')})`);
+}
+
+/** A finished run's last checkpoint (its last and best-validation weights) becomes its kept
+ *  weights, replacing any kept from an earlier run of the same name; one rename, never half a file. */
+export function keepFinalCheckpoint(file: string, kept: string): void {
+  if (fs.existsSync(file)) fs.renameSync(file, kept);
 }
 
 /** Remove a run's checkpoint files (after the run ended; `keepLatest`: all but the checkpoint

@@ -1,5 +1,5 @@
 // deepagrel <command>: the workbook from the command line.
-//   train | sweep | status | table | figure3 | first-steps | backend | presets | datasets | export | quickstart
+//   train | sweep | status | table | figure3 | lr-study | evaluate | first-steps | backend | presets | datasets | export | quickstart
 // Every command has --help; a bad option gets one clear message and exit code 2.
 
 import { parseArgs } from 'node:util';
@@ -65,6 +65,8 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
                        "data not bit-exact" when the data is a re-encoded copy)
   --run-id NAME        file name of the run (default <preset>-s<seed>; <preset>-lr<α>-s<seed> at another α than the preset's)
   --no-resume          start over even if a checkpoint exists
+  --keep-weights       keep the finished run's weights (<checkpoints>/<experiment>/<run>.final.ckpt)
+                       for deepagrel evaluate; without it a finished run's checkpoint is deleted
   --backend NAME       tensorflow | native | wasm | cpu (default: best available; see deepagrel backend)
   --threads N          compute threads (default: all cores; sweeps divide the cores among workers)
 Overrides of the preset:
@@ -78,7 +80,7 @@ function defaultRunId(cfg: { preset: string; lr: number }, seed: number): string
 const train: Command = async argv => {
   const v = parse(argv, { ...COMMON, ...overrideOptions(), preset: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' },
     experiment: { type: 'string' }, results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' }, 'no-resume': { type: 'boolean' },
-    'run-id': { type: 'string' } });
+    'run-id': { type: 'string' }, 'keep-weights': { type: 'boolean' } });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   if (!v.preset) throw new UsageError('train needs --preset (see: deepagrel presets)');
   const seed = intFlag(v, 'seed', 0) ?? 1;
@@ -89,7 +91,7 @@ const train: Command = async argv => {
   let res;
   try {
     res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
-      checkpointRoot: v.checkpoints, protocol: v.protocol, runId: v['run-id'] ?? defaultRunId(cfg, seed), resume: !v['no-resume'], events: progressEvents(`${cfg.preset} s${seed}`) });
+      checkpointRoot: v.checkpoints, protocol: v.protocol, runId: v['run-id'] ?? defaultRunId(cfg, seed), resume: !v['no-resume'], keepWeights: v['keep-weights'], events: progressEvents(`${cfg.preset} s${seed}`) });
   } catch (e) {
     if (!(e instanceof InterruptedError)) throw e;
     console.error(`\n${e.message}${e.info.file ? ` Record: ${e.info.file}` : ''}`);
@@ -116,6 +118,7 @@ Runs every (preset, seed) job, each in its own process, at most --workers at onc
                        a run at another α than its preset's is named <preset>-lr<α>-s<seed>; a grid
                        goes to results/lr-study/ unless --experiment says otherwise (notebook 08)
   --dry-run            list the jobs and exit
+  --keep-weights       every finished run keeps its weights (for deepagrel evaluate)
 SLURM job array (10 tasks share one results folder): scripts/slurm/sweep.sbatch, e.g.
   sbatch --array=1-10 --export=ALL,PRESETS='cifar10-*',SEEDS=1-10,RESULTS=/shared/results scripts/slurm/sweep.sbatch
 All train options (--data-dir, --experiment, --results, overrides) are passed to every job:
@@ -124,7 +127,7 @@ ${overrideHelp()}`;
 const sweep: Command = async argv => {
   const v = parse(argv, { ...COMMON, ...overrideOptions(), presets: { type: 'string' }, seeds: { type: 'string' }, workers: { type: 'string' },
     shard: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'data-dir': { type: 'string' }, experiment: { type: 'string' },
-    results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' } });
+    results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' }, 'keep-weights': { type: 'boolean' } });
   if (v.help) { console.log(SWEEP_HELP); return 0; }
   if (!v.presets) throw new UsageError('sweep needs --presets (e.g. "mnist-*")');
   // --lr: every job at that α (or each α of a grid); a run at another α than its preset's is named
@@ -142,7 +145,8 @@ const sweep: Command = async argv => {
   }
   const workers = intFlag(v, 'workers', 1);
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
-  const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads')];
+  const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads'),
+    ...(v['keep-weights'] ? ['--keep-weights'] : [])];
   const r = await runSweep({ jobs, workers, experiment, resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs, configOf, protocol: v.protocol });
   return r.stoppedBy ? EXIT_INTERRUPTED : r.failed.length || r.interrupted.length ? 1 : 0;
 };
@@ -279,6 +283,34 @@ const firstStepsCmd: Command = async argv => {
   return 0;
 };
 
+const EVALUATE_HELP = `deepagrel evaluate --run results/<experiment>/<run>.jsonl [--weights best|last] [--sets train,val,test]
+                   [--checkpoints DIR] [--data-dir DIR] [--json] [--backend b] [--threads N]
+
+A run's weights on its own training, validation and test images in test mode (no dropout,
+greedy choice), like Keras' model.evaluate: the record's training accuracy is measured while
+training, with dropout on, so only this tells underfitting from overfitting. Beside each number,
+what the record says (validation and test accuracy of the same weights agree on the same backend).
+  --run FILE           the run record; its weights: the checkpoint of an unfinished run, or the
+                       weights a finished run kept (train/sweep --keep-weights)
+  --weights W          best (default: the best-validation weights, which the test accuracy is of) | last`;
+
+const evaluateCmd: Command = async argv => {
+  const v = parse(argv, { ...COMMON, run: { type: 'string' }, weights: { type: 'string' }, sets: { type: 'string' },
+    checkpoints: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } });
+  if (v.help) { console.log(EVALUATE_HELP); return 0; }
+  if (!v.run) throw new UsageError('evaluate needs --run (a results/<experiment>/<run>.jsonl file)');
+  const { evaluateRun, renderEvaluation, EVAL_SETS } = await import('./evaluate.ts');
+  const weights = v.weights ?? 'best';
+  if (weights !== 'best' && weights !== 'last') throw new UsageError(`--weights must be best or last, got ${JSON.stringify(v.weights)}`);
+  const sets = v.sets === undefined ? undefined : String(v.sets).split(',');
+  const badSet = sets?.find(s => !(EVAL_SETS as readonly string[]).includes(s));
+  if (badSet !== undefined) throw new UsageError(`--sets takes ${EVAL_SETS.join(', ')} (comma-separated), got ${JSON.stringify(badSet)}`);
+  await setupBackend(v);
+  const e = await evaluateRun(v.run, { weights, sets: sets as any, checkpointRoot: v.checkpoints, dataDir: v['data-dir'] });
+  console.log(v.json ? JSON.stringify(e, null, 2) : renderEvaluation(e));
+  return 0;
+};
+
 const backendCmd: Command = async argv => {
   const v = parse(argv, { ...COMMON, json: { type: 'boolean' } });
   if (v.help) { console.log(BACKEND_HELP); return 0; }
@@ -305,6 +337,7 @@ const COMMANDS: Record<string, [Command, string]> = {
   table: [table, 'Table 1 from the run records'],
   figure3: [figure3Cmd, 'Figure 3 from the run records (HTML, SVG, PNG, PDF)'],
   'lr-study': [lrStudyCmd, 'the learning-rate study from a grid sweep (sweep --lr a,b,c): table, pick, figures'],
+  evaluate: [evaluateCmd, "a run's weights on its train/validation/test images in test mode (no dropout)"],
   'first-steps': [firstStepsCmd, 'activity and first-update sizes per layer, both rules (why a setting starts slowly)'],
   backend: [backendCmd, 'which backend and kernels run, library versions, threads; why native is off'],
   presets: [presets, 'list the Table 1 presets'],

@@ -22,7 +22,7 @@ import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
 import { RunWriter, runFilePath, runName } from './results/writer.ts';
 import { readRunFile, runDifferences, runStatus } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
-import { checkpointPaths, cleanUpFinishedRun, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type Weights } from './checkpoint.ts';
+import { checkpointPaths, cleanUpFinishedRun, keepFinalCheckpoint, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type Weights } from './checkpoint.ts';
 import { ensureWritableDir } from './safe-fs.ts';
 import { EarlyStopping } from './early-stopping.ts';
 import { RunLock } from './run-lock.ts';
@@ -58,6 +58,9 @@ export interface RunOptions {
   record?: boolean;
   /** Keep the checkpoint after the run ends (default false: it is only for resuming). */
   keepCheckpoint?: boolean;
+  /** Keep the final weights (last and best-validation) of a finished run as <run>.final.ckpt beside
+   *  the checkpoints, for `deepagrel evaluate` (default false: they are large). */
+  keepWeights?: boolean;
   events?: TrainEvents;
   /** Stop (as if killed) after this many epochs of this call, leaving the run unfinished. */
   haltAfterEpochs?: number;
@@ -91,6 +94,23 @@ export function evaluate(net: Network, set: ImageSet, batchSize = 500, inputScal
   return correct / set.n;
 }
 
+/** A run's images: the seeded validation split, the per-class subset, the test limit (training and
+ *  `deepagrel evaluate` must see the very same ones). */
+export function runSets(cfg: ExperimentConfig, ds: Dataset, seed: number): { train: ImageSet; val: ImageSet; test: ImageSet } {
+  if (ds.name !== cfg.dataset) throw new Error(`the dataset passed in is '${ds.name}' but the experiment needs '${cfg.dataset}'`);
+  if (cfg.valSize >= ds.train.n) throw new ConfigError(`valSize ${cfg.valSize} must be less than the ${ds.train.n} training images of ${ds.name}`);
+  const split = splitValidation(ds.train, cfg.valSize, seed);
+  const train = cfg.perClass > 0 ? subsetPerClass(split.train, cfg.perClass, ds.numClasses) : split.train;
+  const test = cfg.testLimit > 0 && cfg.testLimit < ds.test.n ? takeIndices(ds.test, Uint32Array.from({ length: cfg.testLimit }, (_, i) => i)) : ds.test;
+  return { train, val: split.val, test };
+}
+
+/** The run's network with its seeded initial weights. */
+export function runNetwork(cfg: ExperimentConfig, ds: Dataset, seed: number): Network {
+  return new Network({ inputShape: ds.train.shape, layers: cfg.layers, numClasses: ds.numClasses, init: cfg.init,
+    feedback: cfg.feedback, weightDecay: cfg.weightDecay, seed });
+}
+
 /** Pixels arrive in [0, 1]; `inputScale` multiplies them (e.g. 255 for raw byte values). */
 function scaled(x: tf.Tensor, inputScale: number): tf.Tensor {
   return inputScale === 1 ? x : tf.mul(x, inputScale);
@@ -110,7 +130,8 @@ export function protocolLabel(cfg: ExperimentConfig, exactData = true): string {
   return diffs.length ? diffs.join(', ') : 'paper';
 }
 
-function configHash(cfg: ExperimentConfig, seed: number): string {
+/** Ties a checkpoint to its run's configuration and seed. */
+export function configHash(cfg: ExperimentConfig, seed: number): string {
   return createHash('sha256').update(JSON.stringify({ cfg, seed })).digest('hex').slice(0, 16);
 }
 
@@ -127,7 +148,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   const experiment = opts.experiment ?? 'table1';
   const runId = opts.runId ?? runName(cfg.preset, seed);
   const resultsRoot = opts.resultsRoot ?? 'results';
-  const { ckpt: ckptFile, lock: lockFile } = checkpointPaths(opts.checkpointRoot ?? 'checkpoints', experiment, runId);
+  const { ckpt: ckptFile, lock: lockFile, kept: keptFile } = checkpointPaths(opts.checkpointRoot ?? 'checkpoints', experiment, runId);
   const runFile = runFilePath({ experiment, runId }, resultsRoot);
   const resume = opts.resume ?? true;
 
@@ -144,27 +165,22 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   const lock = record ? RunLock.acquire(lockFile) : null;
   if (lock) removeStaleTemps(ckptFile);
   try {
-    return await listening(() => trainRun(cfg, opts, { seed, record, experiment, runId, resultsRoot, ckptFile, runFile, resume, lock }));
+    return await listening(() => trainRun(cfg, opts, { seed, record, experiment, runId, resultsRoot, ckptFile, keptFile, runFile, resume, lock }));
   } finally { lock?.release(); }
 }
 
-interface RunPaths { seed: number; record: boolean; experiment: string; runId: string; resultsRoot: string; ckptFile: string; runFile: string; resume: boolean; lock: RunLock | null }
+interface RunPaths { seed: number; record: boolean; experiment: string; runId: string; resultsRoot: string; ckptFile: string; keptFile: string; runFile: string; resume: boolean; lock: RunLock | null }
 
-async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record, experiment, runId, resultsRoot, ckptFile, runFile, resume, lock }: RunPaths): Promise<RunResult> {
+async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record, experiment, runId, resultsRoot, ckptFile, keptFile, runFile, resume, lock }: RunPaths): Promise<RunResult> {
   const backend = backendInfo() ?? await initBackend();
   const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, ...(cfg.dataset === 'cifar100' ? { labelMode: cfg.labelMode } : {}) });
-  if (ds.name !== cfg.dataset) throw new Error(`the dataset passed in is '${ds.name}' but the experiment needs '${cfg.dataset}'`);
-  if (cfg.valSize >= ds.train.n) throw new ConfigError(`valSize ${cfg.valSize} must be less than the ${ds.train.n} training images of ${ds.name}`);
-  const split = splitValidation(ds.train, cfg.valSize, seed);
-  const train = cfg.perClass > 0 ? subsetPerClass(split.train, cfg.perClass, ds.numClasses) : split.train;
+  const { train, val, test } = runSets(cfg, ds, seed);
   // A batch larger than an epoch would silently become the whole set while the header says otherwise.
   if (cfg.batchSize > train.n * cfg.augmentFactor)
     throw new ConfigError(`batchSize ${cfg.batchSize} is larger than an epoch (${train.n * cfg.augmentFactor} training images); use at most that`);
-  const test = cfg.testLimit > 0 && cfg.testLimit < ds.test.n ? takeIndices(ds.test, Uint32Array.from({ length: cfg.testLimit }, (_, i) => i)) : ds.test;
   const augment = cfg.augment ? augmentationPreset(ds.name as DatasetName) : null;
 
-  const net = new Network({ inputShape: ds.train.shape, layers: cfg.layers, numClasses: ds.numClasses, init: cfg.init,
-    feedback: cfg.feedback, weightDecay: cfg.weightDecay, seed });
+  const net = runNetwork(cfg, ds, seed);
   const rule = getRule(cfg.rule);
   const actionRng = new Rng(deriveSeed(seed, STREAM_ACTION));
   const step: StepOptions = { lr: cfg.lr, epsilon: cfg.epsilon, beta: cfg.beta };
@@ -202,7 +218,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   const header: RunHeader = {
     type: 'header', runId, experiment, preset: cfg.preset, rule: cfg.rule, dataset: cfg.dataset, arch: cfg.arch,
     augment: cfg.augment, seed, config: { ...cfg }, protocol: opts.protocol ?? protocolLabel(cfg, ds.exact),
-    datasetInfo: { source: ds.source, exact: ds.exact, nTrain: train.n, nVal: split.val.n, nTest: test.n },
+    datasetInfo: { source: ds.source, exact: ds.exact, nTrain: train.n, nVal: val.n, nTest: test.n },
     backend: { name: backend.name, threads: backend.threads, simd: backend.simd, kernels: backend.kernels,
       ...(backend.package ? { package: backend.package } : {}),
       ...(backend.library ? { library: { library: backend.library.library, version: backend.library.version, isa: backend.library.isa, runtime: backend.library.runtime } } : {}),
@@ -250,7 +266,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       throw new InterruptedError({ runId, ...cut, resumeAfterEpoch, file: writer?.file ?? '' });
     }
     const trainSec = (Date.now() - te) / 1000;
-    const valAccuracy = split.val.n > 0 ? evaluate(net, split.val, 500, cfg.inputScale) : correct / n;
+    const valAccuracy = val.n > 0 ? evaluate(net, val, 500, cfg.inputScale) : correct / n;
     const rec: EpochRecord = {
       type: 'epoch', epoch, trainRewardRate: reward / n, trainAccuracy: correct / n, meanDelta2: loss / n, valAccuracy,
       wallTimeSec: (Date.now() - te) / 1000, samplesPerSec: n / trainSec,
@@ -286,6 +302,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     totalTimeSec: priorSec + (Date.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...(message ? { message } : {}),
   };
   writer?.end(end);
+  if (record && opts.keepWeights && status !== 'diverged' && !opts.keepCheckpoint) keepFinalCheckpoint(ckptFile, keptFile);
   if (record) removeCheckpoint(ckptFile, opts.keepCheckpoint);
   opts.events?.onEnd?.(end);
   const result: RunRecord = writer ? readRunFile(writer.file) : { header, epochs, end, file: '' };

@@ -1,0 +1,127 @@
+// A run's weights on its own training, validation and test images, in test mode (no dropout, the
+// greedy choice), like Keras' model.evaluate. The training accuracy in a run record is measured
+// while training (dropout on, ε-exploration beside it), so it cannot tell underfitting from
+// overfitting; this can. The weights come from the run's checkpoint (an unfinished run) or the
+// weights a finished run kept (`train --keep-weights`).
+
+import * as fs from 'node:fs';
+import { loadCheckpoint, checkpointPaths, checkpointSiblings, CheckpointError, type Checkpoint } from './checkpoint.ts';
+import { readRunFile } from './results/reader.ts';
+import { loadDataset } from './data/datasets.ts';
+import type { Dataset } from './data/types.ts';
+import { ConfigError, type ExperimentConfig } from './presets.ts';
+import { configHash, evaluate, runNetwork, runSets } from './train.ts';
+import { backendInfo, initBackend } from './backend.ts';
+
+export const EVAL_SETS = ['train', 'val', 'test'] as const;
+export type EvalSet = typeof EVAL_SETS[number];
+export type WhichWeights = 'best' | 'last';
+
+export interface EvaluateOptions {
+  checkpointRoot?: string;       // default "checkpoints"
+  /** 'best' (default): the best-validation weights, on which the run's test accuracy is measured; 'last': the latest. */
+  weights?: WhichWeights;
+  sets?: EvalSet[];              // default all three
+  dataDir?: string;
+  /** A dataset already in memory (notebooks, tests). */
+  dataset?: Dataset;
+}
+
+export interface SetAccuracy {
+  set: EvalSet;
+  n: number;
+  /** Greedy accuracy in test mode. */
+  accuracy: number;
+  /** What the record says for the same weights: validation and test accuracy (these must agree on
+   *  the run's backend); for `train`, the accuracy measured while training that epoch (dropout on). */
+  recorded: number | null;
+}
+
+export interface Evaluation {
+  run: string;
+  checkpoint: string;
+  weights: WhichWeights;
+  /** The epoch whose weights these are. */
+  epoch: number;
+  /** Epochs trained when the checkpoint was written. */
+  epochsTrained: number;
+  finished: boolean;
+  backend: string;
+  sets: SetAccuracy[];
+}
+
+/** The newest readable weights of a run: kept final weights, else its checkpoint, else the previous one. */
+function findWeights(root: string, experiment: string, runId: string, runFile: string): { file: string; ck: Checkpoint } {
+  const { ckpt, kept } = checkpointPaths(root, experiment, runId);
+  const candidates = [kept, ckpt, checkpointSiblings(ckpt).prev].filter(f => fs.existsSync(f));
+  const bad: CheckpointError[] = [];
+  for (const file of candidates) {
+    try { return { file, ck: loadCheckpoint(file) }; } catch (e) { if (!(e instanceof CheckpointError)) throw e; bad.push(e); }
+  }
+  if (bad.length) throw bad[0];
+  throw new ConfigError(`${runFile}: no weights of this run under ${root}/${experiment}/ (looked for ${runId}.final.ckpt and ${runId}.ckpt). `
+    + 'An unfinished run has its checkpoint there; a finished run keeps its weights only when trained with --keep-weights (train or sweep); '
+    + 'give --checkpoints if they are elsewhere');
+}
+
+/** Evaluate a run's weights on its own images (the same validation split and subsets as in training). */
+export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): Promise<Evaluation> {
+  if (!fs.existsSync(runFile)) throw new ConfigError(`${runFile}: no such run record (a results/<experiment>/<run>.jsonl file)`);
+  const run = readRunFile(runFile);
+  const { header } = run;
+  const cfg = header.config as unknown as ExperimentConfig;
+  const which = opts.weights ?? 'best';
+  const { file, ck } = findWeights(opts.checkpointRoot ?? 'checkpoints', header.experiment, header.runId, runFile);
+  if (ck.state.configHash !== configHash(cfg, header.seed))
+    throw new ConfigError(`${file}: these weights were trained with another configuration or seed than ${runFile} says; not evaluating them`);
+  const weights = which === 'best' ? ck.best : ck.weights;
+  if (!weights) throw new ConfigError(`${file}: holds no best-validation weights yet (no epoch finished); use --weights last`);
+  const epoch = which === 'best' ? ck.state.bestEpoch : ck.state.epoch;
+
+  const backend = backendInfo() ?? await initBackend();
+  const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, ...(cfg.dataset === 'cifar100' ? { labelMode: cfg.labelMode } : {}) });
+  const sets = runSets(cfg, ds, header.seed);
+  // The same images as in training, or the numbers mean nothing: same sizes, same exactness.
+  const info = header.datasetInfo;
+  if (info) {
+    const got = { exact: ds.exact, nTrain: sets.train.n, nVal: sets.val.n, nTest: sets.test.n };
+    const differs = (Object.keys(got) as (keyof typeof got)[]).filter(k => got[k] !== info[k]).map(k => `${k}: ${info[k]} → ${got[k]}`);
+    if (differs.length) throw new ConfigError(`${runFile}: the run was trained on ${info.source}; the data found now (${ds.source}) differs `
+      + `(${differs.join(', ')}); give the same --data-dir as in training`);
+  }
+
+  const net = runNetwork(cfg, ds, header.seed);
+  try {
+    net.setWeights(weights);
+    const rec = run.epochs.find(e => e.epoch === epoch);
+    const finishedOnBest = which === 'best' && run.end?.testWeights === 'best-val' && run.end.testAccuracy !== null;
+    const recorded: Record<EvalSet, number | null> = {
+      train: rec?.trainAccuracy ?? null,
+      val: rec?.valAccuracy ?? null,
+      test: finishedOnBest ? run.end!.testAccuracy : null,
+    };
+    const out: SetAccuracy[] = [];
+    for (const set of opts.sets ?? EVAL_SETS) {
+      const images = sets[set];
+      if (images.n === 0) continue;               // no validation split (valSize 0)
+      out.push({ set, n: images.n, accuracy: evaluate(net, images, 500, cfg.inputScale), recorded: recorded[set] });
+    }
+    return { run: runFile, checkpoint: file, weights: which, epoch, epochsTrained: ck.state.epoch, finished: !!run.end,
+      backend: backend.name, sets: out };
+  } finally { net.dispose(); }
+}
+
+const SET_NAMES: Record<EvalSet, string> = { train: 'training', val: 'validation', test: 'test' };
+
+/** The evaluation as a few lines of text. */
+export function renderEvaluation(e: Evaluation): string {
+  const pct = (v: number | null) => v === null ? '–' : (100 * v).toFixed(2);
+  const lines = [
+    `${e.run}: ${e.weights === 'best' ? 'best-validation' : 'last'} weights, from epoch ${e.epoch} (${e.epochsTrained} trained${e.finished ? ', run finished' : ''}), ${e.backend} backend`,
+    `  ${'set'.padEnd(11)} ${'images'.padStart(7)}  ${'accuracy %'.padStart(10)}  ${'in record %'.padStart(11)}`,
+    ...e.sets.map(s => `  ${SET_NAMES[s.set].padEnd(11)} ${String(s.n).padStart(7)}  ${pct(s.accuracy).padStart(10)}  ${pct(s.recorded).padStart(11)}`),
+  ];
+  if (e.sets.some(s => s.set === 'train' && s.recorded !== null))
+    lines.push('  (the record\'s training accuracy was measured while training: dropout on; here: test mode, no dropout)');
+  return lines.join('\n');
+}

@@ -1,0 +1,112 @@
+// `deepagrel evaluate`: a run's weights on its own images in test mode. The validation and test
+// accuracy it measures for the best-validation weights must be the record's own numbers (same
+// images, same weights, same backend), or it evaluates something else than what was trained.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runExperiment } from '../../src/train.ts';
+import { evaluateRun, renderEvaluation } from '../../src/evaluate.ts';
+import { resolvePreset } from '../../src/presets.ts';
+import { initBackend } from '../../src/backend.ts';
+import { quadrantDataset } from '../helpers.ts';
+
+const bin = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
+// Dropout on, so the record's training accuracy (dropout on) and test mode differ in kind.
+const cfg = () => resolvePreset('mnist-fc-deepagrel', { layers: [{ type: 'dense', units: 16 }, { type: 'dropout', rate: 0.5 }],
+  init: 0.3, lr: 0.5, batchSize: 16, valSize: 24, maxEpochs: 4, patience: 2 });
+
+test('evaluate reproduces the record\'s validation and test accuracy from the weights a finished run kept', async () => {
+  await initBackend({ backend: 'cpu' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-eval-'));
+  const ds = quadrantDataset(120, 40);
+  const common = { dataset: ds, experiment: 'e', resultsRoot: dir, checkpointRoot: dir };
+  const res = await runExperiment(cfg(), { seed: 3, ...common, keepWeights: true });
+  res.network?.dispose();
+  const run = res.record!;
+  assert.ok(run.end && run.end.testAccuracy !== null);
+  const kept = path.join(dir, 'e', 'mnist-fc-deepagrel-s3.final.ckpt');
+  assert.ok(fs.existsSync(kept), 'the finished run kept its weights');
+  assert.ok(!fs.existsSync(path.join(dir, 'e', 'mnist-fc-deepagrel-s3.ckpt')), 'its resume checkpoint is gone as usual');
+
+  const e = await evaluateRun(run.file, { checkpointRoot: dir, dataset: ds });
+  assert.equal(e.checkpoint, kept);
+  assert.equal(e.epoch, run.end.bestEpoch);
+  const by = Object.fromEntries(e.sets.map(s => [s.set, s]));
+  assert.deepEqual(e.sets.map(s => s.set), ['train', 'val', 'test']);
+  assert.equal(by.train.n, run.header.datasetInfo!.nTrain);
+  assert.equal(by.val.accuracy, run.end.bestValAccuracy);
+  assert.equal(by.val.recorded, run.end.bestValAccuracy);
+  assert.equal(by.test.accuracy, run.end.testAccuracy);
+  assert.equal(by.test.recorded, run.end.testAccuracy);
+  assert.equal(by.train.recorded, run.epochs[run.end.bestEpoch - 1].trainAccuracy);
+  assert.match(renderEvaluation(e), /best-validation weights, from epoch \d+ \(\d+ trained, run finished\), cpu backend/);
+
+  // The last weights are those of the last epoch: their validation accuracy is that epoch's.
+  const last = await evaluateRun(run.file, { checkpointRoot: dir, dataset: ds, weights: 'last', sets: ['val'] });
+  assert.equal(last.epoch, run.end.epochs);
+  assert.equal(last.sets[0].accuracy, run.epochs.at(-1)!.valAccuracy);
+
+  // Other images than the run's are refused, not evaluated.
+  await assert.rejects(evaluateRun(run.file, { checkpointRoot: dir, dataset: quadrantDataset(100, 40) }), /nTrain: 96 → 76\); give the same --data-dir/);
+
+  // A re-run of the finished run (a sweep skipping it) cleans up leftovers but keeps the weights.
+  const again = await runExperiment(cfg(), { seed: 3, ...common });
+  assert.ok(again.skipped);
+  assert.ok(fs.existsSync(kept));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('evaluate: an unfinished run from its checkpoint; a finished run without kept weights and foreign weights are refused clearly', async () => {
+  await initBackend({ backend: 'cpu' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-eval-'));
+  const ds = quadrantDataset(120, 40);
+  const common = { dataset: ds, experiment: 'e', resultsRoot: dir, checkpointRoot: dir };
+  const halted = await runExperiment(cfg(), { seed: 4, ...common, haltAfterEpochs: 2 });
+  halted.network?.dispose();
+  const e = await evaluateRun(halted.record!.file, { checkpointRoot: dir, dataset: ds, weights: 'last' });
+  assert.equal(e.finished, false);
+  assert.equal(e.epoch, 2);
+  assert.equal(e.sets.find(s => s.set === 'val')!.accuracy, halted.record!.epochs[1].valAccuracy);
+  assert.equal(e.sets.find(s => s.set === 'test')!.recorded, null, 'no test accuracy in the record yet');
+
+  const done = await runExperiment(cfg(), { seed: 5, ...common });
+  done.network?.dispose();
+  await assert.rejects(evaluateRun(done.record!.file, { checkpointRoot: dir, dataset: ds }),
+    /mnist-fc-deepagrel-s5\.jsonl: no weights of this run under .*--keep-weights/);
+
+  // Seed 4's checkpoint under seed 5's name: trained with another seed, so not seed 5's weights.
+  fs.copyFileSync(path.join(dir, 'e', 'mnist-fc-deepagrel-s4.ckpt'), path.join(dir, 'e', 'mnist-fc-deepagrel-s5.final.ckpt'));
+  await assert.rejects(evaluateRun(done.record!.file, { checkpointRoot: dir, dataset: ds }), /trained with another configuration or seed/);
+  await assert.rejects(evaluateRun(path.join(dir, 'e', 'nope.jsonl'), { checkpointRoot: dir, dataset: ds }), /nope\.jsonl: no such run record/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('sweep --keep-weights, then deepagrel evaluate on real MNIST from the command line', { timeout: 180_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-eval-cli-'));
+  const common = ['--per-class', '10', '--val-size', '100', '--test-limit', '100', '--batch-size', '50', '--epochs', '1', '--experiment', 's',
+    '--backend', 'cpu', '--results', path.join(dir, 'results'), '--checkpoints', path.join(dir, 'ck')];
+  const sweep = spawnSync(process.execPath, [bin, 'sweep', '--presets', 'mnist-fc-ebp', '--seeds', '2', '--workers', '1', '--keep-weights', ...common], { encoding: 'utf8' });
+  assert.equal(sweep.status, 0, sweep.stdout + sweep.stderr);
+  assert.ok(fs.existsSync(path.join(dir, 'ck', 's', 'mnist-fc-ebp-s2.final.ckpt')));
+  const runFile = path.join(dir, 'results', 's', 'mnist-fc-ebp-s2.jsonl');
+  const ev = (...extra: string[]) => spawnSync(process.execPath, [bin, 'evaluate', '--run', runFile, '--checkpoints', path.join(dir, 'ck'), '--backend', 'cpu', ...extra], { encoding: 'utf8' });
+  const out = ev('--json');
+  assert.equal(out.status, 0, out.stdout + out.stderr);
+  const e = JSON.parse(out.stdout);
+  assert.deepEqual(e.sets.map((s: any) => [s.set, s.n]), [['train', 100], ['val', 100], ['test', 100]]);
+  for (const s of e.sets.filter((x: any) => x.set !== 'train')) assert.equal(s.accuracy, s.recorded);
+  const text = ev('--sets', 'test');
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /test\s+100\s+\d+\.\d\d\s+\d+\.\d\d/);
+  const bad = ev('--weights', 'first');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--weights must be best or last, got "first"/);
+  const badSet = ev('--sets', 'train,dev');
+  assert.equal(badSet.status, 2);
+  assert.match(badSet.stderr, /--sets takes train, val, test .* got "dev"/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
