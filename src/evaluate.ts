@@ -50,13 +50,18 @@ export interface Evaluation {
   sets: SetAccuracy[];
 }
 
-/** The newest readable weights of a run: kept final weights, else its checkpoint, else the previous one. */
-function findWeights(root: string, experiment: string, runId: string, runFile: string): { file: string; ck: Checkpoint } {
+/** The newest readable weights of a run: a finished run's kept weights, else its checkpoint, else
+ *  the previous one (an unfinished run has no kept weights of its own). */
+function findWeights(root: string, experiment: string, runId: string, runFile: string, finished: boolean): { file: string; ck: Checkpoint } {
   const { ckpt, kept } = checkpointPaths(root, experiment, runId);
-  const candidates = [kept, ckpt, checkpointSiblings(ckpt).prev].filter(f => fs.existsSync(f));
+  const candidates = [...(finished ? [kept] : []), ckpt, checkpointSiblings(ckpt).prev].filter(f => fs.existsSync(f));
   const bad: CheckpointError[] = [];
   for (const file of candidates) {
-    try { return { file, ck: loadCheckpoint(file) }; } catch (e) { if (!(e instanceof CheckpointError)) throw e; bad.push(e); }
+    try { return { file, ck: loadCheckpoint(file) }; } catch (e) {
+      if (!fs.existsSync(file)) continue;        // rotated away by the run training now: the next one
+      if (!(e instanceof CheckpointError)) throw e;
+      bad.push(e);
+    }
   }
   if (bad.length) throw bad[0];
   throw new ConfigError(`${runFile}: no weights of this run under ${root}/${experiment}/ (looked for ${runId}.final.ckpt and ${runId}.ckpt). `
@@ -71,7 +76,7 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
   const { header } = run;
   const cfg = header.config as unknown as ExperimentConfig;
   const which = opts.weights ?? 'best';
-  const { file, ck } = findWeights(opts.checkpointRoot ?? 'checkpoints', header.experiment, header.runId, runFile);
+  const { file, ck } = findWeights(opts.checkpointRoot ?? 'checkpoints', header.experiment, header.runId, runFile, !!run.end);
   if (ck.state.configHash !== configHash(cfg, header.seed))
     throw new ConfigError(`${file}: these weights were trained with another configuration or seed than ${runFile} says; not evaluating them`);
   const weights = which === 'best' ? ck.best : ck.weights;

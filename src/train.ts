@@ -229,6 +229,8 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   };
   let writer: RunWriter | null = null;
   if (record) writer = startEpoch > 0 ? RunWriter.resume(header, startEpoch, { root: resultsRoot }) : RunWriter.create(header, { root: resultsRoot, overwrite: true });
+  // Weights kept by an earlier run of this name belong to the record just replaced.
+  if (record && startEpoch === 0) fs.rmSync(keptFile, { force: true });
   // A resumed run's total time counts the epochs trained before the resume too (as recorded).
   const priorSec = (writer?.priorEpochs ?? []).reduce((s, e) => s + e.wallTimeSec, 0);
   const nBatches = batchesPerEpoch(train.n, cfg.batchSize, cfg.augmentFactor);

@@ -57,6 +57,14 @@ test('evaluate reproduces the record\'s validation and test accuracy from the we
   const again = await runExperiment(cfg(), { seed: 3, ...common });
   assert.ok(again.skipped);
   assert.ok(fs.existsSync(kept));
+  // Started over under the same name: the kept weights belonged to the replaced record, so they go,
+  // and the new (unfinished) run is evaluated from its own checkpoint.
+  const over = await runExperiment(cfg(), { seed: 3, ...common, resume: false, haltAfterEpochs: 1 });
+  over.network?.dispose();
+  assert.ok(!fs.existsSync(kept), 'a run started over drops the weights kept for the record it replaced');
+  const fresh = await evaluateRun(over.record!.file, { checkpointRoot: dir, dataset: ds, weights: 'last', sets: ['val'] });
+  assert.equal(fresh.epochsTrained, 1);
+  assert.equal(fresh.sets[0].accuracy, over.record!.epochs[0].valAccuracy);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
