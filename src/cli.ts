@@ -61,8 +61,8 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
   --experiment NAME    results/<NAME>/ (default table1)
   --results DIR        results root (default results)
   --checkpoints DIR    checkpoint root (default checkpoints)
-  --protocol TEXT      label for records and tables (default: "paper" or the overrides, plus
-                       "data not bit-exact" when the data is a re-encoded copy)
+  --protocol TEXT      label for records and tables (default: "paper" or the overrides); either
+                       way "data not bit-exact" is added when the data is a re-encoded copy
   --run-id NAME        file name of the run (default <preset>-s<seed>; <preset>-lr<α>-s<seed> at another α than the preset's)
   --no-resume          start over even if a checkpoint exists
   --keep-weights       keep the finished run's weights (<checkpoints>/<experiment>/<run>.final.ckpt)

@@ -20,7 +20,7 @@ import { deriveSeed } from './data/seeds.ts';
 import { gitInfo } from './results/provenance.ts';
 import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
 import { RunWriter, runFilePath, runName } from './results/writer.ts';
-import { readRunFile, runDifferences, runStatus } from './results/reader.ts';
+import { DATA_NOT_EXACT, readRunFile, runDifferences, runStatus, withDataNote } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
 import { checkpointPaths, cleanUpFinishedRun, keepFinalCheckpoint, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type Weights } from './checkpoint.ts';
 import { ensureWritableDir } from './safe-fs.ts';
@@ -126,7 +126,7 @@ export function protocolLabel(cfg: ExperimentConfig, exactData = true): string {
       .filter(k => JSON.stringify(cfg[k]) !== JSON.stringify(base[k]))
       .map(k => `${k}=${typeof cfg[k] === 'object' ? 'custom' : cfg[k]}`)
     : ['custom'];
-  if (!exactData) diffs.push('data not bit-exact');
+  if (!exactData) diffs.push(DATA_NOT_EXACT);
   return diffs.length ? diffs.join(', ') : 'paper';
 }
 
@@ -217,7 +217,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
 
   const header: RunHeader = {
     type: 'header', runId, experiment, preset: cfg.preset, rule: cfg.rule, dataset: cfg.dataset, arch: cfg.arch,
-    augment: cfg.augment, seed, config: { ...cfg }, protocol: opts.protocol ?? protocolLabel(cfg, ds.exact),
+    augment: cfg.augment, seed, config: { ...cfg }, protocol: opts.protocol !== undefined ? withDataNote(opts.protocol, ds.exact) : protocolLabel(cfg, ds.exact),
     datasetInfo: { source: ds.source, exact: ds.exact, nTrain: train.n, nVal: val.n, nTest: test.n },
     backend: { name: backend.name, threads: backend.threads, simd: backend.simd, kernels: backend.kernels,
       ...(backend.package ? { package: backend.package } : {}),

@@ -44,20 +44,22 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   // Seeds are averaged per rule within a panel, so one rule's curve must not mix protocols; the two
   // rules of a panel may differ (e.g. a learning rate changed for one of them in a notebook), and
   // panels may differ (a reduced MNIST protocol next to a CIFAR subset run). The caption says which.
-  const protocolOf = new Map<string, string>();
   for (const dataset of new Set(selected.map((r) => r.header.dataset))) {
-    const perRule: string[] = [];
     for (const rule of ['deepagrel', 'ebp']) {
       const protocols = [...new Set(selected.filter((r) => r.header.dataset === dataset && r.header.rule === rule).map((r) => r.header.protocol))];
       if (protocols.length > 1 && !opts.splitProtocols) {
         throw new Error(`figure3: ${dataset} ${rule} runs with ${what} come from several protocols (${protocols.map((p) => `"${p}"`).join(', ')}); choose one with opts.protocol, or draw one curve per protocol with opts.splitProtocols (--split-protocols)`);
       }
-      if (protocols.length > 1) perRule.push(...protocols.map((p) => withRule(rule, p)));
-      else if (protocols.length === 1) perRule.push(protocols[0]);
     }
-    protocolOf.set(dataset, perRule.length > 2 ? perRule.join(', ')
-      : perRule.length === 2 && perRule[0] !== perRule[1] ? `${withRule('deepagrel', perRule[0])}, ${withRule('ebp', perRule[1])}` : perRule[0]);
   }
+  // What every curve of a panel shares (e.g. "maxEpochs=300, data not bit-exact") goes into the
+  // caption once; a curve's legend label keeps only what sets it apart (e.g. "EBP α tuned (α=0.3)").
+  const panelCommon = new Map<string, string[]>();
+  for (const dataset of new Set(selected.map((r) => r.header.dataset))) {
+    const parts = [...new Set(selected.filter((r) => r.header.dataset === dataset).map((r) => r.header.protocol))].map(protocolParts);
+    panelCommon.set(dataset, parts[0].filter((p) => parts.every((q) => q.includes(p))));
+  }
+  const ownPart = (r: RunRecord) => protocolParts(r.header.protocol).filter((p) => !panelCommon.get(r.header.dataset)!.includes(p)).join(', ');
 
   const datasets = opts.datasets ?? [...new Set(selected.map((r) => r.header.dataset))]
     .sort((a, b) => datasetRank(a) - datasetRank(b) || (a < b ? -1 : 1));
@@ -91,9 +93,13 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   const seedCounts: string[] = [];
   const spread: string[] = [];
   const panelNotes: string[] = [];
+  const protocolNotes: string[] = [];
   const spreadSd = opts.spreadSd ?? 0.1;
-  // Per rule, its protocols in order of first appearance over all panels (a protocol's colour).
-  const ruleProtocols = new Map((['deepagrel', 'ebp'] as const).map((rule) => [rule, [...new Set(selected.filter((r) => r.header.rule === rule).map((r) => r.header.protocol))]]));
+  const ownNotes = new Map<string, string>();
+  // Per rule, the kinds of its own settings in order of first appearance over all panels (a curve's
+  // colour): "EBP α tuned (α=0.3 …)" on MNIST and "(α=0.1 …)" on CIFAR are one kind, one colour.
+  const ruleKinds = new Map((['deepagrel', 'ebp'] as const).map((rule) => [rule,
+    [...new Set(selected.filter((r) => r.header.rule === rule).map(ownPart).filter((o) => o !== '').map(colourKey))]]));
   // Rules whose runs come from several protocols in some panel get one labelled curve per protocol.
   const splitRules = new Set((['deepagrel', 'ebp'] as const).filter((rule) => datasets.some((d) =>
     new Set(selected.filter((r) => r.header.dataset === d && r.header.rule === rule).map((r) => r.header.protocol)).size > 1)));
@@ -110,18 +116,23 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
     const mine = selected.filter((r) => r.header.dataset === dataset);
     for (const rule of ['deepagrel', 'ebp'] as const) {
       const ofRule = mine.filter((r) => r.header.rule === rule);
-      const protocols = [...new Set(ofRule.map((r) => r.header.protocol))];
+      // The curve with the panel's own settings first (the legend then reads EBP, EBP α tuned, …).
+      const protocols = [...new Set(ofRule.map((r) => r.header.protocol))]
+        .sort((a, b) => Number(ownPart(ofRule.find((r) => r.header.protocol === a)!) !== '') - Number(ownPart(ofRule.find((r) => r.header.protocol === b)!) !== ''));
       const split = splitRules.has(rule);
       protocols.forEach((protocol) => {
-        // A split rule: one colour per protocol, the same in every panel; otherwise the rule's colour.
-        const k = split ? (ruleProtocols.get(rule) ?? []).indexOf(protocol) : 0;
         const ruleRuns = ofRule.filter((r) => r.header.protocol === protocol);
+        const own = ownPart(ruleRuns[0]);
+        if (own) ownNotes.set(`${dataset} ${rule} ${own}`, `${split ? `one ${withRule(rule, '')} curve` : withRule(rule, '')}: ${own}`);
         const [band] = epochBands(ruleRuns, curves[rule].value, () => rule, [0, 1]);   // fractions
         if (!band) return;
-        const name = split ? `${curves[rule].name} — ${protocol}` : curves[rule].name;
-        const color = k === 0 ? RULE_COLOR[rule] : EXTRA_COLORS[(k - 1) % EXTRA_COLORS.length];
+        // A split rule: the curve with the panel's settings in the rule's colour, the others one
+        // colour per kind of setting, the same in every panel; a rule not split: the rule's colour.
+        const k = split && own ? (ruleKinds.get(rule) ?? []).indexOf(colourKey(own)) : -1;
+        const name = split && own ? `${curves[rule].name} — ${withoutRule(rule, own)}` : curves[rule].name;
+        const color = k < 0 ? RULE_COLOR[rule] : EXTRA_COLORS[k % EXTRA_COLORS.length];
         const style = { name, color, xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: !data.some((t) => t.name === name) };
-        const who = `${datasetLabel(dataset)} ${rule === 'ebp' ? 'EBP' : 'DeepAGREL'}${split ? ` (${protocol})` : ''}`;
+        const who = `${datasetLabel(dataset)} ${rule === 'ebp' ? 'EBP' : 'DeepAGREL'}${split && own ? ` (${own})` : ''}`;
         const maxSd = Math.max(...band.sd);
         if (ruleRuns.length > 1 && maxSd > spreadSd) {
           // Seeds far apart: the mean line stays (dashed), each seed is a thin line, no band.
@@ -134,17 +145,20 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
         seedCounts.push(`${who}: ${nRange(band.n)}`);
       });
     }
+    // The panel's shared settings ("paper" when a curve has none of its own), then each curve's own.
+    const shared = panelCommon.get(dataset)!.join(', ') || (mine.some((r) => r.header.protocol === 'paper') ? 'paper' : '');
+    const own = [...ownNotes].filter(([key]) => key.startsWith(`${dataset} `)).map(([, note]) => note);
+    if (mine.length) protocolNotes.push(`${datasetLabel(dataset)}: ${[...(shared ? [shared] : []), ...own].join('; ')}`);
     if (mine.length) panelNotes.push(`${datasetLabel(dataset)}: ε = ${fmtSet(mine.map((r) => r.header.config.epsilon))}, ${fmtSeeds(mine)}, data ${dataNote(mine)}`);
   });
 
-  const protocolNote = datasets.filter((d) => protocolOf.has(d)).map((d) => `${datasetLabel(d)}: ${protocolOf.get(d)}`).join('; ');
   const notPaper = datasets.filter((d) => !PAPER_PANELS.includes(d)).map(datasetLabel);
   const fitted = fittedCaption([
     `${N_PER_EPOCH_NOTE} Bands clipped to [0, 1].`,
     ...(notPaper.length ? [`The paper's Figure 3 has CIFAR10 and CIFAR100 panels; ${notPaper.join(' and ')} ${notPaper.length > 1 ? 'are' : 'is'} added here.`] : []),
     ...spread,
-    `Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.`,
-    `Protocol: ${protocolNote}. ${panelNotes.join('; ')}.`,
+    `${ARCH_LABEL[arch] ?? arch} nets, ${augment ? 'with' : 'no'} data augmentation. Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.`,
+    `Protocol: ${protocolNotes.join('. ')}. ${panelNotes.join('; ')}.`,
   ], (layout.width as number) - margin.l - margin.r);
   layout.height = height + (fitted.margin - margin.b);
   layout.margin = { ...margin, b: fitted.margin };
@@ -152,11 +166,40 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
 }
 
-/** "EBP <label>", unless the label already starts with the rule's name. */
+/** "EBP <label>", unless the label already starts with the rule's name; "EBP" for no label. */
 function withRule(rule: string, label: string): string {
   const name = rule === 'ebp' ? 'EBP' : 'DeepAGREL';
-  return label.startsWith(name) ? label : `${name} ${label}`;
+  return label.startsWith(name) ? label : label ? `${name} ${label}` : name;
 }
+
+/** "α tuned (α=0.3)" for "EBP α tuned (α=0.3)" in a legend entry that already names the rule. */
+function withoutRule(rule: string, label: string): string {
+  const name = rule === 'ebp' ? 'EBP ' : 'DeepAGREL ';
+  return label.startsWith(name) ? label.slice(name.length) : label;
+}
+
+/** A protocol label's settings: "EBP α tuned (α=0.3, pick), maxEpochs=300" → ["EBP α tuned (α=0.3, pick)",
+ *  "maxEpochs=300"] (commas inside brackets stay); "paper" has none. */
+export function protocolParts(label: string): string[] {
+  if (label === 'paper') return [];
+  const parts: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < label.length; i++) {
+    const c = label[i];
+    if (c === '(' || c === '[') depth++;
+    else if ((c === ')' || c === ']') && depth > 0) depth--;
+    else if (c === ',' && depth === 0) { parts.push(label.slice(start, i).trim()); start = i + 1; }
+  }
+  parts.push(label.slice(start).trim());
+  return parts.filter((p) => p !== '');
+}
+
+/** The kind of a setting, without the details in brackets: "EBP α tuned (α=0.3, pick)" → "EBP α tuned". */
+function colourKey(own: string): string {
+  return own.replace(/\s*\([^()]*\)/g, '').trim();
+}
+
+const ARCH_LABEL: Record<string, string> = { conv: 'Convolutional', loccon: 'Locally connected', fc: 'Fully connected' };
 
 /** The panels of the paper's own Figure 3. */
 const PAPER_PANELS = ['cifar10', 'cifar100'];

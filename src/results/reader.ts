@@ -21,8 +21,24 @@ export function experimentMatches(experiment: string, patterns: readonly string[
 
 /** Where a finished run differs from a run asked for with `config` (and, when given, the protocol label). */
 export function runDifferences(header: RunHeader, config: Record<string, unknown>, protocol?: string): string[] {
+  // The data note is added by training once the data is loaded: not part of what was asked for.
+  const sameLabel = protocol === undefined || withoutDataNote(header.protocol) === withoutDataNote(protocol);
   return [...configDifferences(header.config, config),
-    ...(protocol !== undefined && header.protocol !== protocol ? [`protocol: ${JSON.stringify(header.protocol)} → ${JSON.stringify(protocol)}`] : [])];
+    ...(sameLabel ? [] : [`protocol: ${JSON.stringify(header.protocol)} → ${JSON.stringify(protocol)}`])];
+}
+
+/** Part of the protocol label of every run on a re-encoded copy of a dataset, so that such runs never
+ *  share a Table 1 row or a curve with runs on the official files. */
+export const DATA_NOT_EXACT = 'data not bit-exact';
+
+/** The label with the data note when the data was not bit-exact (a label given with --protocol
+ *  replaces the automatic one, which has it). */
+export function withDataNote(label: string, exactData: boolean): string {
+  return exactData || label.split(', ').includes(DATA_NOT_EXACT) ? label : `${label}, ${DATA_NOT_EXACT}`;
+}
+
+function withoutDataNote(label: string): string {
+  return label.split(', ').filter((p) => p !== DATA_NOT_EXACT).join(', ');
 }
 
 /** "lr: 0.5 → 0.3" for each field where a run's stored config differs from the wanted one. A field
@@ -100,6 +116,8 @@ export function parseRunText(text: string, file: string): ParsedRunFile {
     }
   });
   if (!header) throw new RunFileError(file, undefined, 'no header line');
+  // Records from before labels given with --protocol got the data note: read them as they are now written.
+  if (typeof header.protocol === 'string' && header.datasetInfo?.exact === false) header = { ...header, protocol: withDataNote(header.protocol, false) };
   return { record: { header, epochs, end, file, ...(interrupted && !end ? { interrupted } : {}) }, droppedPartialLine };
 }
 

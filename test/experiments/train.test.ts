@@ -171,3 +171,19 @@ test('protocol label: "paper", the overridden fields, and data that is not bit-e
   assert.equal(protocolLabel(cfg, false), 'data not bit-exact');
   assert.equal(protocolLabel(resolvePreset('cifar10-conv-deepagrel', { maxEpochs: 20 }), false), 'maxEpochs=20, data not bit-exact');
 });
+
+test('a label given with --protocol keeps the data note of a re-encoded copy (such runs never share a row with official-data runs)', async () => {
+  const dir = tmp();
+  const cfg = resolvePreset('mnist-fc-deepagrel', { layers: [{ type: 'dense', units: 8 }], init: 0.3, batchSize: 16, valSize: 16, maxEpochs: 1 });
+  const run = async (exact: boolean, seed: number) => {
+    const res = await runExperiment(cfg, { seed, dataset: { ...quadrantDataset(48, 16), exact }, experiment: 'p', resultsRoot: dir, checkpointRoot: dir, protocol: 'my label' });
+    res.network?.dispose();
+    return JSON.parse(fs.readFileSync(res.record!.file, 'utf8').split('\n')[0]).protocol;
+  };
+  assert.equal(await run(false, 1), 'my label, data not bit-exact');
+  assert.equal(await run(true, 2), 'my label');
+  // Asked again with the same label, the finished lossy run is that run (not "other settings").
+  const again = await runExperiment(cfg, { seed: 1, dataset: { ...quadrantDataset(48, 16), exact: false }, experiment: 'p', resultsRoot: dir, checkpointRoot: dir, protocol: 'my label' });
+  assert.ok(again.skipped);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

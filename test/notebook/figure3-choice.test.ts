@@ -80,7 +80,7 @@ test('between two reduced CIFAR protocols, the one trained on more images is dra
     { preset: 'cifar10-conv-ebp', seed: 1, protocol: 'lossy copy', experiment: 'lossy', ...info(45000) },
   ]);
   const c = chooseFigure3(all)!;
-  assert.equal(c.options.protocol, 'lossy copy');
+  assert.equal(c.options.protocol, 'lossy copy, data not bit-exact');
   assert.equal(c.runs.length, 2);
   assert.match(c.notes.at(-1)!, /Other settings in the results \(not drawn\): CIFAR10 conv "exact 5k subset" \(2 runs\)/);
 });

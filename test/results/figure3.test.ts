@@ -101,7 +101,7 @@ test('panels may come from different protocols; each panel names its own', () =>
   run(other, header({ preset: 'mnist-conv-deepagrel', dataset: 'mnist', seed: 1, protocol: 'maxEpochs=30' }), [0.5, 0.9]);
   const fig = figure3([...runs, ...readRuns(other)], { datasets: ['mnist', 'cifar10'] });
   const caption = String((fig.layout.annotations as Array<{ text: string }>).at(-1)!.text);
-  assert.match(caption, /Protocol: MNIST: maxEpochs=30; CIFAR10: /);
+  assert.match(caption, /Protocol: MNIST: maxEpochs=30\. CIFAR10: /);
 });
 
 test('the two rules of a panel may come from different protocols (α changed for one rule); the caption names both', () => {
@@ -110,7 +110,7 @@ test('the two rules of a panel may come from different protocols (α changed for
   run(other, header({ preset: 'mnist-fc-ebp', dataset: 'mnist', arch: 'fc', seed: 1, protocol: 'paper' }), [0.6, 0.95]);
   const fig = figure3(readRuns(other), { arch: 'fc' });
   const caption = String((fig.layout.annotations as Array<{ text: string }>).at(-1)!.text);
-  assert.match(caption, /Protocol: MNIST: DeepAGREL lr=0\.3125, EBP paper\./);
+  assert.match(caption, /Protocol: MNIST: paper; DeepAGREL: lr=0\.3125\./);
 });
 
 test('epochBands and learningCurves share the aggregation', () => {
@@ -187,7 +187,7 @@ test('splitProtocols: EBP at the paper α and at a tuned α are two labelled cur
   run(r4, header({ preset: 'cifar10-conv-ebp', seed: 1, runId: 'c-1', experiment: 'tuned', protocol: 'EBP α tuned (α=0.1)' }), [0.2, 0.3, 0.4]);
   const mixed = readRuns(r4);
   assert.throws(() => figure3(mixed), /several protocols.*splitProtocols/);
-  const colours = figure3(mixed, { splitProtocols: true }).data.filter((t) => t.name === 'EBP (1 − error) — EBP α tuned (α=0.1)').map((t) => t.line.color);
+  const colours = figure3(mixed, { splitProtocols: true }).data.filter((t) => t.name === 'EBP (1 − error) — α tuned (α=0.1)').map((t) => t.line.color);
   assert.equal(new Set(colours).size, 1, `one protocol, one colour in every panel: ${colours}`);
   // A rule that is not split keeps its own colour in every panel, whatever its protocols there.
   run(r4, header({ preset: 'cifar10-conv-deepagrel', seed: 1, runId: 'c-2', experiment: 'cifar', protocol: 'max 20 epochs' }), [0.2, 0.3, 0.4]);
@@ -195,9 +195,38 @@ test('splitProtocols: EBP at the paper α and at a tuned α are two labelled cur
   assert.deepEqual([...new Set(both)], ['#d62728'], `DeepAGREL colours ${both}`);
   const fig = figure3(mixed.filter((r) => r.header.dataset === 'mnist'), { splitProtocols: true });
   const means = fig.data.filter((t) => t.showlegend !== false && t.mode === 'lines' && !/σ/.test(t.name)).map((t) => t.name);
-  assert.deepEqual(means, ['DeepAGREL (reward probability)', 'EBP (1 − error) — maxEpochs=300', 'EBP (1 − error) — EBP α tuned (α=0.1)']);
-  const tuned = fig.data.find((t) => t.name === 'EBP (1 − error) — EBP α tuned (α=0.1)')!;
+  assert.deepEqual(means, ['DeepAGREL (reward probability)', 'EBP (1 − error) — maxEpochs=300', 'EBP (1 − error) — α tuned (α=0.1)']);
+  const tuned = fig.data.find((t) => t.name === 'EBP (1 − error) — α tuned (α=0.1)')!;
   close(tuned.y[1], 0.9);
   assert.notEqual(tuned.line.color, fig.data.find((t) => t.name === 'EBP (1 − error) — maxEpochs=300')!.line.color);
-  assert.match(fig.layout.annotations.at(-1).text.replace(/<br>/g, ' '), /Protocol: MNIST: maxEpochs=300, EBP maxEpochs=300, EBP α tuned \(α=0\.1\)\./);
+  assert.match(fig.layout.annotations.at(-1).text.replace(/<br>/g, ' '), /Protocol: MNIST: DeepAGREL: maxEpochs=300; one EBP curve: maxEpochs=300; one EBP curve: EBP α tuned \(α=0\.1\)\./);
+});
+
+test('split curves are labelled by what sets them apart: settings every curve of a panel shares go to the caption once, one colour per kind', () => {
+  const r5 = tempRoot();
+  const tuned = (a: number) => `EBP α tuned (α=${a}, learning-rate study pick)`;
+  for (const [dataset, shared, a] of [['mnist', 'maxEpochs=300', 0.3], ['cifar10', 'maxEpochs=300, data not bit-exact', 0.1]] as const) {
+    run(r5, header({ preset: `${dataset}-conv-deepagrel`, dataset, seed: 1, protocol: shared }), [0.5, 0.9]);
+    run(r5, header({ preset: `${dataset}-conv-ebp`, dataset, seed: 1, protocol: shared }), [0.1, 0.1]);
+    run(r5, header({ preset: `${dataset}-conv-ebp`, dataset, seed: 1, runId: `t-${dataset}`, experiment: 'tuned', protocol: `${tuned(a)}, ${shared}` }), [0.6, 0.95]);
+  }
+  const fig = figure3(readRuns(r5), { splitProtocols: true });
+  const legend = fig.data.filter((t) => t.showlegend !== false && t.mode === 'lines' && !/σ/.test(t.name)).map((t) => t.name);
+  const entry = (a: number) => `EBP (1 − error) — α tuned (α=${a}, learning-rate study pick)`;
+  assert.deepEqual(legend, ['DeepAGREL (reward probability)', 'EBP (1 − error)', entry(0.3), entry(0.1)]);
+  const colour = (name: string) => [...new Set(fig.data.filter((t) => t.name === name && t.mode === 'lines').map((t) => t.line.color))];
+  assert.equal(colour('EBP (1 − error)').length, 1, 'the paper-α EBP curves of both panels: one colour, one legend entry');
+  assert.deepEqual(colour(entry(0.3)), colour(entry(0.1)), 'tuned on MNIST and on CIFAR: one kind, one colour');
+  assert.notDeepEqual(colour('EBP (1 − error)'), colour(entry(0.1)));
+  assert.match(fig.layout.annotations.at(-1).text.replace(/<br>/g, ' '), /Convolutional nets, no data augmentation\. Runs per epoch/);
+  assert.match(fig.layout.annotations.at(-1).text.replace(/<br>/g, ' '),
+    /Protocol: MNIST: maxEpochs=300; one EBP curve: EBP α tuned \(α=0\.3, learning-rate study pick\)\. CIFAR10: maxEpochs=300, data not bit-exact; one EBP curve: EBP α tuned \(α=0\.1, learning-rate study pick\)\./);
+});
+
+test('protocolParts splits a protocol label at the commas outside brackets', async () => {
+  const { protocolParts } = await import('../../src/results/figure3.ts');
+  assert.deepEqual(protocolParts('EBP α tuned (α=0.3, learning-rate study pick), maxEpochs=300, data not bit-exact'),
+    ['EBP α tuned (α=0.3, learning-rate study pick)', 'maxEpochs=300', 'data not bit-exact']);
+  assert.deepEqual(protocolParts('paper'), []);
+  assert.deepEqual(protocolParts('layers=[a, b], lr=0.1'), ['layers=[a, b]', 'lr=0.1']);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configDifferences, experimentMatches, NOT_TABLE1, readRunFile, readRuns, runStatus } from '../../src/results/reader.ts';
+import { configDifferences, experimentMatches, NOT_TABLE1, readRunFile, readRuns, runDifferences, runStatus, withDataNote } from '../../src/results/reader.ts';
 import { RunWriter, runFilePath } from '../../src/results/writer.ts';
 import { resolvePreset } from '../../src/presets.ts';
 import { end, epoch, header, tempRoot, writeRun } from './fixtures.ts';
@@ -171,4 +171,23 @@ test('experimentMatches: names and prefixes; every lr-study-<name> is left out o
   assert.ok(!experimentMatches('lr-studies', NOT_TABLE1));
   assert.ok(!experimentMatches('protocol', NOT_TABLE1));
   assert.ok(!experimentMatches('quickstart-2', ['quickstart']));
+});
+
+test('a run on a re-encoded copy always carries the data note in its protocol, also under a label given with --protocol', () => {
+  const root = tempRoot();
+  const info = (exact: boolean) => ({ source: exact ? 'official' : 'cifar-10-jpeg75', exact, nTrain: 10, nVal: 1, nTest: 5 });
+  const lossy = writeRun(root, header({ preset: 'cifar10-conv-ebp', seed: 1, protocol: 'EBP α tuned (α=0.1, pick), maxEpochs=300', datasetInfo: info(false) }), [0.2], end(1, 0.3));
+  const exact = writeRun(root, header({ preset: 'cifar10-conv-ebp', seed: 2, protocol: 'EBP α tuned (α=0.1, pick), maxEpochs=300', datasetInfo: info(true) }), [0.2], end(1, 0.3));
+  const noted = writeRun(root, header({ preset: 'cifar10-conv-ebp', seed: 3, protocol: 'maxEpochs=300, data not bit-exact', datasetInfo: info(false) }), [0.2], end(1, 0.3));
+  assert.equal(readRunFile(lossy).header.protocol, 'EBP α tuned (α=0.1, pick), maxEpochs=300, data not bit-exact');
+  assert.equal(readRunFile(exact).header.protocol, 'EBP α tuned (α=0.1, pick), maxEpochs=300');
+  assert.equal(readRunFile(noted).header.protocol, 'maxEpochs=300, data not bit-exact');
+  // The note is training's, not the user's: the same --protocol asks for the same run.
+  const h = readRunFile(lossy).header;
+  const protocolDiff = (asked: string) => runDifferences(h, h.config, asked).filter((d) => d.startsWith('protocol:'));
+  assert.deepEqual(protocolDiff('EBP α tuned (α=0.1, pick), maxEpochs=300'), []);
+  assert.deepEqual(protocolDiff('EBP α tuned (α=0.3, pick), maxEpochs=300'),
+    ['protocol: "EBP α tuned (α=0.1, pick), maxEpochs=300, data not bit-exact" → "EBP α tuned (α=0.3, pick), maxEpochs=300"']);
+  assert.equal(withDataNote('x', true), 'x');
+  assert.equal(withDataNote('x', false), 'x, data not bit-exact');
 });
