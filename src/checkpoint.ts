@@ -173,10 +173,17 @@ export function loadLatestCheckpoint(file: string): LoadedCheckpoint | null {
     : new CheckpointError(file, `it and the previous checkpoint are both unusable (${skipped.map(e => e.problem).join('; ')})`);
 }
 
-/** A finished run's last checkpoint (its last and best-validation weights) becomes its kept
- *  weights, replacing any kept from an earlier run of the same name; one rename, never half a file. */
+/** A finishing run's last checkpoint (its last and best-validation weights) is also kept as its
+ *  final weights, replacing any kept by an earlier run of the same name: a hard link (a copy where
+ *  the file system has none) under a temporary name, then one rename, so never half a file. */
 export function keepFinalCheckpoint(file: string, kept: string): void {
-  if (fs.existsSync(file)) fs.renameSync(file, kept);
+  if (!fs.existsSync(file)) return;
+  const tmp = `${kept}.tmp`;
+  fs.rmSync(tmp, { force: true });
+  try { fs.linkSync(file, tmp); } catch {
+    try { fs.copyFileSync(file, tmp); } catch (e) { fs.rmSync(tmp, { force: true }); throw fsError(e, 'keep the final weights', kept); }
+  }
+  fs.renameSync(tmp, kept);
 }
 
 /** Remove a run's checkpoint files (after the run ended; `keepLatest`: all but the checkpoint

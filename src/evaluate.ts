@@ -9,7 +9,7 @@ import { loadCheckpoint, checkpointPaths, checkpointSiblings, CheckpointError, t
 import { readRunFile } from './results/reader.ts';
 import { loadDataset } from './data/datasets.ts';
 import type { Dataset } from './data/types.ts';
-import { ConfigError, type ExperimentConfig } from './presets.ts';
+import { ConfigError, DEFAULTS, type ExperimentConfig } from './presets.ts';
 import { configHash, evaluate, runNetwork, runSets } from './train.ts';
 import { backendInfo, initBackend } from './backend.ts';
 
@@ -74,14 +74,18 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
   if (!fs.existsSync(runFile)) throw new ConfigError(`${runFile}: no such run record (a results/<experiment>/<run>.jsonl file)`);
   const run = readRunFile(runFile);
   const { header } = run;
-  const cfg = header.config as unknown as ExperimentConfig;
+  // A record predating an option ran the way its default does (the hash is over the stored config).
+  const cfg = { ...DEFAULTS, ...header.config } as unknown as ExperimentConfig;
   const which = opts.weights ?? 'best';
   const { file, ck } = findWeights(opts.checkpointRoot ?? 'checkpoints', header.experiment, header.runId, runFile, !!run.end);
-  if (ck.state.configHash !== configHash(cfg, header.seed))
+  if (ck.state.configHash !== configHash(header.config as unknown as ExperimentConfig, header.seed))
     throw new ConfigError(`${file}: these weights were trained with another configuration or seed than ${runFile} says; not evaluating them`);
   const weights = which === 'best' ? ck.best : ck.weights;
   if (!weights) throw new ConfigError(`${file}: holds no best-validation weights yet (no epoch finished); use --weights last`);
   const epoch = which === 'best' ? ck.state.bestEpoch : ck.state.epoch;
+  // A run started over (--no-resume) still has the old start's checkpoint until its first epoch ends.
+  if (!run.end && ck.state.epoch > run.epochs.length)
+    throw new ConfigError(`${file}: after epoch ${ck.state.epoch}, but ${runFile} has ${run.epochs.length} epoch(s): a checkpoint from an earlier start of this run, not its weights; evaluate again after its next epoch`);
 
   const backend = backendInfo() ?? await initBackend();
   const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, ...(cfg.dataset === 'cifar100' ? { labelMode: cfg.labelMode } : {}) });
@@ -99,7 +103,8 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
   try {
     net.setWeights(weights);
     const rec = run.epochs.find(e => e.epoch === epoch);
-    const finishedOnBest = which === 'best' && run.end?.testWeights === 'best-val' && run.end.testAccuracy !== null;
+    // The record's test accuracy is of the best-validation weights (the last ones too when the best epoch was the last).
+    const finishedOnBest = run.end?.testWeights === 'best-val' && run.end.testAccuracy !== null && (which === 'best' || epoch === run.end.bestEpoch);
     const recorded: Record<EvalSet, number | null> = {
       train: rec?.trainAccuracy ?? null,
       val: rec?.valAccuracy ?? null,
@@ -108,7 +113,10 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
     const out: SetAccuracy[] = [];
     for (const set of opts.sets ?? EVAL_SETS) {
       const images = sets[set];
-      if (images.n === 0) continue;               // no validation split (valSize 0)
+      if (images.n === 0) {                       // no validation split (valSize 0)
+        if (opts.sets?.includes(set)) throw new ConfigError(`${runFile}: the run has no ${SET_NAMES[set]} images (valSize 0)`);
+        continue;
+      }
       out.push({ set, n: images.n, accuracy: evaluate(net, images, 500, cfg.inputScale), recorded: recorded[set] });
     }
     return { run: runFile, checkpoint: file, weights: which, epoch, epochsTrained: ck.state.epoch, finished: !!run.end,

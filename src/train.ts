@@ -303,8 +303,10 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     bestEpoch: stopper.bestEpoch, bestValAccuracy: Math.max(stopper.bestValue, 0), testAccuracy, testWeights: 'best-val',
     totalTimeSec: priorSec + (Date.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...(message ? { message } : {}),
   };
+  // Kept before the end line: once the run reads as finished, clean-up may delete its checkpoint.
+  // A diverged run keeps the weights of its last finite epoch (what an lr-study divergence is read from).
+  if (record && opts.keepWeights) keepFinalCheckpoint(ckptFile, keptFile);
   writer?.end(end);
-  if (record && opts.keepWeights && status !== 'diverged' && !opts.keepCheckpoint) keepFinalCheckpoint(ckptFile, keptFile);
   if (record) removeCheckpoint(ckptFile, opts.keepCheckpoint);
   opts.events?.onEnd?.(end);
   const result: RunRecord = writer ? readRunFile(writer.file) : { header, epochs, end, file: '' };

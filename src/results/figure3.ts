@@ -54,12 +54,22 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   }
   // What every curve of a panel shares (e.g. "maxEpochs=300, data not bit-exact") goes into the
   // caption once; a curve's legend label keeps only what sets it apart (e.g. "EBP α tuned (α=0.3)").
+  // A kind of setting that tells one rule's curves apart in some panel (e.g. "EBP α tuned") is a
+  // curve's own wherever it appears, also in a panel where every EBP run has it.
+  const telling = new Map((['deepagrel', 'ebp'] as const).map((rule) => [rule, new Set<string>()]));
   const panelCommon = new Map<string, string[]>();
   for (const dataset of new Set(selected.map((r) => r.header.dataset))) {
-    const parts = [...new Set(selected.filter((r) => r.header.dataset === dataset).map((r) => r.header.protocol))].map(protocolParts);
+    const inPanel = selected.filter((r) => r.header.dataset === dataset);
+    for (const rule of ['deepagrel', 'ebp'] as const) {
+      const parts = [...new Set(inPanel.filter((r) => r.header.rule === rule).map((r) => r.header.protocol))].map(protocolParts);
+      for (const p of parts.flat()) if (!parts.every((q) => q.includes(p))) telling.get(rule)!.add(colourKey(p));
+    }
+    const parts = [...new Set(inPanel.map((r) => r.header.protocol))].map(protocolParts);
     panelCommon.set(dataset, parts[0].filter((p) => parts.every((q) => q.includes(p))));
   }
-  const ownPart = (r: RunRecord) => protocolParts(r.header.protocol).filter((p) => !panelCommon.get(r.header.dataset)!.includes(p)).join(', ');
+  const isTelling = (p: string) => [...telling.values()].some((kinds) => kinds.has(colourKey(p)));
+  const sharedOf = (dataset: string) => (panelCommon.get(dataset) ?? []).filter((p) => !isTelling(p));
+  const ownPart = (r: RunRecord) => protocolParts(r.header.protocol).filter((p) => !sharedOf(r.header.dataset).includes(p)).join(', ');
 
   const datasets = opts.datasets ?? [...new Set(selected.map((r) => r.header.dataset))]
     .sort((a, b) => datasetRank(a) - datasetRank(b) || (a < b ? -1 : 1));
@@ -120,6 +130,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
       const protocols = [...new Set(ofRule.map((r) => r.header.protocol))]
         .sort((a, b) => Number(ownPart(ofRule.find((r) => r.header.protocol === a)!) !== '') - Number(ownPart(ofRule.find((r) => r.header.protocol === b)!) !== ''));
       const split = splitRules.has(rule);
+      const coloured = new Set<string>();      // two curves of one rule in one panel never share a colour
       protocols.forEach((protocol) => {
         const ruleRuns = ofRule.filter((r) => r.header.protocol === protocol);
         const own = ownPart(ruleRuns[0]);
@@ -130,7 +141,9 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
         // colour per kind of setting, the same in every panel; a rule not split: the rule's colour.
         const k = split && own ? (ruleKinds.get(rule) ?? []).indexOf(colourKey(own)) : -1;
         const name = split && own ? `${curves[rule].name} — ${withoutRule(rule, own)}` : curves[rule].name;
-        const color = k < 0 ? RULE_COLOR[rule] : EXTRA_COLORS[k % EXTRA_COLORS.length];
+        let color = k < 0 ? RULE_COLOR[rule] : EXTRA_COLORS[k % EXTRA_COLORS.length];
+        if (coloured.has(color)) color = EXTRA_COLORS.find((c) => !coloured.has(c)) ?? color;
+        coloured.add(color);
         const style = { name, color, xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: !data.some((t) => t.name === name) };
         const who = `${datasetLabel(dataset)} ${rule === 'ebp' ? 'EBP' : 'DeepAGREL'}${split && own ? ` (${own})` : ''}`;
         const maxSd = Math.max(...band.sd);
@@ -146,7 +159,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
       });
     }
     // The panel's shared settings ("paper" when a curve has none of its own), then each curve's own.
-    const shared = panelCommon.get(dataset)!.join(', ') || (mine.some((r) => r.header.protocol === 'paper') ? 'paper' : '');
+    const shared = sharedOf(dataset).join(', ') || (mine.some((r) => r.header.protocol === 'paper') ? 'paper' : '');
     const own = [...ownNotes].filter(([key]) => key.startsWith(`${dataset} `)).map(([, note]) => note);
     if (mine.length) protocolNotes.push(`${datasetLabel(dataset)}: ${[...(shared ? [shared] : []), ...own].join('; ')}`);
     if (mine.length) panelNotes.push(`${datasetLabel(dataset)}: ε = ${fmtSet(mine.map((r) => r.header.config.epsilon))}, ${fmtSeeds(mine)}, data ${dataNote(mine)}`);

@@ -81,6 +81,10 @@ test('evaluate: an unfinished run from its checkpoint; a finished run without ke
   assert.equal(e.sets.find(s => s.set === 'val')!.accuracy, halted.record!.epochs[1].valAccuracy);
   assert.equal(e.sets.find(s => s.set === 'test')!.recorded, null, 'no test accuracy in the record yet');
 
+  // Started over and stopped inside its first epoch: the checkpoint there is the old start's, not this record's.
+  await assert.rejects(runExperiment(cfg(), { seed: 4, ...common, resume: false, signal: AbortSignal.abort() }), /stopped in epoch 1/);
+  await assert.rejects(evaluateRun(halted.record!.file, { checkpointRoot: dir, dataset: ds }), /after epoch 2, but .* has 0 epoch\(s\): a checkpoint from an earlier start/);
+
   const done = await runExperiment(cfg(), { seed: 5, ...common });
   done.network?.dispose();
   await assert.rejects(evaluateRun(done.record!.file, { checkpointRoot: dir, dataset: ds }),
@@ -116,5 +120,23 @@ test('sweep --keep-weights, then deepagrel evaluate on real MNIST from the comma
   const badSet = ev('--sets', 'train,dev');
   assert.equal(badSet.status, 2);
   assert.match(badSet.stderr, /--sets takes train, val, test .* got "dev"/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('killed right after its end line, a --keep-weights run has kept its weights (clean-up of the finished run must not lose them)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-eval-kill-'));
+  const child = fileURLToPath(new URL('./keep-weights-child.ts', import.meta.url));
+  const out = spawnSync(process.execPath, ['--import', 'tsx', child, dir, '6'], { encoding: 'utf8', env: { ...process.env, DEEPAGREL_KILL_AT: 'record:end-written:1' } });
+  assert.equal(out.signal, 'SIGKILL', out.stderr);
+  const runFile = path.join(dir, 'e', 'mnist-fc-deepagrel-s6.jsonl');
+  const run = (await import('../../src/results/reader.ts')).readRunFile(runFile);
+  assert.ok(run.end, 'the end line was written before the kill');
+  // The next sweep or train sees a finished run and cleans up its checkpoint; the kept weights stay.
+  const { cleanUpFinishedRun } = await import('../../src/checkpoint.ts');
+  cleanUpFinishedRun(dir, 'e', 'mnist-fc-deepagrel-s6');
+  assert.ok(!fs.existsSync(path.join(dir, 'e', 'mnist-fc-deepagrel-s6.ckpt')));
+  await initBackend({ backend: 'cpu' });
+  const e = await evaluateRun(runFile, { checkpointRoot: dir, dataset: quadrantDataset(120, 40), sets: ['test'] });
+  assert.equal(e.sets[0].accuracy, run.end!.testAccuracy);
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -230,3 +230,22 @@ test('protocolParts splits a protocol label at the commas outside brackets', asy
   assert.deepEqual(protocolParts('paper'), []);
   assert.deepEqual(protocolParts('layers=[a, b], lr=0.1'), ['layers=[a, b]', 'lr=0.1']);
 });
+
+test('split curves: a tuned-only panel stays labelled as tuned, two tuned α in one panel get two colours, a panel without runs is drawn empty', () => {
+  const r6 = tempRoot();
+  run(r6, header({ preset: 'mnist-conv-deepagrel', dataset: 'mnist', seed: 1, protocol: 'paper' }), [0.5, 0.9]);
+  run(r6, header({ preset: 'mnist-conv-ebp', dataset: 'mnist', seed: 1, protocol: 'paper' }), [0.1, 0.1]);
+  run(r6, header({ preset: 'mnist-conv-ebp', dataset: 'mnist', seed: 1, runId: 'a', experiment: 'tuned', protocol: 'EBP α tuned (α=0.3)' }), [0.6, 0.95]);
+  run(r6, header({ preset: 'mnist-conv-ebp', dataset: 'mnist', seed: 1, runId: 'b', experiment: 'tuned', protocol: 'EBP α tuned (α=0.1)' }), [0.4, 0.9]);
+  run(r6, header({ preset: 'cifar10-conv-ebp', dataset: 'cifar10', seed: 1, runId: 'c', experiment: 'tuned', protocol: 'EBP α tuned (α=0.1)' }), [0.2, 0.4]);
+  const fig = figure3(readRuns(r6), { splitProtocols: true, datasets: ['mnist', 'cifar10', 'cifar100'] });
+  const mean = (name: string, xaxis: string) => fig.data.find((t) => t.name === name && t.xaxis === xaxis && t.mode === 'lines' && !/σ/.test(t.name));
+  // CIFAR10 has only tuned EBP runs: still the tuned curve (its own label and colour), never "EBP" at the paper's α.
+  assert.ok(mean('EBP (1 − error) — α tuned (α=0.1)', 'x2'), 'the CIFAR10 curve is labelled as tuned');
+  assert.equal(mean('EBP (1 − error)', 'x2'), undefined);
+  assert.notEqual(mean('EBP (1 − error) — α tuned (α=0.1)', 'x2').line.color, mean('EBP (1 − error)', 'x').line.color);
+  const mnist = ['EBP (1 − error)', 'EBP (1 − error) — α tuned (α=0.3)', 'EBP (1 − error) — α tuned (α=0.1)'].map((n) => mean(n, 'x').line.color);
+  assert.equal(new Set(mnist).size, 3, `three EBP curves in one panel, three colours: ${mnist}`);
+  assert.equal(fig.data.filter((t) => t.xaxis === 'x3').length, 0, 'CIFAR100: an empty panel');
+  assert.match(fig.layout.annotations.at(-1).text.replace(/<br>/g, ' '), /CIFAR10: one EBP curve: EBP α tuned \(α=0\.1\)\./);
+});
