@@ -243,8 +243,8 @@ test('split curves: a tuned-only panel stays labelled as tuned, two tuned α in 
   // CIFAR10 has only tuned EBP runs: still the tuned curve (its own label and colour), never "EBP" at the paper's α.
   assert.ok(mean('EBP (1 − error) — α tuned (α=0.1)', 'x2'), 'the CIFAR10 curve is labelled as tuned');
   assert.equal(mean('EBP (1 − error)', 'x2'), undefined);
-  assert.notEqual(mean('EBP (1 − error) — α tuned (α=0.1)', 'x2').line.color, mean('EBP (1 − error)', 'x').line.color);
-  const mnist = ['EBP (1 − error)', 'EBP (1 − error) — α tuned (α=0.3)', 'EBP (1 − error) — α tuned (α=0.1)'].map((n) => mean(n, 'x').line.color);
+  assert.notEqual(mean('EBP (1 − error) — α tuned (α=0.1)', 'x2')!.line.color, mean('EBP (1 − error)', 'x')!.line.color);
+  const mnist = ['EBP (1 − error)', 'EBP (1 − error) — α tuned (α=0.3)', 'EBP (1 − error) — α tuned (α=0.1)'].map((n) => mean(n, 'x')!.line.color);
   assert.equal(new Set(mnist).size, 3, `three EBP curves in one panel, three colours: ${mnist}`);
   assert.equal(fig.data.filter((t) => t.xaxis === 'x3').length, 0, 'CIFAR100: an empty panel');
   assert.match(fig.layout.annotations.at(-1).text.replace(/<br>/g, ' '), /CIFAR10: one EBP curve: EBP α tuned \(α=0\.1\)\./);
