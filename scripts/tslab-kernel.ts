@@ -24,6 +24,7 @@
 //     - history_request is answered (tail, range, search) from this kernel's own inputs.
 //     - a cell's last expression comes back as an execute_result (Out[n]), not as stdout text.
 //     - interrupt_request (control channel) is answered, for kernelspecs with interrupt_mode message.
+//     - start-up binds every socket before receiving (tslab's order raced on a loaded machine).
 //  6. Interrupt (SIGINT from Kernel ▸ Interrupt): a running training loop (src/train.ts) is asked
 //     to stop through src/interrupt.ts; it stops within about a batch, keeps its checkpoint, marks
 //     its record and ends the cell with one line. Only when no training runs (or it has not
@@ -35,7 +36,7 @@ import { createRequire } from 'node:module';
 import { createHmac, randomBytes } from 'node:crypto';
 import { format, inspect } from 'node:util';
 import { activeRuns, requestInterrupt } from '../src/interrupt.ts';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -259,6 +260,30 @@ ZmqServer.prototype.handleShellMessage = async function (sock, ...frames) {
   } finally {
     this.publishStatus('idle', msg);
   }
+};
+
+// --- start-up: bind every socket, then receive. tslab's init starts its receive loops first and
+// binds all five sockets at once; on a loaded machine a request can arrive before a bind's promise
+// has settled, and the next receive (or a send) on a socket zeromq still marks as binding throws
+// EBUSY ("Socket is blocked by a bind or unbind operation"). That kills the shell loop, and the
+// client waits in vain ("Kernel didn't respond in 120 seconds"). Incoming messages wait in
+// ZeroMQ's queues meanwhile, so nothing is lost by binding first.
+type ZmqSocket = AsyncIterable<Buffer[]> & { send(m: unknown): Promise<void> };
+const zmq = require(require.resolve('zeromq', { paths: [tslabDir] })) as Record<string, new () => ZmqSocket>;
+if (typeof (ZmqServer.prototype as any).init !== 'function' || typeof (ZmqServer.prototype as any).bindSocket !== 'function'
+  || typeof zmq.Router !== 'function') throw internalsChanged();
+(ZmqServer.prototype as any).init = async function (this: ServerProto & Record<string, any>) {
+  const cinfo = JSON.parse(readFileSync(this.configPath, 'utf-8'));
+  this.connInfo = cinfo;
+  this.iopub = new zmq.Publisher(); this.shell = new zmq.Router(); this.control = new zmq.Router();
+  this.stdin = new zmq.Router(); this.hb = new zmq.Reply();
+  await Promise.all([[this.iopub, cinfo.iopub_port], [this.shell, cinfo.shell_port], [this.control, cinfo.control_port],
+    [this.stdin, cinfo.stdin_port], [this.hb, cinfo.hb_port]].map(([sock, port]) => this.bindSocket(sock, port)));
+  const serve = async (sock: ZmqSocket, each: (frames: Buffer[]) => unknown) => { for await (const frames of sock) await each(frames); };
+  // As tslab: shell and control requests are handled concurrently (not awaited), heartbeats echoed.
+  void serve(this.shell, frames => { void this.handleShellMessage(this.shell, ...frames); });
+  void serve(this.control, frames => { void this.handleShellMessage(this.control, ...frames); });
+  void serve(this.hb, frames => this.hb.send(frames));
 };
 
 /** The msg_type of a raw message, without verifying it. */
