@@ -284,7 +284,7 @@ const firstStepsCmd: Command = async argv => {
 };
 
 const EVALUATE_HELP = `deepagrel evaluate --run results/<experiment>/<run>.jsonl [--weights best|last] [--sets train,val,test]
-                   [--checkpoints DIR] [--data-dir DIR] [--json] [--backend b] [--threads N]
+                   [--checkpoints DIR] [--data-dir DIR] [--json] [--out FILE] [--backend b] [--threads N]
 
 A run's weights on its own training, validation and test images in test mode (no dropout,
 greedy choice), like Keras' model.evaluate: the record's training accuracy is measured while
@@ -292,11 +292,12 @@ training, with dropout on, so only this tells underfitting from overfitting. Bes
 what the record says (validation and test accuracy of the same weights agree on the same backend).
   --run FILE           the run record; its weights: the checkpoint of an unfinished run, or the
                        weights a finished run kept (train/sweep --keep-weights)
-  --weights W          best (default: the best-validation weights, which the test accuracy is of) | last`;
+  --weights W          best (default: the best-validation weights, which the test accuracy is of) | last
+  --out FILE           also write the evaluation as JSON, with provenance (backend, versions, commit)`;
 
 const evaluateCmd: Command = async argv => {
   const v = parse(argv, { ...COMMON, run: { type: 'string' }, weights: { type: 'string' }, sets: { type: 'string' },
-    checkpoints: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } });
+    checkpoints: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
   if (v.help) { console.log(EVALUATE_HELP); return 0; }
   if (!v.run) throw new UsageError('evaluate needs --run (a results/<experiment>/<run>.jsonl file)');
   const { evaluateRun, renderEvaluation, EVAL_SETS } = await import('./evaluate.ts');
@@ -308,6 +309,7 @@ const evaluateCmd: Command = async argv => {
   await setupBackend(v);
   const e = await evaluateRun(v.run, { weights, sets: sets as any, checkpointRoot: v.checkpoints, dataDir: v['data-dir'] });
   console.log(v.json ? JSON.stringify(e, null, 2) : renderEvaluation(e));
+  if (v.out) { await writeAtomic(v.out, JSON.stringify(e, null, 2) + '\n'); console.error(`wrote ${v.out}`); }
   return 0;
 };
 

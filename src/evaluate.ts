@@ -12,6 +12,7 @@ import type { Dataset } from './data/types.ts';
 import { ConfigError, DEFAULTS, type ExperimentConfig } from './presets.ts';
 import { configHash, evaluate, runNetwork, runSets } from './train.ts';
 import { backendInfo, initBackend } from './backend.ts';
+import { gitInfo, type GitInfo } from './results/provenance.ts';
 
 export const EVAL_SETS = ['train', 'val', 'test'] as const;
 export type EvalSet = typeof EVAL_SETS[number];
@@ -40,6 +41,10 @@ export interface SetAccuracy {
 export interface Evaluation {
   run: string;
   checkpoint: string;
+  /** The run's preset, seed and protocol label (what the numbers belong to). */
+  preset: string;
+  seed: number;
+  protocol: string;
   weights: WhichWeights;
   /** The epoch whose weights these are. */
   epoch: number;
@@ -48,6 +53,8 @@ export interface Evaluation {
   finished: boolean;
   backend: string;
   sets: SetAccuracy[];
+  /** Where and with what these numbers were made. */
+  provenance: { at: string; backend: { name: string; threads: number }; versions: Record<string, string>; git?: GitInfo };
 }
 
 /** The newest readable weights of a run: a finished run's kept weights, else its checkpoint, else
@@ -119,8 +126,10 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
       }
       out.push({ set, n: images.n, accuracy: evaluate(net, images, 500, cfg.inputScale), recorded: recorded[set] });
     }
-    return { run: runFile, checkpoint: file, weights: which, epoch, epochsTrained: ck.state.epoch, finished: !!run.end,
-      backend: backend.name, sets: out };
+    return { run: runFile, checkpoint: file, preset: header.preset, seed: header.seed, protocol: header.protocol, weights: which, epoch,
+      epochsTrained: ck.state.epoch, finished: !!run.end, backend: backend.name, sets: out,
+      provenance: { at: new Date().toISOString(), backend: { name: backend.name, threads: backend.threads },
+        versions: { node: process.versions.node, ...backend.versions }, git: gitInfo() } };
   } finally { net.dispose(); }
 }
 

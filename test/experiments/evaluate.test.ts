@@ -111,9 +111,16 @@ test('sweep --keep-weights, then deepagrel evaluate on real MNIST from the comma
   const e = JSON.parse(out.stdout);
   assert.deepEqual(e.sets.map((s: any) => [s.set, s.n]), [['train', 100], ['val', 100], ['test', 100]]);
   for (const s of e.sets.filter((x: any) => x.set !== 'train')) assert.equal(s.accuracy, s.recorded);
-  const text = ev('--sets', 'test');
+  const saved = path.join(dir, 'evaluations', 'e.json');
+  const text = ev('--sets', 'test', '--out', saved);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /test\s+100\s+\d+\.\d\d\s+\d+\.\d\d/);
+  // Results are data: what was evaluated, the numbers, and where they were made.
+  const rec = JSON.parse(fs.readFileSync(saved, 'utf8'));
+  assert.deepEqual([rec.preset, rec.seed, rec.weights, rec.sets.map((s: any) => s.set)], ['mnist-fc-ebp', 2, 'best', ['test']]);
+  assert.equal(rec.sets[0].accuracy, e.sets[2].accuracy);
+  assert.equal(rec.provenance.backend.name, 'cpu');
+  assert.ok(rec.provenance.versions['tfjs-core'] && rec.provenance.at, JSON.stringify(rec.provenance));
   const bad = ev('--weights', 'first');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--weights must be best or last, got "first"/);
