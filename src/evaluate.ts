@@ -7,10 +7,9 @@
 import * as fs from 'node:fs';
 import { loadCheckpoint, checkpointPaths, checkpointSiblings, CheckpointError, type Checkpoint } from './checkpoint.ts';
 import { readRunFile } from './results/reader.ts';
-import { loadDataset } from './data/datasets.ts';
 import type { Dataset } from './data/types.ts';
 import { ConfigError, DEFAULTS, type ExperimentConfig } from './presets.ts';
-import { configHash, evaluate, runNetwork, runSets } from './train.ts';
+import { configHash, evaluate, runDataset, runNetwork, runSets } from './train.ts';
 import { backendInfo, initBackend } from './backend.ts';
 import { gitInfo, type GitInfo } from './results/provenance.ts';
 
@@ -95,7 +94,7 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
     throw new ConfigError(`${file}: after epoch ${ck.state.epoch}, but ${runFile} has ${run.epochs.length} epoch(s): a checkpoint from an earlier start of this run, not its weights; evaluate again after its next epoch`);
 
   const backend = backendInfo() ?? await initBackend();
-  const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, ...(cfg.dataset === 'cifar100' ? { labelMode: cfg.labelMode } : {}) });
+  const ds = opts.dataset ?? await runDataset(cfg, opts.dataDir);
   const sets = runSets(cfg, ds, header.seed);
   // The same images as in training, or the numbers mean nothing: same sizes, same exactness.
   const info = header.datasetInfo;

@@ -94,6 +94,11 @@ export function evaluate(net: Network, set: ImageSet, batchSize = 500, inputScal
   return correct / set.n;
 }
 
+/** The dataset a run's config names (CIFAR-100 in its label mode), from `dataDir` or the defaults. */
+export function runDataset(cfg: ExperimentConfig, dataDir?: string): Promise<Dataset> {
+  return loadDataset(cfg.dataset, { dataDir, ...(cfg.dataset === 'cifar100' ? { labelMode: cfg.labelMode } : {}) });
+}
+
 /** A run's images: the seeded validation split, the per-class subset, the test limit (training and
  *  `deepagrel evaluate` must see the very same ones). */
 export function runSets(cfg: ExperimentConfig, ds: Dataset, seed: number): { train: ImageSet; val: ImageSet; test: ImageSet } {
@@ -173,7 +178,7 @@ interface RunPaths { seed: number; record: boolean; experiment: string; runId: s
 
 async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record, experiment, runId, resultsRoot, ckptFile, keptFile, runFile, resume, lock }: RunPaths): Promise<RunResult> {
   const backend = backendInfo() ?? await initBackend();
-  const ds = opts.dataset ?? await loadDataset(cfg.dataset, { dataDir: opts.dataDir, ...(cfg.dataset === 'cifar100' ? { labelMode: cfg.labelMode } : {}) });
+  const ds = opts.dataset ?? await runDataset(cfg, opts.dataDir);
   const { train, val, test } = runSets(cfg, ds, seed);
   // A batch larger than an epoch would silently become the whole set while the header says otherwise.
   if (cfg.batchSize > train.n * cfg.augmentFactor)

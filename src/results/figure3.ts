@@ -44,9 +44,11 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   // Seeds are averaged per rule within a panel, so one rule's curve must not mix protocols; the two
   // rules of a panel may differ (e.g. a learning rate changed for one of them in a notebook), and
   // panels may differ (a reduced MNIST protocol next to a CIFAR subset run). The caption says which.
+  const protocolsOf = (dataset: string, rule: string) =>
+    [...new Set(selected.filter((r) => r.header.dataset === dataset && r.header.rule === rule).map((r) => r.header.protocol))];
   for (const dataset of new Set(selected.map((r) => r.header.dataset))) {
     for (const rule of ['deepagrel', 'ebp']) {
-      const protocols = [...new Set(selected.filter((r) => r.header.dataset === dataset && r.header.rule === rule).map((r) => r.header.protocol))];
+      const protocols = protocolsOf(dataset, rule);
       if (protocols.length > 1 && !opts.splitProtocols) {
         throw new Error(`figure3: ${dataset} ${rule} runs with ${what} come from several protocols (${protocols.map((p) => `"${p}"`).join(', ')}); choose one with opts.protocol, or draw one curve per protocol with opts.splitProtocols (--split-protocols)`);
       }
@@ -61,7 +63,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   for (const dataset of new Set(selected.map((r) => r.header.dataset))) {
     const inPanel = selected.filter((r) => r.header.dataset === dataset);
     for (const rule of ['deepagrel', 'ebp'] as const) {
-      const parts = [...new Set(inPanel.filter((r) => r.header.rule === rule).map((r) => r.header.protocol))].map(protocolParts);
+      const parts = protocolsOf(dataset, rule).map(protocolParts);
       for (const p of parts.flat()) if (!parts.every((q) => q.includes(p))) telling.get(rule)!.add(colourKey(p));
     }
     const parts = [...new Set(inPanel.map((r) => r.header.protocol))].map(protocolParts);
@@ -69,7 +71,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   }
   const isTelling = (p: string) => [...telling.values()].some((kinds) => kinds.has(colourKey(p)));
   const sharedOf = (dataset: string) => (panelCommon.get(dataset) ?? []).filter((p) => !isTelling(p));
-  const ownPart = (r: RunRecord) => protocolParts(r.header.protocol).filter((p) => !sharedOf(r.header.dataset).includes(p)).join(', ');
+  const ownOf = (dataset: string, protocol: string) => protocolParts(protocol).filter((p) => !sharedOf(dataset).includes(p)).join(', ');
 
   const datasets = opts.datasets ?? [...new Set(selected.map((r) => r.header.dataset))]
     .sort((a, b) => datasetRank(a) - datasetRank(b) || (a < b ? -1 : 1));
@@ -109,10 +111,9 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   // Per rule, the kinds of its own settings in order of first appearance over all panels (a curve's
   // colour): "EBP α tuned (α=0.3 …)" on MNIST and "(α=0.1 …)" on CIFAR are one kind, one colour.
   const ruleKinds = new Map((['deepagrel', 'ebp'] as const).map((rule) => [rule,
-    [...new Set(selected.filter((r) => r.header.rule === rule).map(ownPart).filter((o) => o !== '').map(colourKey))]]));
+    [...new Set(selected.filter((r) => r.header.rule === rule).map((r) => ownOf(r.header.dataset, r.header.protocol)).filter((o) => o !== '').map(colourKey))]]));
   // Rules whose runs come from several protocols in some panel get one labelled curve per protocol.
-  const splitRules = new Set((['deepagrel', 'ebp'] as const).filter((rule) => datasets.some((d) =>
-    new Set(selected.filter((r) => r.header.dataset === d && r.header.rule === rule).map((r) => r.header.protocol)).size > 1)));
+  const splitRules = new Set((['deepagrel', 'ebp'] as const).filter((rule) => datasets.some((d) => protocolsOf(d, rule).length > 1)));
 
   datasets.forEach((dataset, i) => {
     const suffix = i === 0 ? '' : String(i + 1);
@@ -127,13 +128,12 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
     for (const rule of ['deepagrel', 'ebp'] as const) {
       const ofRule = mine.filter((r) => r.header.rule === rule);
       // The curve with the panel's own settings first (the legend then reads EBP, EBP α tuned, …).
-      const protocols = [...new Set(ofRule.map((r) => r.header.protocol))]
-        .sort((a, b) => Number(ownPart(ofRule.find((r) => r.header.protocol === a)!) !== '') - Number(ownPart(ofRule.find((r) => r.header.protocol === b)!) !== ''));
+      const protocols = protocolsOf(dataset, rule).sort((a, b) => Number(ownOf(dataset, a) !== '') - Number(ownOf(dataset, b) !== ''));
       const split = splitRules.has(rule);
       const coloured = new Set<string>();      // two curves of one rule in one panel never share a colour
       protocols.forEach((protocol) => {
         const ruleRuns = ofRule.filter((r) => r.header.protocol === protocol);
-        const own = ownPart(ruleRuns[0]);
+        const own = ownOf(dataset, protocol);
         if (own) ownNotes.set(`${dataset} ${rule} ${own}`, `${split ? `one ${withRule(rule, '')} curve` : withRule(rule, '')}: ${own}`);
         const [band] = epochBands(ruleRuns, curves[rule].value, () => rule, [0, 1]);   // fractions
         if (!band) return;
