@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { loadCheckpoint, checkpointPaths, checkpointSiblings, CheckpointError, type Checkpoint } from './checkpoint.ts';
 import { readRunFile } from './results/reader.ts';
 import type { Dataset } from './data/types.ts';
+import { inputTransform } from './data/input-norm.ts';
 import { ConfigError, DEFAULTS, type ExperimentConfig } from './presets.ts';
 import { configHash, evaluate, runDataset, runNetwork, runSets } from './train.ts';
 import { backendInfo, initBackend } from './backend.ts';
@@ -105,6 +106,7 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
       + `(${differs.join(', ')}); give the same --data-dir as in training`);
   }
 
+  const input = inputTransform(cfg, sets.train);
   const net = runNetwork(cfg, ds, header.seed);
   try {
     net.setWeights(weights);
@@ -123,7 +125,7 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
         if (opts.sets?.includes(set)) throw new ConfigError(`${runFile}: the run has no ${SET_NAMES[set]} images (valSize 0)`);
         continue;
       }
-      out.push({ set, n: images.n, accuracy: evaluate(net, images, 500, cfg.inputScale), recorded: recorded[set] });
+      out.push({ set, n: images.n, accuracy: evaluate(net, images, 500, input), recorded: recorded[set] });
     }
     return { run: runFile, checkpoint: file, preset: header.preset, seed: header.seed, protocol: header.protocol, weights: which, epoch,
       epochsTrained: ck.state.epoch, finished: !!run.end, backend: backend.name, sets: out,

@@ -9,6 +9,7 @@ import type { FeedbackMode } from './layers/layer.ts';
 import { FEEDBACK_MODES } from './layers/layer.ts';
 import { PAPER_TABLE1, presetName, type PaperArch } from './results/paper-table1.ts';
 import type { RuleName } from './results/schema.ts';
+import { INPUT_NORMS, type InputNorm } from './data/input-norm.ts';
 
 export interface ExperimentConfig {
   preset: string;
@@ -32,6 +33,9 @@ export interface ExperimentConfig {
   testLimit: number;            // > 0: evaluate on the first N test images only (quick runs)
   labelMode: 'fine' | 'coarse'; // CIFAR-100 labels
   inputScale: number;           // pixels are in [0, 1] × inputScale (PROTOCOL.md: the paper does not say)
+  /** 'per-channel': standardize pixels with the training split's per-channel mean and sd before
+   *  `inputScale` (PROTOCOL.md: the paper does not say). Absent = 'none', the presets' setting. */
+  inputNorm?: InputNorm;
 }
 
 /** conv32 3x3; conv32 3x3 stride 2; dropout .8; full 1000; full 500; dropout .3 (Table 1 sizes). */
@@ -81,7 +85,7 @@ export const PRESETS: Record<string, ExperimentConfig> = Object.fromEntries(PAPE
   return [name, cfg];
 }));
 
-const KEYS = new Set<string>([...Object.keys(DEFAULTS), 'preset', 'dataset', 'arch', 'rule', 'layers', 'init', 'lr', 'augment']);
+const KEYS = new Set<string>([...Object.keys(DEFAULTS), 'preset', 'dataset', 'arch', 'rule', 'layers', 'init', 'lr', 'augment', 'inputNorm']);
 
 /** A preset with fields overridden; unknown fields and out-of-range values are errors. */
 export function resolvePreset(name: string, overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
@@ -89,6 +93,9 @@ export function resolvePreset(name: string, overrides: Partial<ExperimentConfig>
   if (!base) throw new Error(`unknown preset ${JSON.stringify(name)}; available: ${Object.keys(PRESETS).join(', ')}`);
   for (const k of Object.keys(overrides)) if (!KEYS.has(k)) throw new Error(`unknown experiment option ${JSON.stringify(k)}; allowed: ${[...KEYS].join(', ')}`);
   const cfg = { ...base, ...stripUndefined(overrides) };
+  // 'none' is the default: kept absent, so the config (its checkpoint hash, its protocol label)
+  // is the very one of runs made before inputNorm existed.
+  if (cfg.inputNorm === 'none') delete cfg.inputNorm;
   validateConfig(cfg);
   return cfg;
 }
@@ -139,6 +146,7 @@ export function validateConfig(cfg: ExperimentConfig): void {
   if (cfg.rule !== 'deepagrel' && cfg.rule !== 'ebp') throw new Error(`rule must be 'deepagrel' or 'ebp', got ${JSON.stringify(cfg.rule)}`);
   if (!FEEDBACK_MODES.includes(cfg.feedback)) throw new Error(`feedback must be one of ${FEEDBACK_MODES.join(', ')}, got ${JSON.stringify(cfg.feedback)}`);
   if (cfg.labelMode !== 'fine' && cfg.labelMode !== 'coarse') throw new Error(`labelMode must be 'fine' or 'coarse', got ${JSON.stringify(cfg.labelMode)}`);
+  if (cfg.inputNorm !== undefined && !INPUT_NORMS.includes(cfg.inputNorm)) throw new ConfigError(`inputNorm must be one of ${INPUT_NORMS.join(', ')}, got ${JSON.stringify(cfg.inputNorm)}`);
   if (typeof cfg.augment !== 'boolean') throw new Error(`augment must be true or false, got ${JSON.stringify(cfg.augment)}`);
   if (!Array.isArray(cfg.layers)) throw new Error(`layers must be an array of layer specs, got ${JSON.stringify(cfg.layers)}`);
 }

@@ -17,6 +17,7 @@ import { splitValidation, subsetPerClass, takeIndices } from './data/split.ts';
 import { epochBatches, evalBatches, batchesPerEpoch } from './data/batches.ts';
 import { augmentationPreset } from './data/augment.ts';
 import { deriveSeed } from './data/seeds.ts';
+import { applyInput, inputTransform, type InputTransform } from './data/input-norm.ts';
 import { gitInfo } from './results/provenance.ts';
 import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
 import { RunWriter, runFilePath, runName } from './results/writer.ts';
@@ -82,11 +83,13 @@ export interface RunResult {
 
 const STREAM_ACTION = 101;       // seed streams owned by the training loop (data uses 1–4)
 
-/** Greedy accuracy of the network on a set (test-time behaviour: ε = 0). */
-export function evaluate(net: Network, set: ImageSet, batchSize = 500, inputScale = 1): number {
+/** Greedy accuracy of the network on a set (test-time behaviour: ε = 0). `input`: the run's
+ *  input transform (`inputTransform`), or just a pixel scale. */
+export function evaluate(net: Network, set: ImageSet, batchSize = 500, input: InputTransform | number = 1): number {
+  const t = typeof input === 'number' ? { scale: input } : input;
   let correct = 0;
   for (const b of evalBatches(set, batchSize)) {
-    const q = tf.tidy(() => net.forward(scaled(b.x, inputScale), false));
+    const q = tf.tidy(() => net.forward(applyInput(b.x, t), false));
     const a = greedy(q.dataSync(), net.config.numClasses);
     for (let i = 0; i < a.length; i++) if (a[i] === b.y[i]) correct++;
     tf.dispose([q, b.x]);
@@ -114,11 +117,6 @@ export function runSets(cfg: ExperimentConfig, ds: Dataset, seed: number): { tra
 export function runNetwork(cfg: ExperimentConfig, ds: Dataset, seed: number): Network {
   return new Network({ inputShape: ds.train.shape, layers: cfg.layers, numClasses: ds.numClasses, init: cfg.init,
     feedback: cfg.feedback, weightDecay: cfg.weightDecay, seed });
-}
-
-/** Pixels arrive in [0, 1]; `inputScale` multiplies them (e.g. 255 for raw byte values). */
-function scaled(x: tf.Tensor, inputScale: number): tf.Tensor {
-  return inputScale === 1 ? x : tf.mul(x, inputScale);
 }
 
 /** "paper", or the fields that differ from the preset, e.g. "maxEpochs=30, perClass=100"; data
@@ -180,6 +178,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   const backend = backendInfo() ?? await initBackend();
   const ds = opts.dataset ?? await runDataset(cfg, opts.dataDir);
   const { train, val, test } = runSets(cfg, ds, seed);
+  const input = inputTransform(cfg, train);
   // A batch larger than an epoch would silently become the whole set while the header says otherwise.
   if (cfg.batchSize > train.n * cfg.augmentFactor)
     throw new ConfigError(`batchSize ${cfg.batchSize} is larger than an epoch (${train.n * cfg.augmentFactor} training images); use at most that`);
@@ -224,6 +223,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     type: 'header', runId, experiment, preset: cfg.preset, rule: cfg.rule, dataset: cfg.dataset, arch: cfg.arch,
     augment: cfg.augment, seed, config: { ...cfg }, protocol: opts.protocol !== undefined ? withDataNote(opts.protocol, ds.exact) : protocolLabel(cfg, ds.exact),
     datasetInfo: { source: ds.source, exact: ds.exact, nTrain: train.n, nVal: val.n, nTest: test.n },
+    ...(input.stats ? { inputStats: input.stats } : {}),
     backend: { name: backend.name, threads: backend.threads, simd: backend.simd, kernels: backend.kernels,
       ...(backend.package ? { package: backend.package } : {}),
       ...(backend.library ? { library: { library: backend.library.library, version: backend.library.version, isa: backend.library.isa, runtime: backend.library.runtime } } : {}),
@@ -252,7 +252,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     let n = 0, reward = 0, correct = 0, loss = 0;
     try {
       for (const b of epochBatches(train, { batchSize: cfg.batchSize, seed, epoch: epoch - 1, augment, factor: cfg.augmentFactor })) {
-        const x = scaled(b.x, cfg.inputScale);
+        const x = applyInput(b.x, input);
         const m = trainStep(net, rule, x, b.y, step, actionRng);
         tf.dispose([b.x, x]);
         n += m.n; reward += m.reward; correct += m.greedyCorrect; loss += m.loss;
@@ -273,7 +273,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       throw new InterruptedError({ runId, ...cut, resumeAfterEpoch, file: writer?.file ?? '' });
     }
     const trainSec = (Date.now() - te) / 1000;
-    const valAccuracy = val.n > 0 ? evaluate(net, val, 500, cfg.inputScale) : correct / n;
+    const valAccuracy = val.n > 0 ? evaluate(net, val, 500, input) : correct / n;
     const rec: EpochRecord = {
       type: 'epoch', epoch, trainRewardRate: reward / n, trainAccuracy: correct / n, meanDelta2: loss / n, valAccuracy,
       wallTimeSec: (Date.now() - te) / 1000, samplesPerSec: n / trainSec,
@@ -302,7 +302,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
 
   // Test accuracy of the weights with the best validation accuracy (the paper's protocol).
   let testAccuracy: number | null = null;
-  if (status !== 'diverged' && best) { net.setWeights(best); testAccuracy = evaluate(net, test, 500, cfg.inputScale); }
+  if (status !== 'diverged' && best) { net.setWeights(best); testAccuracy = evaluate(net, test, 500, input); }
   const end: RunEnd = {
     type: 'end', status, epochs: startEpoch + epochs.length,
     bestEpoch: stopper.bestEpoch, bestValAccuracy: Math.max(stopper.bestValue, 0), testAccuracy, testWeights: 'best-val',

@@ -53,6 +53,7 @@ export const OVERRIDES: Record<string, [keyof ExperimentConfig, Parse, string]> 
   'augment-factor': ['augmentFactor', int, 'times each image is seen per epoch'],
   'label-mode': ['labelMode', str, 'CIFAR-100 labels: fine | coarse'],
   'input-scale': ['inputScale', num, 'pixel values are in [0, input-scale] (default 1)'],
+  'input-norm': ['inputNorm', str, 'none | per-channel: standardize pixels with the training split\'s mean and sd (default none)'],
 };
 
 /** parseArgs option declarations for the override flags. */

@@ -43,11 +43,12 @@ function withoutDataNote(label: string): string {
 
 /** "lr: 0.5 → 0.3" for each field where a run's stored config differs from the wanted one. A field
  *  the stored config lacks is compared as `defaults` has it: the record predates that option and
- *  ran the way its default does (a field in neither is not compared). */
+ *  ran the way its default does. An optional field absent by default (inputNorm) differs only when
+ *  one side sets it. */
 export function configDifferences(stored: Record<string, unknown>, wanted: Record<string, unknown>,
   defaults: Record<string, unknown> = DEFAULTS): string[] {
   const was = { ...defaults, ...stored };
-  return Object.keys(was)
+  return [...new Set([...Object.keys(was), ...Object.keys(wanted)])]
     .filter((k) => JSON.stringify(was[k]) !== JSON.stringify(wanted[k]))
     .map((k) => `${k}: ${JSON.stringify(was[k])} → ${JSON.stringify(wanted[k])}`);
 }

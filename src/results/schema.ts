@@ -18,6 +18,9 @@ export interface RunHeader {
   config: Record<string, unknown>;   // every hyper-parameter, after overrides
   protocol: string;              // "paper" or a label such as "reduced: max 30 epochs"
   datasetInfo?: { source: string; exact: boolean; nTrain: number; nVal: number; nTest: number };
+  /** inputNorm 'per-channel': the mean and standard deviation (pixels in [0, 1], per channel) of
+   *  the run's training split that its inputs were standardized with. */
+  inputStats?: { mean: number[]; std: number[] };
   /** Which backend ran the run: name, threads, and (newer records) the package, the kernels in
    *  one line, and the native library with its version, instruction set and threading runtime. */
   backend: { name: string; threads: number; simd?: boolean; package?: string; kernels?: string;
