@@ -108,10 +108,12 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   const protocolNotes: string[] = [];
   const spreadSd = opts.spreadSd ?? 0.1;
   const ownNotes = new Map<string, string>();
-  // Per rule, the kinds of its own settings in order of first appearance over all panels (a curve's
-  // colour): "EBP α tuned (α=0.3 …)" on MNIST and "(α=0.1 …)" on CIFAR are one kind, one colour.
-  const ruleKinds = new Map((['deepagrel', 'ebp'] as const).map((rule) => [rule,
-    [...new Set(selected.filter((r) => r.header.rule === rule).map((r) => ownOf(r.header.dataset, r.header.protocol)).filter((o) => o !== '').map(colourKey))]]));
+  // The kinds of own settings, per rule (EBP's first) in order of first appearance over all panels:
+  // a curve's colour. "EBP α tuned (α=0.3 …)" on MNIST and "(α=0.1 …)" on CIFAR are one kind, one
+  // colour; the same kind of setting under the other rule is another curve, so another colour.
+  const kinds = (['ebp', 'deepagrel'] as const).flatMap((rule) =>
+    [...new Set(selected.filter((r) => r.header.rule === rule).map((r) => ownOf(r.header.dataset, r.header.protocol)).filter((o) => o !== '').map(colourKey))]
+      .map((kind) => `${rule} ${kind}`));
   // Rules whose runs come from several protocols in some panel get one labelled curve per protocol.
   const splitRules = new Set((['deepagrel', 'ebp'] as const).filter((rule) => datasets.some((d) => protocolsOf(d, rule).length > 1)));
 
@@ -125,12 +127,12 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
       x: x0 + panelWidth / 2, xanchor: 'center', y: 1.0, yanchor: 'bottom' });
 
     const mine = selected.filter((r) => r.header.dataset === dataset);
+    const coloured = new Set<string>();        // two curves of one panel never share a colour
     for (const rule of ['deepagrel', 'ebp'] as const) {
       const ofRule = mine.filter((r) => r.header.rule === rule);
       // The curve with the panel's own settings first (the legend then reads EBP, EBP α tuned, …).
       const protocols = protocolsOf(dataset, rule).sort((a, b) => Number(ownOf(dataset, a) !== '') - Number(ownOf(dataset, b) !== ''));
       const split = splitRules.has(rule);
-      const coloured = new Set<string>();      // two curves of one rule in one panel never share a colour
       protocols.forEach((protocol) => {
         const ruleRuns = ofRule.filter((r) => r.header.protocol === protocol);
         const own = ownOf(dataset, protocol);
@@ -139,7 +141,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
         if (!band) return;
         // A split rule: the curve with the panel's settings in the rule's colour, the others one
         // colour per kind of setting, the same in every panel; a rule not split: the rule's colour.
-        const k = split && own ? (ruleKinds.get(rule) ?? []).indexOf(colourKey(own)) : -1;
+        const k = split && own ? kinds.indexOf(`${rule} ${colourKey(own)}`) : -1;
         const name = split && own ? `${curves[rule].name} — ${withoutRule(rule, own)}` : curves[rule].name;
         let color = k < 0 ? RULE_COLOR[rule] : EXTRA_COLORS[k % EXTRA_COLORS.length];
         if (coloured.has(color)) color = EXTRA_COLORS.find((c) => !coloured.has(c)) ?? color;

@@ -223,6 +223,21 @@ test('split curves are labelled by what sets them apart: settings every curve of
     /Protocol: MNIST: maxEpochs=300; one EBP curve: EBP α tuned \(α=0\.3, learning-rate study pick\)\. CIFAR10: maxEpochs=300, data not bit-exact; one EBP curve: EBP α tuned \(α=0\.1, learning-rate study pick\)\./);
 });
 
+test('split curves of both rules in one panel: a DeepAGREL variant and a tuned EBP never share a colour', () => {
+  const r7 = tempRoot();
+  const shared = 'maxEpochs=300, data not bit-exact';
+  run(r7, header({ preset: 'cifar10-conv-deepagrel', dataset: 'cifar10', seed: 1, protocol: shared }), [0.3, 0.6]);
+  run(r7, header({ preset: 'cifar10-conv-deepagrel', dataset: 'cifar10', seed: 1, runId: 'n', experiment: 'norm', protocol: `maxEpochs=300, inputNorm=per-channel, data not bit-exact` }), [0.4, 0.6]);
+  run(r7, header({ preset: 'cifar10-conv-ebp', dataset: 'cifar10', seed: 1, protocol: shared }), [0.1, 0.1]);
+  run(r7, header({ preset: 'cifar10-conv-ebp', dataset: 'cifar10', seed: 1, runId: 't', experiment: 'tuned', protocol: `EBP α tuned (α=0.1), ${shared}` }), [0.5, 0.8]);
+  const fig = figure3(readRuns(r7), { splitProtocols: true, datasets: ['cifar10'] });
+  const means = fig.data.filter((t) => t.mode === 'lines' && !/σ/.test(t.name) && t.line.width !== 1);
+  assert.deepEqual(means.map((t) => t.name), ['DeepAGREL (reward probability)', 'DeepAGREL (reward probability) — inputNorm=per-channel',
+    'EBP (1 − error)', 'EBP (1 − error) — α tuned (α=0.1)']);
+  const colours = means.map((t) => t.line.color);
+  assert.equal(new Set(colours).size, 4, `four curves in one panel, four colours: ${colours}`);
+});
+
 test('protocolParts splits a protocol label at the commas outside brackets', async () => {
   const { protocolParts } = await import('../../src/results/figure3.ts');
   assert.deepEqual(protocolParts('EBP α tuned (α=0.3, learning-rate study pick), maxEpochs=300, data not bit-exact'),
