@@ -167,6 +167,7 @@ test('configDifferences: every stored field that differs; a field a record preda
 
 test('experimentMatches: names and prefixes; every lr-study-<name> is left out of Table 1', () => {
   assert.ok(experimentMatches('lr-study', NOT_TABLE1));
+  assert.ok(experimentMatches('input-norm-screen', NOT_TABLE1), 'a 6-epoch screen is no Table 1 row');
   assert.ok(experimentMatches('lr-study-cifar10-full', NOT_TABLE1));
   assert.ok(!experimentMatches('lr-studies', NOT_TABLE1));
   assert.ok(!experimentMatches('protocol', NOT_TABLE1));
