@@ -10,8 +10,9 @@ import { DEFAULTS } from '../presets.ts';
 
 /** Experiments whose runs are not Table 1 / Figure 3 runs: the quick start, the feedback-weight
  *  experiment, QUICK-mode runs, learning-rate studies (lr-study, and any lr-study-<name> on another
- *  budget), the ε check and the input-norm screen (other budgets or settings). `table` and `figure3` leave them out of the
- *  default results folder. A trailing * matches any continuation (experimentMatches). */
+ *  budget), the ε check and the input-norm screen (other budgets or settings). `table` and
+ *  `figure3` leave them out of the default results folder. A trailing * matches any continuation
+ *  (experimentMatches). */
 export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'quick', 'quick-lr', 'lr-study', 'lr-study-*', 'epsilon-check', 'input-norm-screen'];
 
 /** Whether an experiment name is one of `patterns`: exact names, or prefixes ending in '*'. */
