@@ -14,7 +14,7 @@ import { fsError, makeDir, writeFully } from './safe-fs.ts';
 import { RunLock } from './run-lock.ts';
 import { killPoint, pausePoint } from './fault-points.ts';
 
-export type Weights = Record<string, { W: Float32Array; Wfb?: Float32Array }>;
+export type Weights = Record<string, { W: Float32Array; Wfb?: Float32Array; b?: Float32Array }>;
 
 export interface CheckpointState {
   runId: string;
@@ -52,7 +52,7 @@ export class CheckpointError extends Error {
   }
 }
 
-interface Entry { set: 'weights' | 'best'; layer: string; key: 'W' | 'Wfb'; length: number }
+interface Entry { set: 'weights' | 'best'; layer: string; key: 'W' | 'Wfb' | 'b'; length: number }
 
 /** The files a checkpoint leaves around: the previous one, the temp file being written, a corrupt one set aside. */
 export function checkpointSiblings(file: string): { prev: string; tmp: string; corrupt: string } {
@@ -65,7 +65,7 @@ export function saveCheckpoint(file: string, ck: Checkpoint): void {
   for (const set of ['weights', 'best'] as const) {
     const ws = ck[set];
     if (!ws) continue;
-    for (const [layer, w] of Object.entries(ws)) for (const key of ['W', 'Wfb'] as const) {
+    for (const [layer, w] of Object.entries(ws)) for (const key of ['W', 'Wfb', 'b'] as const) {
       const a = w[key];
       if (a) { entries.push({ set, layer, key, length: a.length }); blobs.push(a); }
     }
@@ -144,7 +144,8 @@ function checkShape(state: CheckpointState, entries: Entry[]): void {
   if (typeof state !== 'object' || state === null) throw new Error('no state');
   if (!isInt(state.epoch) || !isInt(state.bestEpoch) || typeof state.configHash !== 'string' || !rng(state.actionRng) || !rng(state.dropoutRng))
     throw new Error('state fields missing or of the wrong type');
-  if (!Array.isArray(entries) || !entries.every(e => isInt(e?.length) && typeof e.layer === 'string')) throw new Error('bad weight manifest');
+  if (!Array.isArray(entries) || !entries.every(e => isInt(e?.length) && typeof e.layer === 'string'
+    && (e.set === 'weights' || e.set === 'best') && (e.key === 'W' || e.key === 'Wfb' || e.key === 'b'))) throw new Error('bad weight manifest');
 }
 
 export interface LoadedCheckpoint { checkpoint: Checkpoint; file: string; skipped: CheckpointError[] }

@@ -12,7 +12,7 @@ import { Rng } from './rng.ts';
 import { selectAction } from './action.ts';
 import type { Rule } from './rules/rule.ts';
 
-export interface DerivationCase { name: string; inputShape: number[]; layers: LayerSpec[] }
+export interface DerivationCase { name: string; inputShape: number[]; layers: LayerSpec[]; bias?: boolean }
 
 /** Networks of depth 2–5 covering every layer type (small, so autodiff on cpu is instant). */
 export const DERIVATION_CASES: DerivationCase[] = [
@@ -25,10 +25,15 @@ export const DERIVATION_CASES: DerivationCase[] = [
   { name: 'paper shape with dropout (depth 5)', inputShape: [10, 10, 1], layers: [
     { type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'conv2d', filters: 4, kernelSize: 3, strides: 2, padding: 'same' },
     { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 12 }, { type: 'dense', units: 8 }, { type: 'dropout', rate: 0.3 }] },
+  // Biases (optional, off in the paper): Δb must be −α·∂E/∂b for every layer type, too.
+  { name: 'dense with biases (depth 3)', inputShape: [12], bias: true, layers: [{ type: 'dense', units: 16 }, { type: 'dense', units: 10 }] },
+  { name: 'conv + loccon + dense with biases and dropout (depth 5)', inputShape: [9, 9, 2], bias: true, layers: [
+    { type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'loccon2d', filters: 3, kernelSize: 3, strides: 2, padding: 'same' },
+    { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 10 }, { type: 'dropout', rate: 0.3 }] },
 ];
 
 export interface LayerComparison {
-  layer: string;            // e.g. "conv2d1"
+  layer: string;            // e.g. "conv2d1", or "conv2d1.b" for its biases
   kind: string;
   relativeError: number;    // max |ΔW − (−α∇E)| / max |α∇E|
   maxUpdate: number;        // max |ΔW| (guards against a vacuous match of two zero arrays)
@@ -53,8 +58,11 @@ function crossEntropy(q: tf.Tensor2D, labels: Int32Array): tf.Scalar {
 /** Compare one batch's engine updates with autodiff, layer by layer. */
 export function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 11, opts: { batch?: number; classes?: number; lr?: number } = {}): LayerComparison[] {
   const B = opts.batch ?? 6, n = opts.classes ?? 5, lr = opts.lr ?? 0.3;
-  const net = new Network({ inputShape: c.inputShape, layers: c.layers, numClasses: n, init: 0.4, seed });
+  const net = new Network({ inputShape: c.inputShape, layers: c.layers, numClasses: n, init: 0.4, bias: c.bias ?? false, seed });
   const rng = new Rng(seed + 1);
+  // Biases start at zero; give them values so a bias left out of the forward pass shows.
+  const biased = net.biasedLayers();
+  for (const l of biased) tf.tidy(() => l.b!.assign(tf.tensor(rng.uniformArray(l.b!.size, -0.2, 0.2), l.b!.shape)));
   const x = tf.tensor(rng.uniformArray(B * c.inputShape.reduce((p, d) => p * d, 1), 0, 1), [B, ...c.inputShape]);
   const labels = Int32Array.from({ length: B }, () => rng.int(n));
   try {
@@ -65,16 +73,17 @@ export function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 11, op
     const actions = rule.selectsActions ? selectAction(qv, n, { epsilon: 0.5, beta: 1 }, rng) : new Int32Array(B);
     const out = rule.signal(qv, n, actions, labels);
     tf.tidy(() => net.feedback(tf.tensor2d(out.signal, [B, n])));
-    const deltas = net.weightDeltas(lr);
-    const layers = net.weightedLayers();
-    const grads = tf.grads((...ws: tf.Tensor[]) => {
-      const qq = net.call(x, ws);
+    const deltas = [...net.weightDeltas(lr), ...net.biasDeltas(lr)];
+    const weighted = net.weightedLayers(), nW = weighted.length;
+    const grads = tf.grads((...ps: tf.Tensor[]) => {
+      const qq = net.call(x, ps.slice(0, nW), ps.slice(nW));
       return rule.selectsActions ? rpeLoss(qq, actions, out.reward) : crossEntropy(qq, labels);
-    })(layers.map(l => l.W!));
+    })([...weighted.map(l => l.W!), ...biased.map(l => l.b!)]);
+    const names = [...weighted.map(l => [l.name, l.kind]), ...biased.map(l => [`${l.name}.b`, l.kind])];
     const rows = deltas.map((d, i) => {
       const expected = tf.tidy(() => grads[i].mul(-lr).dataSync());
       const got = d.dataSync() as Float32Array;
-      return { layer: layers[i].name, kind: layers[i].kind, relativeError: relativeError(got, expected), maxUpdate: got.reduce((m, v) => Math.max(m, Math.abs(v)), 0) };
+      return { layer: names[i][0], kind: names[i][1], relativeError: relativeError(got, expected), maxUpdate: got.reduce((m, v) => Math.max(m, Math.abs(v)), 0) };
     });
     tf.dispose([...deltas, ...grads]);
     net.release();

@@ -35,7 +35,7 @@ export function firstSteps(configs: ExperimentConfig[], data: ImageSet, numClass
   o: { inputScale: number; seed: number; batches?: number; batchSize?: number }): FirstStepsResult {
   const batches = o.batches ?? 3, B = o.batchSize ?? configs[0].batchSize;
   if (data.n < batches * B) throw new Error(`first-steps: need ${batches * B} images, got ${data.n}`);
-  const make = (cfg: ExperimentConfig) => new Network({ inputShape: data.shape, layers: cfg.layers, numClasses, init: cfg.init, seed: o.seed });
+  const make = (cfg: ExperimentConfig) => new Network({ inputShape: data.shape, layers: cfg.layers, numClasses, init: cfg.init, bias: cfg.bias ?? false, seed: o.seed });
   const batch = (k: number) => {
     const idx = Uint32Array.from({ length: B }, (_, i) => k * B + i);
     return { x: tf.tidy(() => tf.mul(tf.tensor4d(toFloat32(data, idx), [B, ...data.shape]), o.inputScale)), labels: labelsOf(data, idx) };
@@ -48,7 +48,7 @@ export function firstSteps(configs: ExperimentConfig[], data: ImageSet, numClass
   const b0 = batch(0);
   tf.tidy(() => {   // the inference forward pass, layer by layer
     let h: tf.Tensor = b0.x;
-    for (const l of ref.layers) { h = l.call(h, l.W); if (l.W) activity.set(l.name, meanAbs(h)); }
+    for (const l of ref.layers) { h = l.call(h, l.W, l.b); if (l.W) activity.set(l.name, meanAbs(h)); }
   });
   b0.x.dispose();
   const layers: LayerStep[] = weighted.map(l => ({ layer: l.name, activity: activity.get(l.name)!, meanAbsW: meanAbs(l.W!), relUpdate: {} }));

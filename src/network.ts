@@ -36,6 +36,8 @@ export interface NetworkConfig {
   init: number;
   feedback?: FeedbackMode;
   weightDecay?: number;
+  /** A learned bias per unit (default false: the paper's equations have none). */
+  bias?: boolean;
   /** Seeds weight init (and, through a forked stream, dropout masks). */
   seed: number;
 }
@@ -59,18 +61,19 @@ export class Network {
   private readonly lowestLearner: number;
 
   constructor(config: NetworkConfig) {
-    const cfg: Required<NetworkConfig> = { feedback: 'symmetric', weightDecay: 0, ...config };
+    const cfg: Required<NetworkConfig> = { feedback: 'symmetric', weightDecay: 0, bias: false, ...config };
     if (!Array.isArray(cfg.inputShape) || cfg.inputShape.length < 1) throw new Error(`inputShape must be a non-empty array, got ${JSON.stringify(cfg.inputShape)}`);
     cfg.inputShape.forEach((d, i) => positiveInt(d, `inputShape[${i}]`));
     positiveInt(cfg.numClasses, 'numClasses');
     if (!(cfg.init > 0 && Number.isFinite(cfg.init))) throw new Error(`init (weight range) must be > 0, got ${cfg.init}`);
     if (!FEEDBACK_MODES.includes(cfg.feedback)) throw new Error(`feedback mode must be one of ${FEEDBACK_MODES.join(', ')}, got ${JSON.stringify(cfg.feedback)}`);
     if (!(cfg.weightDecay >= 0 && cfg.weightDecay < 1)) throw new Error(`weightDecay must be in [0, 1), got ${cfg.weightDecay}`);
+    if (typeof cfg.bias !== 'boolean') throw new Error(`bias must be true or false, got ${JSON.stringify(cfg.bias)}`);
     this.config = cfg;
 
     const rng = new Rng(cfg.seed);
     this.dropoutRng = rng.fork();
-    const w: WeightOptions = { init: cfg.init, feedback: cfg.feedback, weightDecay: cfg.weightDecay, rng };
+    const w: WeightOptions = { init: cfg.init, feedback: cfg.feedback, weightDecay: cfg.weightDecay, bias: cfg.bias, rng };
     let shape = cfg.inputShape;
     const add = (l: Layer) => { this.layers.push(l); shape = l.outputShape; };
     const specs: LayerSpec[] = [...cfg.layers, { type: 'dense', units: cfg.numClasses }];
@@ -118,10 +121,11 @@ export class Network {
     return tf.tidy(() => this.layers.reduce((h, l) => l.forward(h, training), x)) as tf.Tensor2D;
   }
 
-  /** The same function with explicit weights (one per weighted layer), for autodiff checks. */
-  call(x: tf.Tensor, weights: tf.Tensor[]): tf.Tensor2D {
-    let k = 0;
-    return this.layers.reduce((h, l) => l.call(h, l.W ? weights[k++] : null), x) as tf.Tensor2D;
+  /** The same function with explicit weights (one per weighted layer) and biases (one per layer
+   *  that has them, same order), for autodiff checks. */
+  call(x: tf.Tensor, weights: tf.Tensor[], biases: tf.Tensor[] = []): tf.Tensor2D {
+    let k = 0, j = 0;
+    return this.layers.reduce((h, l) => l.call(h, l.W ? weights[k++] : null, l.b ? biases[j++] : null), x) as tf.Tensor2D;
   }
 
   /** Phase 3, feedback pass: `signal` [B, numClasses] enters at the output units and travels down W'. */
@@ -137,6 +141,11 @@ export class Network {
     return this.weightedLayers().map(l => l.weightDelta(lr)!);
   }
 
+  /** Δb per layer with biases (same order as biasedLayers()); caller disposes. */
+  biasDeltas(lr: number): tf.Tensor[] {
+    return this.biasedLayers().map(l => l.biasDelta(lr)!);
+  }
+
   /** Phase 5, plasticity: apply the four-factor updates to W (and W'), then free the step's state. */
   update(lr: number): void {
     for (const l of this.weightedLayers()) l.update(lr);
@@ -146,6 +155,8 @@ export class Network {
   release(): void { for (const l of this.layers) l.release(); }
 
   weightedLayers(): Layer[] { return this.layers.filter(l => l.W !== null); }
+
+  biasedLayers(): Layer[] { return this.layers.filter(l => l.b !== null); }
 
   /** Per weighted layer: angle in degrees between W' and W (0 = symmetric, ~90 = unrelated). */
   alignmentDeg(): Record<string, number> {
@@ -162,26 +173,27 @@ export class Network {
   }
 
   paramCount(): number {
-    return this.weightedLayers().reduce((n, l) => n + l.W!.size, 0);
+    return this.weightedLayers().reduce((n, l) => n + l.W!.size + (l.b?.size ?? 0), 0);
   }
 
   /** A printable table: layer, output shape, units, parameters. */
   summary(): string {
-    const rows = this.layers.map(l => `${l.name.padEnd(12)} ${l.kind.padEnd(9)} [${l.outputShape.join('x')}]`.padEnd(40) + (l.W ? `${l.W.size}` : ''));
-    return [`input        [${this.inputShape.join('x')}]`, ...rows, `feedback weights: ${this.config.feedback}; parameters: ${this.paramCount()}`].join('\n');
+    const rows = this.layers.map(l => `${l.name.padEnd(12)} ${l.kind.padEnd(9)} [${l.outputShape.join('x')}]`.padEnd(40) + (l.W ? `${l.W.size + (l.b?.size ?? 0)}` : ''));
+    return [`input        [${this.inputShape.join('x')}]`, ...rows, `feedback weights: ${this.config.feedback}; ${this.config.bias ? 'biases; ' : ''}parameters: ${this.paramCount()}`].join('\n');
   }
 
-  /** Weights as plain arrays (for checkpoints): W, and W' when it is a separate array. */
-  getWeights(): Record<string, { W: Float32Array; Wfb?: Float32Array }> {
-    const out: Record<string, { W: Float32Array; Wfb?: Float32Array }> = {};
+  /** Weights as plain arrays (for checkpoints): W, W' when it is a separate array, b when there is one. */
+  getWeights(): Record<string, { W: Float32Array; Wfb?: Float32Array; b?: Float32Array }> {
+    const out: Record<string, { W: Float32Array; Wfb?: Float32Array; b?: Float32Array }> = {};
     for (const l of this.weightedLayers()) {
       out[l.name] = { W: l.W!.dataSync() as Float32Array };
       if (l.Wfb !== l.W) out[l.name].Wfb = l.Wfb!.dataSync() as Float32Array;
+      if (l.b) out[l.name].b = l.b.dataSync() as Float32Array;
     }
     return out;
   }
 
-  setWeights(weights: Record<string, { W: Float32Array | number[]; Wfb?: Float32Array | number[] }>): void {
+  setWeights(weights: Record<string, { W: Float32Array | number[]; Wfb?: Float32Array | number[]; b?: Float32Array | number[] }>): void {
     for (const l of this.weightedLayers()) {
       const w = weights[l.name];
       if (!w) throw new Error(`weights for layer '${l.name}' missing (have: ${Object.keys(weights).join(', ')})`);
@@ -194,6 +206,10 @@ export class Network {
         if (!w.Wfb) throw new Error(`feedback weights W' of layer '${l.name}' missing (mode ${this.config.feedback})`);
         set(l.Wfb!, w.Wfb, "W'");
       }
+      if (l.b) {
+        if (!w.b) throw new Error(`biases b of layer '${l.name}' missing (the network has biases; these weights were saved without)`);
+        set(l.b, w.b, 'b');
+      } else if (w.b) throw new Error(`weights of layer '${l.name}' include biases b, but the network has none (set bias: true)`);
     }
   }
 

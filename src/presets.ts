@@ -36,6 +36,9 @@ export interface ExperimentConfig {
   /** 'per-channel': standardize pixels with the training split's per-channel mean and sd before
    *  `inputScale` (PROTOCOL.md: the paper does not say). Absent = 'none', the presets' setting. */
   inputNorm?: InputNorm;
+  /** A learned bias per unit, zero at the start (Keras's default; the paper's equations have
+   *  none, PROTOCOL.md). Absent = false, the presets' setting. */
+  bias?: boolean;
 }
 
 /** conv32 3x3; conv32 3x3 stride 2; dropout .8; full 1000; full 500; dropout .3 (Table 1 sizes). */
@@ -85,7 +88,7 @@ export const PRESETS: Record<string, ExperimentConfig> = Object.fromEntries(PAPE
   return [name, cfg];
 }));
 
-const KEYS = new Set<string>([...Object.keys(DEFAULTS), 'preset', 'dataset', 'arch', 'rule', 'layers', 'init', 'lr', 'augment', 'inputNorm']);
+const KEYS = new Set<string>([...Object.keys(DEFAULTS), 'preset', 'dataset', 'arch', 'rule', 'layers', 'init', 'lr', 'augment', 'inputNorm', 'bias']);
 
 /** A preset with fields overridden; unknown fields and out-of-range values are errors. */
 export function resolvePreset(name: string, overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
@@ -93,9 +96,10 @@ export function resolvePreset(name: string, overrides: Partial<ExperimentConfig>
   if (!base) throw new Error(`unknown preset ${JSON.stringify(name)}; available: ${Object.keys(PRESETS).join(', ')}`);
   for (const k of Object.keys(overrides)) if (!KEYS.has(k)) throw new Error(`unknown experiment option ${JSON.stringify(k)}; allowed: ${[...KEYS].join(', ')}`);
   const cfg = { ...base, ...stripUndefined(overrides) };
-  // 'none' is the default: kept absent, so the config (its checkpoint hash, its protocol label)
-  // is the very one of runs made before inputNorm existed.
+  // 'none' and false are the defaults: kept absent, so the config (its checkpoint hash, its
+  // protocol label) is the very one of runs made before inputNorm and bias existed.
   if (cfg.inputNorm === 'none') delete cfg.inputNorm;
+  if (cfg.bias === false) delete cfg.bias;
   validateConfig(cfg);
   return cfg;
 }
@@ -147,6 +151,7 @@ export function validateConfig(cfg: ExperimentConfig): void {
   if (!FEEDBACK_MODES.includes(cfg.feedback)) throw new Error(`feedback must be one of ${FEEDBACK_MODES.join(', ')}, got ${JSON.stringify(cfg.feedback)}`);
   if (cfg.labelMode !== 'fine' && cfg.labelMode !== 'coarse') throw new Error(`labelMode must be 'fine' or 'coarse', got ${JSON.stringify(cfg.labelMode)}`);
   if (cfg.inputNorm !== undefined && !INPUT_NORMS.includes(cfg.inputNorm)) throw new ConfigError(`inputNorm must be one of ${INPUT_NORMS.join(', ')}, got ${JSON.stringify(cfg.inputNorm)}`);
+  if (cfg.bias !== undefined && typeof cfg.bias !== 'boolean') throw new ConfigError(`bias must be true or false, got ${JSON.stringify(cfg.bias)}`);
   if (typeof cfg.augment !== 'boolean') throw new Error(`augment must be true or false, got ${JSON.stringify(cfg.augment)}`);
   if (!Array.isArray(cfg.layers)) throw new Error(`layers must be an array of layer specs, got ${JSON.stringify(cfg.layers)}`);
 }

@@ -116,7 +116,7 @@ export function runSets(cfg: ExperimentConfig, ds: Dataset, seed: number): { tra
 /** The run's network with its seeded initial weights. */
 export function runNetwork(cfg: ExperimentConfig, ds: Dataset, seed: number): Network {
   return new Network({ inputShape: ds.train.shape, layers: cfg.layers, numClasses: ds.numClasses, init: cfg.init,
-    feedback: cfg.feedback, weightDecay: cfg.weightDecay, seed });
+    feedback: cfg.feedback, weightDecay: cfg.weightDecay, bias: cfg.bias ?? false, seed });
 }
 
 /** "paper", or the fields that differ from the preset, e.g. "maxEpochs=30, perClass=100"; data

@@ -54,6 +54,7 @@ export const OVERRIDES: Record<string, [keyof ExperimentConfig, Parse, string]> 
   'label-mode': ['labelMode', str, 'CIFAR-100 labels: fine | coarse'],
   'input-scale': ['inputScale', num, 'pixel values are in [0, input-scale] (default 1)'],
   'input-norm': ['inputNorm', str, 'none | per-channel: standardize pixels with the training split\'s mean and sd (default none)'],
+  bias: ['bias', bool, 'a learned bias per unit, zero at the start: true | false (default false, as the paper\'s equations)'],
 };
 
 /** parseArgs option declarations for the override flags. */

@@ -32,7 +32,8 @@ export class Conv2D extends WeightedLayer {
   constructor(name: string, inputShape: number[], readonly filters: number, readonly kernelSize: number,
               readonly stride: number, readonly padding: Padding, activation: Activation, w: WeightOptions) {
     const filterShape: [number, number, number, number] = [kernelSize, kernelSize, inputShape[2], filters];
-    super(name, inputShape, convOutputShape(name, 'conv2d', inputShape, filters, kernelSize, stride, padding), filterShape, activation, w);
+    // Shared weights, shared bias: one per filter (Keras), not one per position.
+    super(name, inputShape, convOutputShape(name, 'conv2d', inputShape, filters, kernelSize, stride, padding), filterShape, activation, w, [filters]);
     this.filterShape = filterShape;
   }
 

@@ -13,6 +13,7 @@ import type { Rng } from '../rng.ts';
 export class Dropout implements Layer {
   readonly kind = 'dropout';
   readonly W = null;
+  readonly b = null;
   readonly Wfb = null;
   readonly outputShape: number[];
   private kept = new Kept();
@@ -40,6 +41,7 @@ export class Dropout implements Layer {
   }
 
   weightDelta(): null { return null; }
+  biasDelta(): null { return null; }
   applyDelta(): void {}
   update(): void {}
   release(): void { this.kept.release(); this.mask = null; }

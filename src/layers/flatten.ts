@@ -7,6 +7,7 @@ import { sizeOf } from './layer.ts';
 export class Flatten implements Layer {
   readonly kind = 'flatten';
   readonly W = null;
+  readonly b = null;
   readonly Wfb = null;
   readonly outputShape: number[];
 
@@ -20,6 +21,7 @@ export class Flatten implements Layer {
     return needBelow ? tf.reshape(fb, [fb.shape[0], ...this.inputShape]) : null;
   }
   weightDelta(): null { return null; }
+  biasDelta(): null { return null; }
   applyDelta(): void {}
   update(): void {}
   release(): void {}

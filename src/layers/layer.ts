@@ -8,6 +8,10 @@
 //   update(α)    the four-factor rule ΔW = α · pre ⊗ (g ⊙ fb) (eq 13), δ already folded into fb
 //                (see network.ts), averaged over the batch; the same ΔW is applied to W'.
 //
+// Optional biases b (off by default: the paper's equations have none; Keras layers add them).
+// A bias is a synapse from a unit that is always on (pre = 1), so it learns by the same rule,
+// Δb = α · (g ⊙ fb); it has no feedback twin, as no feedback flows down to a constant unit.
+//
 // A layer never knows which learning rule is running: rules only shape the output signal.
 
 import * as tf from '@tensorflow/tfjs';
@@ -29,6 +33,8 @@ export interface WeightOptions {
   feedback: FeedbackMode;
   /** L2 decay on W and W' per update (reciprocal mode: lets W' come to align with W). */
   weightDecay: number;
+  /** Add a bias per unit (zero at the start, Keras's default; not decayed). */
+  bias?: boolean;
   rng: Rng;
 }
 
@@ -48,6 +54,8 @@ export interface Layer {
   feedback(fb: tf.Tensor, needBelow: boolean): tf.Tensor | null;
   /** ΔW for learning rate α (averaged over the batch), without applying it; null if no weights. */
   weightDelta(lr: number): tf.Tensor | null;
+  /** Δb for learning rate α (averaged over the batch); null without biases. */
+  biasDelta(lr: number): tf.Tensor | null;
   /** W += ΔW, and W' += ΔW in reciprocal mode (in symmetric mode W' is W), plus decay. */
   applyDelta(dW: tf.Tensor, lr: number): void;
   /** Phase 5: the four-factor update for learning rate α (applyDelta(weightDelta(α)), or fused). */
@@ -55,10 +63,12 @@ export interface Layer {
   /** Free what forward/feedback kept. */
   release(): void;
 
-  /** The pure feedforward function with explicit weights (for the autodiff check). */
-  call(x: tf.Tensor, W: tf.Tensor | null): tf.Tensor;
+  /** The pure feedforward function with explicit weights and biases (for the autodiff check). */
+  call(x: tf.Tensor, W: tf.Tensor | null, b?: tf.Tensor | null): tf.Tensor;
 
   readonly W: tf.Variable | null;
+  /** Biases, one per unit (conv: per filter; loccon: per position and filter); null without. */
+  readonly b: tf.Variable | null;
   /** Feedback weights, same layout as W (W' is used transposed); === W in symmetric mode. */
   readonly Wfb: tf.Variable | null;
   dispose(): void;
@@ -121,6 +131,7 @@ export abstract class WeightedLayer implements Layer {
   abstract readonly kind: string;
   readonly W: tf.Variable;
   readonly Wfb: tf.Variable;
+  readonly b: tf.Variable | null;
   private readonly mode: FeedbackMode;
   private readonly weightDecay: number;
   private kept = new Kept();
@@ -128,10 +139,14 @@ export abstract class WeightedLayer implements Layer {
   protected pre: tf.Tensor | null = null;    // presynaptic activity, in the layout synapticSum uses
   private gate: tf.Tensor | null = null;     // g = [a > 0]; null for linear units
   protected post: tf.Tensor | null = null;   // g ⊙ fb, in the layout synapticSum uses
+  private biasPost: tf.Tensor | null = null; // Σ over the batch (and shared positions) of g ⊙ fb
 
+  /** `biasShape`: the trailing part of the output shape that has its own bias (conv: [filters]). */
   constructor(readonly name: string, readonly inputShape: number[], readonly outputShape: number[],
-              weightShape: number[], readonly activation: Activation, w: WeightOptions) {
+              weightShape: number[], readonly activation: Activation, w: WeightOptions, biasShape: number[] = outputShape) {
     ({ W: this.W, Wfb: this.Wfb } = makeWeights(weightShape, w, name));
+    // Zeros, drawn from no stream: a net with biases starts from the same W as one without.
+    if (w.bias) { const zeros = tf.zeros(biasShape); this.b = tf.variable(zeros, true); zeros.dispose(); } else this.b = null;
     this.mode = w.feedback;
     this.weightDecay = w.weightDecay;
   }
@@ -145,13 +160,14 @@ export abstract class WeightedLayer implements Layer {
   /** Σ over the batch of pre ⊗ post, shaped like W. */
   protected abstract synapticSum(pre: tf.Tensor, post: tf.Tensor): tf.Tensor;
 
-  call(x: tf.Tensor, W: tf.Tensor | null): tf.Tensor {
-    return activate(this.drive(x, W!).a, this.activation);
+  call(x: tf.Tensor, W: tf.Tensor | null, b: tf.Tensor | null = null): tf.Tensor {
+    const a = this.drive(x, W!).a;
+    return activate(b ? tf.add(a, b) : a, this.activation);
   }
 
   forward(x: tf.Tensor, training: boolean): tf.Tensor {
     const { a, pre } = this.drive(x, this.W);
-    const y = activate(a, this.activation);
+    const y = activate(this.b ? tf.add(a, this.b) : a, this.activation);
     if (training) {
       this.batch = x.shape[0];
       this.pre = this.kept.keep(pre === x ? tf.clone(x) : pre);   // own handle: x may be the caller's
@@ -164,6 +180,11 @@ export abstract class WeightedLayer implements Layer {
   feedback(fb: tf.Tensor, needBelow: boolean): tf.Tensor | null {
     // Feedback units are gated by their feedforward partner (eq 9, 12: g ⊙ fb).
     const gated = this.gate ? tf.mul(fb, this.gate) : fb;
+    if (this.b) {
+      // pre = 1 for every trial (and every position sharing the bias): Σ of g ⊙ fb over those axes.
+      const shared = Array.from({ length: gated.rank - this.b.rank }, (_, i) => i);
+      this.biasPost = this.kept.keep(tf.sum(gated, shared));
+    }
     const post = this.toPostLayout(gated);
     this.post = this.kept.keep(post === fb ? tf.clone(fb) : post);   // own copy: fb belongs to the caller
     return needBelow ? this.sendDown(this.post) : null;
@@ -179,6 +200,12 @@ export abstract class WeightedLayer implements Layer {
     return tf.tidy(() => this.synapticSum(this.pre!, this.post!).mul(lr / this.batch));
   }
 
+  biasDelta(lr: number): tf.Tensor | null {
+    if (!this.b) return null;
+    this.checkPhases('biasDelta');
+    return tf.mul(this.biasPost!, lr / this.batch);
+  }
+
   applyDelta(dW: tf.Tensor, lr: number): void {
     applyWeightDelta(this.W, this.Wfb, dW, this.mode, lr, this.weightDecay);
   }
@@ -187,10 +214,14 @@ export abstract class WeightedLayer implements Layer {
     this.checkPhases('update');
     // W ← (1 − αλ)·W + α/B Σ_b pre ⊗ post in one pass where the backend can; a learning W'
     // (reciprocal mode) needs the same ΔW twice, so it takes the general path.
-    if (this.mode !== 'reciprocal' && this.accumulateSynapticSum(lr / this.batch, 1 - lr * this.weightDecay)) return;
-    const dW = this.weightDelta(lr);
-    this.applyDelta(dW, lr);
-    dW.dispose();
+    if (!(this.mode !== 'reciprocal' && this.accumulateSynapticSum(lr / this.batch, 1 - lr * this.weightDecay))) {
+      const dW = this.weightDelta(lr);
+      this.applyDelta(dW, lr);
+      dW.dispose();
+    }
+    // No decay on b: decay is there to let W' come to match W, and a bias has no W' (Keras, too,
+    // regularizes kernels, not biases, unless asked).
+    if (this.b) tf.tidy(() => { this.b!.assign(tf.add(this.b!, this.biasDelta(lr)!)); });
   }
 
   /**
@@ -199,7 +230,7 @@ export abstract class WeightedLayer implements Layer {
    */
   protected accumulateSynapticSum(_scale: number, _keep: number): boolean { return false; }
 
-  release(): void { this.kept.release(); this.pre = this.gate = this.post = null; }
+  release(): void { this.kept.release(); this.pre = this.gate = this.post = this.biasPost = null; }
 
-  dispose(): void { this.release(); this.W.dispose(); if (this.Wfb !== this.W) this.Wfb.dispose(); }
+  dispose(): void { this.release(); this.W.dispose(); if (this.Wfb !== this.W) this.Wfb.dispose(); this.b?.dispose(); }
 }

@@ -44,7 +44,7 @@ function withoutDataNote(label: string): string {
 
 /** "lr: 0.5 → 0.3" for each field where a run's stored config differs from the wanted one. A field
  *  the stored config lacks is compared as `defaults` has it: the record predates that option and
- *  ran the way its default does. An optional field absent by default (inputNorm) differs only when
+ *  ran the way its default does. An optional field absent by default (inputNorm, bias) differs only when
  *  one side sets it. */
 export function configDifferences(stored: Record<string, unknown>, wanted: Record<string, unknown>,
   defaults: Record<string, unknown> = DEFAULTS): string[] {
