@@ -10,10 +10,10 @@ import { DEFAULTS } from '../presets.ts';
 
 /** Experiments whose runs are not Table 1 / Figure 3 runs: the quick start, the feedback-weight
  *  experiment, QUICK-mode runs, learning-rate studies (lr-study, and any lr-study-<name> on another
- *  budget), the ε check and the input-norm screen (other budgets or settings). `table` and
- *  `figure3` leave them out of the default results folder. A trailing * matches any continuation
- *  (experimentMatches). */
-export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'quick', 'quick-lr', 'lr-study', 'lr-study-*', 'epsilon-check', 'input-norm-screen'];
+ *  budget), the ε check, the input-norm screen and the JPEG-effect pairs on the 4,000-image subset
+ *  (other budgets, settings or data). `table` and `figure3` leave them out of the default results
+ *  folder. A trailing * matches any continuation (experimentMatches). */
+export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'quick', 'quick-lr', 'lr-study', 'lr-study-*', 'epsilon-check', 'input-norm-screen', 'jpeg-effect-*'];
 
 /** Whether an experiment name is one of `patterns`: exact names, or prefixes ending in '*'. */
 export function experimentMatches(experiment: string, patterns: readonly string[]): boolean {

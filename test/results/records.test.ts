@@ -168,6 +168,7 @@ test('configDifferences: every stored field that differs; a field a record preda
 test('experimentMatches: names and prefixes; every lr-study-<name> is left out of Table 1', () => {
   assert.ok(experimentMatches('lr-study', NOT_TABLE1));
   assert.ok(experimentMatches('input-norm-screen', NOT_TABLE1), 'a 6-epoch screen is no Table 1 row');
+  assert.ok(experimentMatches('jpeg-effect-lossy', NOT_TABLE1) && experimentMatches('jpeg-effect-exact', NOT_TABLE1), 'the 4,000-image JPEG pairs are no Table 1 rows');
   assert.ok(experimentMatches('lr-study-cifar10-full', NOT_TABLE1));
   assert.ok(!experimentMatches('lr-studies', NOT_TABLE1));
   assert.ok(!experimentMatches('protocol', NOT_TABLE1));
