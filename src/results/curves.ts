@@ -121,7 +121,13 @@ export function learningCurves(runs: RunRecord[], opts: LearningCurvesOptions): 
   const height = opts.height ?? 450;
   const margin = { t: 50, b: CAPTION_MARGIN };
   return {
-    data: bands.flatMap((b, i) => bandTraces(b, { name: b.group, color: PALETTE[i % PALETTE.length] })),
+    // A group with one run has no spread: its mean line alone (two flat edge traces add nothing but bytes).
+    data: bands.flatMap((b, i) => {
+      const traces = bandTraces(b, { name: b.group, color: PALETTE[i % PALETTE.length] });
+      // past the palette's 10 colours a colour comes back: dashed, so the two groups stay apart
+      if (i >= PALETTE.length) traces[2].line = { ...(traces[2].line as object), dash: 'dash' };
+      return b.n.every((n) => n <= 1) ? traces.slice(-1) : traces;
+    }),
     layout: {
       width: opts.width ?? 800, height, margin,
       title: { text: opts.title ?? `${yTitle} per epoch` },

@@ -37,7 +37,7 @@ test('one live figure per LiveCurves, redrawn after every epoch of every run, on
   const last = liveSpec(figs.at(-1)!);
   const named = last.data.filter((t) => t.mode === 'lines' && t.showlegend !== false).map((t) => t.name);
   assert.deepEqual(named, ['DEEPAGREL', 'EBP']);
-  assert.deepEqual((last.data[2] as { x: number[] }).x, [1, 2, 3]);
+  assert.deepEqual((last.data[0] as { x: number[] }).x, [1, 2, 3]);   // one run per rule: its mean line alone
   assert.deepEqual((last.layout.title as { text: string }).text, 'live test');
   assert.equal(live.runs.length, 2);
   assert.ok(live.runs.every((r) => r.epochs.length === 3 && r.end?.status === 'max-epochs'));

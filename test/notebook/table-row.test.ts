@@ -72,7 +72,7 @@ test('finished runs in results/: curves shown, this part of Table 1 only, quicks
   assert.deepEqual(row.runs.map((r) => r.header.runId), ['mnist-conv-deepagrel-s1', 'mnist-conv-ebp-s1']);
   assert.equal(row.trained, false);
   assert.equal(figures().length, 1);
-  assert.match(String(figures()[0].bundle['text/plain']), /"MNIST — Conv network, no augmentation: validation accuracy": 6 trace/);
+  assert.match(String(figures()[0].bundle['text/plain']), /"MNIST — Conv network, no augmentation: validation accuracy": 2 trace/);   // one run per preset: two mean lines, no bands
   assert.match(row.tableMarkdown, /mnist-conv-deepagrel.*95\.00.*99\.16 \(0\.16\)/);
   assert.doesNotMatch(row.tableMarkdown, /mnist-fc-ebp/);
   assert.match(row.notes[0], /^2 runs \(2 finished\) of mnist-conv-deepagrel, mnist-conv-ebp/);

@@ -126,6 +126,27 @@ test('epochBands and learningCurves share the aggregation', () => {
   assert.deepEqual(c10.customdata.map((c: number[]) => c[0]), [3, 3, 2]);
 });
 
+test('learningCurves: a group of one run is its mean line alone (no flat band edges); a group of several keeps its band', () => {
+  const r1 = tempRoot();
+  run(r1, header({ preset: 'mnist-conv-ebp', seed: 1 }), [0.1, 0.9]);
+  run(r1, header({ preset: 'mnist-conv-ebp', seed: 2 }), [0.2, 0.8]);
+  run(r1, header({ preset: 'mnist-conv-deepagrel', seed: 1 }), [0.3, 0.7]);
+  const fig = learningCurves(readRuns(r1), { metric: 'trainAccuracy', groupBy: 'preset' });
+  const names = (fig.data as Trace[]).map((t) => t.name);
+  assert.deepEqual(names.filter((n) => n.startsWith('mnist-conv-deepagrel')), ['mnist-conv-deepagrel']);
+  assert.deepEqual(names.filter((n) => n.startsWith('mnist-conv-ebp')), ['mnist-conv-ebp − 2σ', 'mnist-conv-ebp + 2σ', 'mnist-conv-ebp']);
+});
+
+test('learningCurves: past the palette, a group whose colour comes back is dashed', () => {
+  const r1 = tempRoot();
+  for (let seed = 1; seed <= 12; seed++) run(r1, header({ preset: 'mnist-conv-ebp', seed }), [0.1, 0.1 + seed / 20]);
+  const fig = learningCurves(readRuns(r1), { metric: 'trainAccuracy', groupBy: (r) => `seed ${r.header.seed}` });
+  const lines = (fig.data as Trace[]).map((t) => t.line as { color: string; dash?: string });   // one trace per group (one run each), in group order
+  assert.equal(lines.length, 12);
+  assert.equal(lines[10].color, lines[0].color);
+  assert.deepEqual(lines.map((l) => l.dash ?? 'solid'), [...Array(10).fill('solid'), 'dash', 'dash']);
+});
+
 test('NaN values (a diverging run) are left out of the epoch means', () => {
   const only = epochBands(runs.filter((r) => r.header.preset === 'cifar10-conv-deepagrel'),
     (e, r) => (r.header.seed === 3 ? NaN : e.trainRewardRate), () => 'g')[0];
