@@ -9,7 +9,7 @@ import type { RunRecord } from '../results/schema.ts';
 export interface RunFilter {
   presets?: string[];
   datasets?: string[];
-  /** Only runs of these experiments (results/<experiment>/). */
+  /** Only runs of these experiments (results/<experiment>/; 'protocol*': every name so starting). */
   experiments?: string[];
   /** Leave out runs of these experiments (e.g. 'quickstart', 'feedback-weights'; 'lr-study-*': every name so starting). */
   excludeExperiments?: string[];
@@ -23,7 +23,7 @@ export function filterRuns(runs: RunRecord[], f: RunFilter = {}): RunRecord[] {
   return runs.filter(({ header: h }) =>
     (!f.presets || f.presets.includes(h.preset))
     && (!f.datasets || f.datasets.includes(h.dataset))
-    && (!f.experiments || f.experiments.includes(h.experiment))
+    && (!f.experiments || experimentMatches(h.experiment, f.experiments))
     && (!f.excludeExperiments || !experimentMatches(h.experiment, f.excludeExperiments))
     && (f.protocol === undefined || h.protocol === f.protocol));
 }
@@ -43,4 +43,18 @@ export function describeRuns(runs: RunRecord[], where: string, what = 'runs', hi
   const running = runs.length - finished;
   return `${runs.length} run${runs.length === 1 ? '' : 's'} (${finished} finished${running ? `, ${running} still running` : ''}) `
     + `of ${presets.join(', ')} in ${where}; protocol${protocols.length === 1 ? '' : 's'}: ${protocols.map((p) => `"${p}"`).join(', ')}`;
+}
+
+/** The filter a notebook's EXPERIMENTS cell asks for: only those experiments ([] = all), never the
+ *  excluded ones. A name that matches no experiment folder in `dir` is a typo, not "no runs yet":
+ *  it throws, naming the name and the experiments that are there. */
+export function experimentFilter(dir: string, experiments: readonly string[], exclude: readonly string[]): RunFilter {
+  if (experiments.length === 0) return { excludeExperiments: [...exclude] };
+  const there = fs.existsSync(dir) ? [...new Set(readRuns(dir).map((r) => r.header.experiment))].sort() : [];
+  const unknown = experiments.filter((e) => !there.some((x) => experimentMatches(x, [e])));
+  if (unknown.length > 0) {
+    throw new Error(`EXPERIMENTS: ${unknown.map((e) => `'${e}'`).join(', ')} match${unknown.length === 1 ? 'es' : ''} no experiment in ${dir} `
+      + `(expected one of: ${there.length ? there.join(', ') : 'none yet, the folder has no runs'}; a trailing * matches any continuation)`);
+  }
+  return { experiments: [...experiments], excludeExperiments: [...exclude] };
 }

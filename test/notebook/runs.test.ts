@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { describeRuns, filterRuns, loadRuns } from '../../src/notebook/runs.ts';
+import { describeRuns, experimentFilter, filterRuns, loadRuns } from '../../src/notebook/runs.ts';
 import { end, header, tempRoot, writeRun } from '../results/fixtures.ts';
 
 function fixture(): string {
@@ -26,6 +26,8 @@ test('loadRuns filters by preset, dataset, experiment and protocol', () => {
   assert.deepEqual(ids({ presets: ['mnist-fc-ebp'] }), ['mnist-fc-ebp-s1', 'mnist-fc-ebp-s2']);
   assert.deepEqual(ids({ datasets: ['cifar10'] }), ['cifar10-conv-ebp-s1']);
   assert.deepEqual(ids({ experiments: ['quickstart'] }), ['mnist-fc-deepagrel-s9']);
+  assert.deepEqual(ids({ experiments: ['quick*'] }), ['mnist-fc-deepagrel-s9']);
+  assert.deepEqual(ids({ experiments: ['quick'] }), []);
   assert.equal(loadRuns(root, { excludeExperiments: ['quickstart'] }).length, 4);
   assert.deepEqual(ids({ protocol: 'maxEpochs=3' }), ['mnist-fc-ebp-s2']);
   assert.deepEqual(filterRuns(loadRuns(root), { presets: [] }), []);
@@ -37,4 +39,20 @@ test('describeRuns: counts, running runs, protocols; a clear message when there 
   assert.equal(text, '3 runs (2 finished, 1 still running) of mnist-fc-deepagrel, mnist-fc-ebp in results/; protocols: "paper", "maxEpochs=3"');
   assert.match(describeRuns([], 'results/'), /^No runs in results\/ yet: train some with the CLI/);
   assert.equal(describeRuns([], 'r', 'runs of x', 'do y'), 'No runs of x in r yet: do y.');
+});
+
+test('experimentFilter: the EXPERIMENTS cell narrows to named experiments, wildcards allowed; a typo is a clear error', () => {
+  const root = fixture();
+  writeRun(root, header({ preset: 'mnist-fc-ebp', seed: 3, experiment: 'protocol-ebp-tuned' }), [0.7], end(1, 0.7));
+  const ids = (f: Parameters<typeof loadRuns>[1]) => loadRuns(root, f).map((r) => r.header.runId).sort();
+  // [] = every experiment but the excluded ones
+  assert.deepEqual(experimentFilter(root, [], ['quickstart']), { excludeExperiments: ['quickstart'] });
+  assert.equal(ids(experimentFilter(root, [], ['quickstart'])).length, 5);
+  assert.deepEqual(ids(experimentFilter(root, ['protocol*'], [])), ['mnist-fc-ebp-s3']);
+  assert.equal(ids(experimentFilter(root, ['table1'], [])).length, 4);
+  // an excluded experiment stays out even when named by a wildcard
+  assert.deepEqual(ids(experimentFilter(root, ['*'], ['quickstart', 'table1'])), ['mnist-fc-ebp-s3']);
+  assert.throws(() => experimentFilter(root, ['protcol', 'table1'], []),
+    (e: Error) => e.message === `EXPERIMENTS: 'protcol' matches no experiment in ${root} (expected one of: protocol-ebp-tuned, quickstart, table1; a trailing * matches any continuation)`);
+  assert.throws(() => experimentFilter(path.join(root, 'nope'), ['protocol'], []), /no experiment in .*nope \(expected one of: none yet/);
 });
