@@ -45,9 +45,10 @@ export function describeRuns(runs: RunRecord[], where: string, what = 'runs', hi
     + `of ${presets.join(', ')} in ${where}; protocol${protocols.length === 1 ? '' : 's'}: ${protocols.map((p) => `"${p}"`).join(', ')}`;
 }
 
-/** The filter a notebook's EXPERIMENTS cell asks for: only those experiments ([] = all), never the
- *  excluded ones. A name that matches no experiment folder in `dir` is a typo, not "no runs yet":
- *  it throws, naming the name and the experiments that are there. */
+/** The filter a notebook's EXPERIMENTS cell asks for: [] = every experiment but the excluded ones;
+ *  otherwise exactly the named ones (a name is an explicit ask, so it wins over `exclude`). A name
+ *  that matches no experiment folder in `dir` is a typo, not "no runs yet": it throws, naming the
+ *  name and the experiments that are there. */
 export function experimentFilter(dir: string, experiments: readonly string[], exclude: readonly string[]): RunFilter {
   if (experiments.length === 0) return { excludeExperiments: [...exclude] };
   const there = fs.existsSync(dir) ? [...new Set(readRuns(dir).map((r) => r.header.experiment))].sort() : [];
@@ -56,5 +57,5 @@ export function experimentFilter(dir: string, experiments: readonly string[], ex
     throw new Error(`EXPERIMENTS: ${unknown.map((e) => `'${e}'`).join(', ')} match${unknown.length === 1 ? 'es' : ''} no experiment in ${dir} `
       + `(expected one of: ${there.length ? there.join(', ') : 'none yet, the folder has no runs'}; a trailing * matches any continuation)`);
   }
-  return { experiments: [...experiments], excludeExperiments: [...exclude] };
+  return { experiments: [...experiments] };
 }

@@ -50,8 +50,9 @@ test('experimentFilter: the EXPERIMENTS cell narrows to named experiments, wildc
   assert.equal(ids(experimentFilter(root, [], ['quickstart'])).length, 5);
   assert.deepEqual(ids(experimentFilter(root, ['protocol*'], [])), ['mnist-fc-ebp-s3']);
   assert.equal(ids(experimentFilter(root, ['table1'], [])).length, 4);
-  // an excluded experiment stays out even when named by a wildcard
-  assert.deepEqual(ids(experimentFilter(root, ['*'], ['quickstart', 'table1'])), ['mnist-fc-ebp-s3']);
+  // a named experiment is an explicit ask: it wins over the exclusions
+  assert.deepEqual(ids(experimentFilter(root, ['quickstart'], ['quickstart'])), ['mnist-fc-deepagrel-s9']);
+  assert.equal(ids(experimentFilter(root, ['*'], ['quickstart', 'table1'])).length, 6);
   assert.throws(() => experimentFilter(root, ['protcol', 'table1'], []),
     (e: Error) => e.message === `EXPERIMENTS: 'protcol' matches no experiment in ${root} (expected one of: protocol-ebp-tuned, quickstart, table1; a trailing * matches any continuation)`);
   assert.throws(() => experimentFilter(path.join(root, 'nope'), ['protocol'], []), /no experiment in .*nope \(expected one of: none yet/);
