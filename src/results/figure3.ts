@@ -153,7 +153,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
           // Seeds far apart: the mean line stays (dashed), each seed is a thin line, no band.
           data.push(...seedTraces(ruleRuns, curves[rule].value, style), { ...bandTraces(band, style)[2], line: { color: style.color, width: 2, dash: 'dash' },
             hovertemplate: 'epoch %{x}: %{y:.4f}, mean of n = %{customdata[0]} runs (seeds far apart: no band)' });
-          spread.push(`${who}: seeds far apart (sd up to ${maxSd.toFixed(2)}), so each seed is drawn (thin lines) with their mean (dashed) instead of a ±2σ band`);
+          spread.push(`${who}: seeds far apart (sd up to ${maxSd.toFixed(2)}), so each seed is drawn (thin lines) with their mean (dashed) instead of a ±2σ band.`);
         } else {
           data.push(...bandTraces(band, style));
         }
