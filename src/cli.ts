@@ -185,20 +185,22 @@ const table: Command = async argv => {
 };
 
 const FIGURE3_HELP = `deepagrel figure3 [--results DIR ...] [--out results/figures/figure3.svg] [--datasets cifar10,cifar100]
-                 [--arch conv] [--augment] [--split-protocols] [--width 900 --height 420 --scale 2]
+                 [--arch conv] [--augment] [--split-protocols] [--finished-only] [--width 900 --height 420 --scale 2]
 
 Figure 3: mean ± 2σ over seeds, per epoch, of DeepAGREL's reward probability and EBP's
 1 − error, one panel per dataset. --split-protocols: a rule whose runs come from several
-protocols (e.g. EBP at the paper's α and at a tuned α) gets one labelled curve per protocol. Always writes the interactive HTML next to --out; SVG, PNG
+protocols (e.g. EBP at the paper's α and at a tuned α) gets one labelled curve per protocol.
+Runs still under way are drawn as far as they got and named in the caption; --finished-only
+leaves them out (for a figure to publish mid-sweep). Always writes the interactive HTML next to --out; SVG, PNG
 and PDF need a Chromium (Debian: apt install chromium; or set DEEPAGREL_CHROMIUM).`;
 
 const figure3Cmd: Command = async argv => {
   const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, out: { type: 'string' }, datasets: { type: 'string' },
-    arch: { type: 'string' }, augment: { type: 'boolean' }, 'split-protocols': { type: 'boolean' }, width: { type: 'string' }, height: { type: 'string' }, scale: { type: 'string' } });
+    arch: { type: 'string' }, augment: { type: 'boolean' }, 'split-protocols': { type: 'boolean' }, 'finished-only': { type: 'boolean' }, width: { type: 'string' }, height: { type: 'string' }, scale: { type: 'string' } });
   if (v.help) { console.log(FIGURE3_HELP); return 0; }
   const out: string = v.out ?? 'results/figures/figure3.svg';
   const runs = tableRuns(v.results);
-  const fig = figure3(runs, { datasets: v.datasets?.split(','), arch: v.arch, augment: v.augment ?? false, splitProtocols: v['split-protocols'] ?? false });
+  const fig = figure3(runs, { datasets: v.datasets?.split(','), arch: v.arch, augment: v.augment ?? false, splitProtocols: v['split-protocols'] ?? false, finishedOnly: v['finished-only'] ?? false });
   const { exportFigure } = await import('./plots/export.ts');
   const num = (k: string) => v[k] === undefined ? undefined : Number(v[k]);
   const written = await exportFigure(fig, out, { width: num('width'), height: num('height'), scale: num('scale') });

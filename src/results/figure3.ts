@@ -26,6 +26,9 @@ export interface Figure3Options {
   /** Draw the seeds one by one (instead of the ±2σ band) when the sd across seeds exceeds this at
    *  some epoch (default 0.1: a band 0.4 wide, which spans a plateau and an escaped run). */
   spreadSd?: number;
+  /** Leave out runs without an end record (still training, or stopped). Default false: they are
+   *  drawn as far as they got, and the caption names them. */
+  finishedOnly?: boolean;
   width?: number;                 // default 900
   height?: number;                // default 420
 }
@@ -38,7 +41,8 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   const { arch = 'conv', augment = false, ebpMetric = 'train' } = opts;
   const selected = runs.filter((r) => r.header.arch === arch && r.header.augment === augment
     && (opts.datasets === undefined || opts.datasets.includes(r.header.dataset))
-    && (opts.protocol === undefined || r.header.protocol === opts.protocol));
+    && (opts.protocol === undefined || r.header.protocol === opts.protocol)
+    && (!opts.finishedOnly || r.end !== undefined));
   const what = `arch ${arch}, augment ${augment}${opts.protocol ? `, protocol "${opts.protocol}"` : ''}`;
   if (selected.length === 0) throw new Error(`figure3: no runs with ${what}${opts.datasets ? ` for ${opts.datasets.join(', ')}` : ''}`);
   // Seeds are averaged per rule within a panel, so one rule's curve must not mix protocols; the two
@@ -172,6 +176,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
     `${N_PER_EPOCH_NOTE} Bands clipped to [0, 1].`,
     ...(notPaper.length ? [`The paper's Figure 3 has CIFAR10 and CIFAR100 panels; ${notPaper.join(' and ')} ${notPaper.length > 1 ? 'are' : 'is'} added here.`] : []),
     ...spread,
+    ...unfinishedNote(selected),
     `${ARCH_LABEL[arch] ?? arch} nets, ${augment ? 'with' : 'no'} data augmentation. Runs per epoch (first → last epoch): ${seedCounts.join('; ')}.`,
     `Protocol: ${protocolNotes.join('. ')}. ${panelNotes.join('; ')}.`,
   ], (layout.width as number) - margin.l - margin.r);
@@ -179,6 +184,16 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   layout.margin = { ...margin, b: fitted.margin };
   annotations.push(caption(fitted.text, height - margin.t - margin.b));
   return { data, layout: { ...layout, annotations }, config: { displaylogo: false } };
+}
+
+/** A figure drawn mid-sweep mixes finished runs with runs still under way (their curves stop
+ *  where the run is now, and they change the means there); say which, so an exported figure
+ *  never passes such a curve off as final. */
+function unfinishedNote(runs: RunRecord[]): string[] {
+  const open = runs.filter((r) => r.end === undefined);
+  if (open.length === 0) return [];
+  const names = open.map((r) => `${datasetLabel(r.header.dataset)} ${r.header.rule === 'ebp' ? 'EBP' : 'DeepAGREL'}${r.header.protocol && r.header.protocol !== 'paper' ? ` (${r.header.protocol})` : ''} seed ${r.header.seed} (epoch ${r.epochs.length})`);
+  return [`Not finished (still training or stopped), drawn as far as they got: ${names.join('; ')}.`];
 }
 
 /** "EBP <label>", unless the label already starts with the rule's name; "EBP" for no label. */

@@ -6,6 +6,10 @@ import { figure3 as figure3Typed, type Figure3Options } from '../../src/results/
 import { RunWriter } from '../../src/results/writer.ts';
 import type { RunHeader } from '../../src/results/schema.ts';
 import { end, epoch, header, tempRoot } from './fixtures.ts';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 type Trace = Record<string, any>;
 // The figure as loose JSON, to poke into layout and traces.
@@ -284,4 +288,40 @@ test('split curves: a tuned-only panel stays labelled as tuned, two tuned α in 
   assert.equal(new Set(mnist).size, 3, `three EBP curves in one panel, three colours: ${mnist}`);
   assert.equal(fig.data.filter((t) => t.xaxis === 'x3').length, 0, 'CIFAR100: an empty panel');
   assert.match(fig.layout.annotations.at(-1).text.replace(/<br>/g, ' '), /CIFAR10: one EBP curve: EBP α tuned \(α=0\.1\)\./);
+});
+
+test('runs still under way: drawn as far as they got and named in the caption; finishedOnly leaves them out', () => {
+  const r4 = tempRoot();
+  run(r4, header({ preset: 'mnist-conv-deepagrel', seed: 1 }), [0.5, 0.6, 0.7]);
+  run(r4, header({ preset: 'mnist-conv-deepagrel', seed: 2 }), [0.52, 0.62, 0.72]);
+  const w = RunWriter.create(header({ preset: 'mnist-conv-deepagrel', seed: 3 }), { root: r4 });     // no end record
+  [0.54, 0.64].forEach((v, i) => w.appendEpoch(epoch(i + 1, v, { valAccuracy: v - 0.1 })));
+  const all = readRuns(r4);
+  const caption = (fig: { layout: Trace }) => fig.layout.annotations.at(-1).text.replace(/<br>/g, ' ');
+  const nPerEpoch = (fig: { data: Trace[] }) => fig.data.find((t) => t.name === 'DeepAGREL (reward probability)' && t.customdata)!.customdata.map((c: number[]) => c[0]);
+
+  const live = figure3(all);
+  assert.match(caption(live), /Not finished \(still training or stopped\), drawn as far as they got: MNIST DeepAGREL seed 3 \(epoch 2\)\./);
+  assert.deepEqual(nPerEpoch(live), [3, 3, 2], 'the running seed counts where it has data');
+
+  const done = figure3(all, { finishedOnly: true });
+  assert.doesNotMatch(caption(done), /Not finished/);
+  assert.deepEqual(nPerEpoch(done), [2, 2, 2]);
+  assert.doesNotMatch(caption(figure3(all.filter((r) => r.end))), /Not finished/, 'no note when every run finished');
+});
+
+test('deepagrel figure3 --finished-only: the CLI leaves a run still under way out of the figure', () => {
+  const r6 = tempRoot();
+  run(r6, header({ preset: 'mnist-conv-deepagrel', seed: 1 }), [0.5, 0.6]);
+  const w = RunWriter.create(header({ preset: 'mnist-conv-deepagrel', seed: 2 }), { root: r6 });
+  w.appendEpoch(epoch(1, 0.55, { valAccuracy: 0.45 }));
+  const bin = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
+  const draw = (...args: string[]) => {
+    const out = path.join(r6, `fig${args.length}.html`);
+    const res = spawnSync(process.execPath, [bin, 'figure3', '--results', r6, '--out', out, ...args], { encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    return fs.readFileSync(out, 'utf8');
+  };
+  assert.match(draw(), /Not finished \(still training or stopped\)[^"]*MNIST DeepAGREL seed 2 \(epoch 1\)/);
+  assert.doesNotMatch(draw('--finished-only'), /Not finished/);
 });
