@@ -151,7 +151,7 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
         if (coloured.has(color)) color = EXTRA_COLORS.find((c) => !coloured.has(c)) ?? color;
         coloured.add(color);
         const style = { name, color, xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: !data.some((t) => t.name === name) };
-        const who = `${datasetLabel(dataset)} ${rule === 'ebp' ? 'EBP' : 'DeepAGREL'}${split && own ? ` (${own})` : ''}`;
+        const who = `${datasetLabel(dataset)} ${ruleName(rule)}${split && own ? ` (${own})` : ''}`;
         const maxSd = Math.max(...band.sd);
         if (ruleRuns.length > 1 && maxSd > spreadSd) {
           // Seeds far apart: the mean line stays (dashed), each seed is a thin line, no band.
@@ -192,13 +192,18 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
 function unfinishedNote(runs: RunRecord[]): string[] {
   const open = runs.filter((r) => r.end === undefined);
   if (open.length === 0) return [];
-  const names = open.map((r) => `${datasetLabel(r.header.dataset)} ${r.header.rule === 'ebp' ? 'EBP' : 'DeepAGREL'}${r.header.protocol && r.header.protocol !== 'paper' ? ` (${r.header.protocol})` : ''} seed ${r.header.seed} (epoch ${r.epochs.length})`);
+  const names = open.map((r) => `${datasetLabel(r.header.dataset)} ${ruleName(r.header.rule)}${r.header.protocol && r.header.protocol !== 'paper' ? ` (${r.header.protocol})` : ''} seed ${r.header.seed} (epoch ${r.epochs.length})`);
   return [`Not finished (still training or stopped), drawn as far as they got: ${names.join('; ')}.`];
+}
+
+/** The rule as the figure names it (legend, caption). */
+function ruleName(rule: string): string {
+  return rule === 'ebp' ? 'EBP' : 'DeepAGREL';
 }
 
 /** "EBP <label>", unless the label already starts with the rule's name; "EBP" for no label. */
 function withRule(rule: string, label: string): string {
-  const name = rule === 'ebp' ? 'EBP' : 'DeepAGREL';
+  const name = ruleName(rule);
   return label.startsWith(name) ? label : label ? `${name} ${label}` : name;
 }
 
