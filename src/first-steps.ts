@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Network } from './network.ts';
 import { getRule } from './rules/index.ts';
+import { ruleName } from './results/paper-table1.ts';
 import { trainStep } from './step.ts';
 import { Rng } from './rng.ts';
 import type { ExperimentConfig } from './presets.ts';
@@ -79,12 +80,11 @@ export function firstSteps(configs: ExperimentConfig[], data: ImageSet, numClass
 /** One markdown table per input scale. */
 export function renderFirstSteps(results: FirstStepsResult[], rules: string[], alphas: Record<string, number>): string {
   const e = (v: number) => v.toExponential(1);
-  const name = (r: string) => (r === 'ebp' ? 'EBP' : 'DeepAGREL');
   const out: string[] = [];
   for (const r of results) {
     out.push(`Pixels in [0, ${r.inputScale}] — one step from the initial weights, mean over ${r.batches} batches of ${r.batchSize}:`, '');
-    const ratio = rules.length === 2 ? [`${name(rules[1])}/${name(rules[0])}`] : [];
-    out.push(`| layer | mean abs activity | mean abs W | ${rules.map(k => `${name(k)} (α=${alphas[k]}) mean abs ΔW / mean abs W`).join(' | ')} | ${ratio.join('')} |`);
+    const ratio = rules.length === 2 ? [`${ruleName(rules[1])}/${ruleName(rules[0])}`] : [];
+    out.push(`| layer | mean abs activity | mean abs W | ${rules.map(k => `${ruleName(k)} (α=${alphas[k]}) mean abs ΔW / mean abs W`).join(' | ')} | ${ratio.join('')} |`);
     out.push(`|:-|-:|-:|${rules.map(() => '-:').join('|')}|${ratio.length ? '-:|' : ''}`);
     for (const l of r.layers) {
       const upd = rules.map(k => e(l.relUpdate[k]));

@@ -4,6 +4,7 @@
 import * as aq from 'arquero';
 import { DERIVATION_CASES, compareWithAutodiff, type DerivationCase } from '../derivation.ts';
 import { getRule } from '../rules/index.ts';
+import { ruleName } from '../results/paper-table1.ts';
 
 export interface AutodiffRow {
   network: string;
@@ -21,7 +22,7 @@ export const TOLERANCE = 1e-5;
 export function autodiffRows(seed = 11, cases: DerivationCase[] = DERIVATION_CASES): AutodiffRow[] {
   return cases.flatMap((c) => (['deepagrel', 'ebp'] as const).flatMap((rule) =>
     compareWithAutodiff(getRule(rule), c, seed).map((r) => ({
-      network: c.name, rule: rule === 'ebp' ? 'EBP' : 'DeepAGREL', layer: r.layer, kind: r.kind,
+      network: c.name, rule: ruleName(rule), layer: r.layer, kind: r.kind,
       relativeError: r.relativeError, maxUpdate: r.maxUpdate,
       ok: r.relativeError <= TOLERANCE && r.maxUpdate > 0,
     }))));

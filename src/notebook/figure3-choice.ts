@@ -5,7 +5,7 @@
 
 import type { RunRecord } from '../results/schema.ts';
 import type { Figure3Options } from '../results/figure3.ts';
-import { ARCH_LABEL, datasetLabel, datasetRank } from '../results/paper-table1.ts';
+import { ARCH_LABEL, datasetLabel, datasetRank, ruleName } from '../results/paper-table1.ts';
 
 export interface Figure3Choice {
   runs: RunRecord[];
@@ -58,7 +58,7 @@ export function chooseFigure3(all: RunRecord[]): Figure3Choice | null {
     const missing = PAPER_DATASETS.filter((d) => !best.shown.includes(d));
     if (missing.length) notes.push(`No ${missing.map(datasetLabel).join(', ')} conv runs in the results: only the ${best.shown.map(datasetLabel).join(', ')} panel.`);
   }
-  if (best.rules < 2) notes.push(`Only ${best.runs[0].header.rule === 'ebp' ? 'EBP' : 'DeepAGREL'} runs for this setting so far: one curve per panel.`);
+  if (best.rules < 2) notes.push(`Only ${ruleName(best.runs[0].header.rule)} runs for this setting so far: one curve per panel.`);
   if (best.protocol !== 'paper') notes.push(`Protocol "${best.protocol}" (reduced), not the paper's full protocol.`);
   const unfinished = best.runs.filter((r) => !r.end && best.shown.includes(r.header.dataset)).length;
   if (unfinished) notes.push(`${unfinished} of these runs ${unfinished === 1 ? 'is' : 'are'} still running: ${unfinished === 1 ? 'its curve ends' : 'their curves end'} at the last finished epoch.`);

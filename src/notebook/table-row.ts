@@ -12,7 +12,7 @@ import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
 import { runName } from '../results/writer.ts';
 import { learningCurves } from '../results/curves.ts';
-import { ARCH_LABEL, PAPER_TABLE1, datasetLabel, presetName, type PaperArch } from '../results/paper-table1.ts';
+import { ARCH_LABEL, PAPER_TABLE1, datasetLabel, presetName, ruleName, type PaperArch } from '../results/paper-table1.ts';
 import { formatAlpha, meanSd, renderTable1 } from '../results/table1.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
@@ -179,10 +179,10 @@ async function trainRow(presets: string[], ds: Dataset, o: RowOptions, live: Liv
         // another α than Table 1's is another run (its protocol label says lr=…), never a reuse of the paper's
         ...(cfg.lr !== base.lr ? { runId: runName(preset, seed, cfg.lr) } : {}),
         resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot,
-        events: live.events(`${cfg.rule === 'ebp' ? 'EBP' : 'DeepAGREL'} s${seed}`),
+        events: live.events(`${ruleName(cfg.rule)} s${seed}`),
       });
       res.network?.dispose();
-      if (res.skipped && res.record) live.reused(`${cfg.rule === 'ebp' ? 'EBP' : 'DeepAGREL'} s${seed}`, res.record);
+      if (res.skipped && res.record) live.reused(`${ruleName(cfg.rule)} s${seed}`, res.record);
       if (res.record) out.push(res.record);
     }
   }

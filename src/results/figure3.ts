@@ -8,7 +8,7 @@
 
 import type { PlotlyFigure } from '../plots/types.ts';
 import type { RunRecord } from './schema.ts';
-import { datasetLabel, datasetRank } from './paper-table1.ts';
+import { datasetLabel, datasetRank, ruleName } from './paper-table1.ts';
 import { bandTraces, caption, CAPTION_MARGIN, epochBands, fittedCaption, N_PER_EPOCH_NOTE, PALETTE, type EpochValue } from './curves.ts';
 
 export interface Figure3Options {
@@ -194,11 +194,6 @@ function unfinishedNote(runs: RunRecord[]): string[] {
   if (open.length === 0) return [];
   const names = open.map((r) => `${datasetLabel(r.header.dataset)} ${ruleName(r.header.rule)}${r.header.protocol && r.header.protocol !== 'paper' ? ` (${r.header.protocol})` : ''} seed ${r.header.seed} (epoch ${r.epochs.length})`);
   return [`Not finished (still training or stopped), drawn as far as they got: ${names.join('; ')}.`];
-}
-
-/** The rule as the figure names it (legend, caption). */
-function ruleName(rule: string): string {
-  return rule === 'ebp' ? 'EBP' : 'DeepAGREL';
 }
 
 /** "EBP <label>", unless the label already starts with the rule's name; "EBP" for no label. */

@@ -75,6 +75,8 @@ export const DATASET_LABEL: Record<string, string> = { mnist: 'MNIST', cifar10: 
 export const RULE_LABEL: Record<string, string> = { deepagrel: 'DeepAGREL', ebp: 'Error-BP' };
 export const ARCH_LABEL: Record<string, string> = { fc: 'Full', conv: 'Conv', loccon: 'LocCon' };
 export const datasetLabel = (dataset: string) => DATASET_LABEL[dataset] ?? dataset;
+/** The rule's short name for legends, captions and notes (Table 1 prints the paper's RULE_LABEL). */
+export const ruleName = (rule: string) => (rule === 'ebp' ? 'EBP' : 'DeepAGREL');
 
 /** Sort key: the paper's dataset order, other datasets after. */
 export const datasetRank = (dataset: string) => {
