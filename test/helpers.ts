@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng.ts';
 import { nativeUnavailableReason } from '../src/backend/native-addon.ts';
+import { tempDir } from './tmp-dir.ts';
 
 export function randomImages(B: number, shape: number[], seed: number): tf.Tensor {
   const n = B * shape.reduce((p, d) => p * d, 1);
@@ -41,10 +42,10 @@ export function quadrantDataset(nTrain: number, nTest: number, side = 8, seed = 
  * a temporary folder (removed after); returns the run's header line (what provenance tests read).
  */
 export async function tinyRunHeader(experiment: string): Promise<import('../src/results/schema.ts').RunHeader> {
-  const fs = await import('node:fs'), os = await import('node:os'), path = await import('node:path');
+  const fs = await import('node:fs');
   const { runExperiment } = await import('../src/train.ts');
   const { resolvePreset } = await import('../src/presets.ts');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `deepagrel-${experiment}-`));
+  const dir = tempDir(`deepagrel-${experiment}-`);
   try {
     const cfg = resolvePreset('mnist-fc-deepagrel', { layers: [{ type: 'dense', units: 8 }], init: 0.3, lr: 0.5, batchSize: 16, valSize: 16, maxEpochs: 1 });
     const res = await runExperiment(cfg, { seed: 1, dataset: quadrantDataset(48, 16), experiment, resultsRoot: dir, checkpointRoot: dir });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WEBGPU } from '../engine/backends.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const noAdapter = WEBGPU.reason ? `no WebGPU adapter here (${WEBGPU.reason})` : false;
@@ -48,7 +49,7 @@ test('gpu-check --quick on webgpu: adapter, derivation, step times, one epoch, o
 
 const bundleSkip = noAdapter || (process.env.DEEPAGREL_TEST_BUNDLE === '1' ? false : 'set DEEPAGREL_TEST_BUNDLE=1 (builds and compresses the bundle: minutes)');
 test('gpu bundle: ≤ 60 MiB, runs from a copy with no Node.js on PATH and the bundled Vulkan loader', { skip: bundleSkip }, () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-bundle-test-'));
+  const tmp = tempDir('gpu-bundle-test-');
   try {
     execFileSync(process.execPath, ['--import', 'tsx', 'scripts/gpu-bundle.ts', '--out', path.join(tmp, 'built')], { cwd: root, stdio: 'pipe' });
     const size = fs.readdirSync(path.join(tmp, 'built')).reduce((s, f) => s + fs.statSync(path.join(tmp, 'built', f)).size, 0);

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeSkip } from '../helpers.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -52,7 +53,7 @@ process.once('message', () => process.disconnect());
 `;
 
 test('signals arriving during native kernels (the profiler\'s SIGPROF, a storm of SIGUSR2) corrupt nothing', { skip: nativeSkip() }, async () => {
-  const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-prof-'));
+  const profDir = tempDir('deepagrel-prof-');
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', '--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', profDir,
       '--input-type=module', '-e', CHILD], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });

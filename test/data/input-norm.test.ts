@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { applyInput, channelStats, inputTransform } from '../../src/data/input-norm.ts';
@@ -17,6 +16,7 @@ import { initBackend } from '../../src/backend.ts';
 import { runDifferences } from '../../src/results/reader.ts';
 import type { Dataset, ImageSet } from '../../src/data/types.ts';
 import { quadrantDataset } from '../helpers.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const set = (pixels: number[], shape: [number, number, number]): ImageSet =>
   ({ images: Uint8Array.from(pixels), labels: new Uint8Array(pixels.length / (shape[0] * shape[1] * shape[2])), n: pixels.length / (shape[0] * shape[1] * shape[2]), shape });
@@ -67,7 +67,7 @@ function colourQuadrants(nTrain: number, nTest: number): Dataset {
 
 test('a run with inputNorm per-channel records its training split\'s stats; evaluate standardizes the same way; it is no stand-in for an unstandardized run', async () => {
   await initBackend({ backend: 'cpu' });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-inputnorm-'));
+  const dir = tempDir('deepagrel-inputnorm-');
   try {
     const ds = colourQuadrants(120, 40);
     const cfg = (inputNorm?: string) => resolvePreset('mnist-fc-deepagrel', {

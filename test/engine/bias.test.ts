@@ -5,7 +5,6 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Network, type LayerSpec } from '../../src/network.ts';
@@ -18,6 +17,7 @@ import { collectOverrides } from '../../src/cli/options.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
 import { quadrantDataset } from '../helpers.ts';
 import { BACKENDS_UNDER_TEST, useBackend } from './backends.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const LAYERS: LayerSpec[] = [
   { type: 'conv2d', filters: 3, kernelSize: 3 }, { type: 'loccon2d', filters: 2, kernelSize: 2, strides: 2 },
@@ -88,7 +88,7 @@ for (const backend of BACKENDS_UNDER_TEST) {
 
 describe('biases in runs', () => {
   before(async () => { await useBackend('cpu'); });
-  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-bias-'));
+  const tmp = () => tempDir('deepagrel-bias-');
   const tiny = (bias?: boolean) => resolvePreset('mnist-fc-deepagrel', { layers: [{ type: 'dense', units: 16 }, { type: 'dropout', rate: 0.2 }],
     init: 0.3, lr: 0.5, epsilon: 0.2, batchSize: 16, valSize: 40, maxEpochs: 4, patience: 10, ...(bias === undefined ? {} : { bias }) });
 

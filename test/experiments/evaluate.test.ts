@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runExperiment } from '../../src/train.ts';
@@ -13,6 +12,7 @@ import { evaluateRun, renderEvaluation } from '../../src/evaluate.ts';
 import { resolvePreset } from '../../src/presets.ts';
 import { initBackend } from '../../src/backend.ts';
 import { quadrantDataset } from '../helpers.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const bin = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
 // Dropout on, so the record's training accuracy (dropout on) and test mode differ in kind.
@@ -21,7 +21,7 @@ const cfg = () => resolvePreset('mnist-fc-deepagrel', { layers: [{ type: 'dense'
 
 test('evaluate reproduces the record\'s validation and test accuracy from the weights a finished run kept', async () => {
   await initBackend({ backend: 'cpu' });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-eval-'));
+  const dir = tempDir('deepagrel-eval-');
   const ds = quadrantDataset(120, 40);
   const common = { dataset: ds, experiment: 'e', resultsRoot: dir, checkpointRoot: dir };
   const res = await runExperiment(cfg(), { seed: 3, ...common, keepWeights: true });
@@ -70,7 +70,7 @@ test('evaluate reproduces the record\'s validation and test accuracy from the we
 
 test('evaluate: an unfinished run from its checkpoint; a finished run without kept weights and foreign weights are refused clearly', async () => {
   await initBackend({ backend: 'cpu' });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-eval-'));
+  const dir = tempDir('deepagrel-eval-');
   const ds = quadrantDataset(120, 40);
   const common = { dataset: ds, experiment: 'e', resultsRoot: dir, checkpointRoot: dir };
   const halted = await runExperiment(cfg(), { seed: 4, ...common, haltAfterEpochs: 2 });
@@ -98,7 +98,7 @@ test('evaluate: an unfinished run from its checkpoint; a finished run without ke
 });
 
 test('sweep --keep-weights, then deepagrel evaluate on real MNIST from the command line', { timeout: 180_000 }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-eval-cli-'));
+  const dir = tempDir('deepagrel-eval-cli-');
   const common = ['--per-class', '10', '--val-size', '100', '--test-limit', '100', '--batch-size', '50', '--epochs', '1', '--experiment', 's',
     '--backend', 'cpu', '--results', path.join(dir, 'results'), '--checkpoints', path.join(dir, 'ck')];
   const sweep = spawnSync(process.execPath, [bin, 'sweep', '--presets', 'mnist-fc-ebp', '--seeds', '2', '--workers', '1', '--keep-weights', ...common], { encoding: 'utf8' });
@@ -131,7 +131,7 @@ test('sweep --keep-weights, then deepagrel evaluate on real MNIST from the comma
 });
 
 test('killed right after its end line, a --keep-weights run has kept its weights (clean-up of the finished run must not lose them)', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-eval-kill-'));
+  const dir = tempDir('deepagrel-eval-kill-');
   const child = fileURLToPath(new URL('./keep-weights-child.ts', import.meta.url));
   const out = spawnSync(process.execPath, ['--import', 'tsx', child, dir, '6'], { encoding: 'utf8', env: { ...process.env, DEEPAGREL_KILL_AT: 'record:end-written:1' } });
   assert.equal(out.signal, 'SIGKILL', out.stderr);

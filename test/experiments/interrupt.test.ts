@@ -6,7 +6,6 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runExperiment } from '../../src/train.ts';
@@ -15,10 +14,11 @@ import { readRunFile, parseRunText } from '../../src/results/reader.ts';
 import { InterruptedError, requestInterrupt, activeRuns, interruptSignal } from '../../src/interrupt.ts';
 import { quadrantDataset } from '../helpers.ts';
 import { useBackend } from '../engine/backends.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 before(async () => { await useBackend('cpu'); });
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-interrupt-'));
+const tmp = () => tempDir('deepagrel-interrupt-');
 const tiny = (over: Partial<ExperimentConfig> = {}): ExperimentConfig => resolvePreset('mnist-fc-deepagrel', {
   layers: [{ type: 'dense', units: 16 }], init: 0.3, lr: 0.5, epsilon: 0.2, batchSize: 16, valSize: 40, maxEpochs: 4, patience: 10, ...over });
 const strip = (r: any) => r.epochs.map(({ wallTimeSec, samplesPerSec, ...rest }: any) => rest);

@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRunFile } from '../../src/results/reader.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const ARGS = ['train', '--preset', 'mnist-fc-deepagrel', '--seed', '5', '--per-class', '20', '--val-size', '200', '--test-limit', '300',
@@ -16,8 +16,8 @@ const node = (dir: string) => [...process.execArgv, cli, ...ARGS, '--results', p
 const strip = (file: string) => readRunFile(file).epochs.map(({ wallTimeSec, samplesPerSec, ...rest }) => rest);
 
 test('SIGKILL after epoch 2 of 4, then the same command: records equal an uninterrupted run', { timeout: 180_000 }, async () => {
-  const full = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-full-'));
-  const killed = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-kill-'));
+  const full = tempDir('deepagrel-full-');
+  const killed = tempDir('deepagrel-kill-');
   const ok = spawnSync(process.execPath, node(full), { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
   const runFile = (dir: string) => path.join(dir, 'results', 'kill', 'mnist-fc-deepagrel-s5.jsonl');

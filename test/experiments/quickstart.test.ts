@@ -2,15 +2,15 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { quickstart, quickstartTable, quickstartFigure } from '../../src/cli/quickstart.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 before(async () => { await initBackend(); });
 
 test('the quick-start variant learns (DeepAGREL ≥ 85% on MNIST, 400 images/class, 6 epochs)', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-qs-'));
+  const dir = tempDir('deepagrel-qs-');
   const runs = await quickstart({ perClass: 400, epochs: 6, testLimit: 2000, resultsRoot: dir, checkpointRoot: dir });
   const [dag, ebp] = runs;
   assert.equal(dag.header.rule, 'deepagrel');

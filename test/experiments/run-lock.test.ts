@@ -5,9 +5,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunLock, RunLockedError } from '../../src/run-lock.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 test('a held lock refuses a second owner; release frees it; a dead pid\'s lock is stale', () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-lock-')), 'run.ckpt.lock');
+  const file = path.join(tempDir('deepagrel-lock-'), 'run.ckpt.lock');
   const a = RunLock.acquire(file);
   assert.throws(() => RunLock.acquire(file), (e: unknown) => e instanceof RunLockedError && /being trained by pid \d+/.test((e as Error).message));
   a.release();

@@ -4,15 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRunFile } from '../../src/results/reader.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const bin = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
 
 test('sweep through bin/deepagrel.js runs its jobs, then skips them as finished', { timeout: 180_000 }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-sweep-'));
+  const dir = tempDir('deepagrel-sweep-');
   const args = ['sweep', '--presets', 'mnist-fc-deepagrel', '--seeds', '7', '--workers', '1', '--per-class', '10', '--val-size', '100',
     '--test-limit', '100', '--batch-size', '50', '--epochs', '1', '--experiment', 's', '--backend', 'cpu',
     '--results', path.join(dir, 'results'), '--checkpoints', path.join(dir, 'ck')];
@@ -31,7 +31,7 @@ test('sweep through bin/deepagrel.js runs its jobs, then skips them as finished'
 });
 
 test('a finished run made with other settings is refused by sweep and train, never passed off as done', { timeout: 180_000 }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-sweep-cfg-'));
+  const dir = tempDir('deepagrel-sweep-cfg-');
   const common = ['--per-class', '10', '--val-size', '100', '--test-limit', '100', '--batch-size', '50', '--experiment', 's', '--backend', 'cpu',
     '--results', path.join(dir, 'results'), '--checkpoints', path.join(dir, 'ck')];
   const sweep = (...extra: string[]) => spawnSync(process.execPath, [bin, 'sweep', '--presets', 'mnist-fc-deepagrel', '--seeds', '7', '--workers', '1', ...common, ...extra], { encoding: 'utf8' });

@@ -3,7 +3,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EarlyStopping } from '../../src/early-stopping.ts';
@@ -15,10 +14,11 @@ import { readRunFile } from '../../src/results/reader.ts';
 import { loadCheckpoint, saveCheckpoint, MASK_GENERATOR } from '../../src/checkpoint.ts';
 import { quadrantDataset } from '../helpers.ts';
 import { useBackend } from '../engine/backends.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 before(async () => { await useBackend('cpu'); });
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-train-'));
+const tmp = () => tempDir('deepagrel-train-');
 
 test('early stopping fires exactly `patience` epochs after the last improvement', () => {
   // Best 0.7 at epoch 4, equalled (not beaten) at 6 and 8, beaten at 9; then 5 flat epochs.

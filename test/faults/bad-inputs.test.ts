@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../tmp-dir.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-bad-'));
+const dir = tempDir('deepagrel-bad-');
 const aFile = path.join(dir, 'a-file');
 fs.writeFileSync(aFile, 'x');
 const TRAIN = ['train', '--preset', 'mnist-fc-deepagrel', '--backend', 'cpu', '--epochs', '1', '--results', path.join(dir, 'r'), '--checkpoints', path.join(dir, 'c')];

@@ -5,7 +5,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as checkpoint from '../../src/checkpoint.ts';
 import { runExperiment } from '../../src/train.ts';
@@ -13,9 +12,10 @@ import { resolvePreset } from '../../src/presets.ts';
 import { quadrantDataset } from '../helpers.ts';
 import { useBackend } from '../engine/backends.ts';
 import { Rng } from '../../src/rng.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 before(async () => { await useBackend('cpu'); });
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-ckpt-'));
+const tmp = () => tempDir('deepagrel-ckpt-');
 
 /** Offsets in a checkpoint file: the JSON header and the float32 weights after it. */
 function layout(buf: Buffer) {

@@ -6,16 +6,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseRunText } from '../../src/results/reader.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
 import { smallVolume, fill } from './volumes.ts';
 import { runChild, strip, runFile, ckptFile } from './child.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const EPOCHS = 40;
-const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const tmp = tempDir;
 
 for (const full of ['results', 'ck'] as const) {
   test(`disk full on the ${full === 'ck' ? 'checkpoint' : 'results'} volume: one clear error, nothing half-written, resumes after space is freed`, { timeout: 180_000 }, async t => {

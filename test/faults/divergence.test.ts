@@ -5,15 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRunFile } from '../../src/results/reader.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 test('--lr 1e30 on MNIST FC: NaN hidden weights with finite Q-values end the run as diverged, with the cause', { timeout: 120_000 }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-div-'));
+  const dir = tempDir('deepagrel-div-');
   const r = spawnSync(process.execPath, [...process.execArgv, cli, 'train', '--preset', 'mnist-fc-deepagrel', '--seed', '1', '--lr', '1e30',
     '--per-class', '20', '--val-size', '200', '--test-limit', '300', '--batch-size', '50', '--epochs', '2', '--backend', 'wasm',
     '--experiment', 'div', '--results', path.join(dir, 'r'), '--checkpoints', path.join(dir, 'c')], { encoding: 'utf8' });

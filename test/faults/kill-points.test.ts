@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '../../src/rng.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
 import { runChild, strip, runFile, ckptFile } from './child.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const KILLS = 24, EPOCHS = 8;
 const POINTS = ['record:torn-line', 'record:line-written', 'record:rewrite-before-rename', 'record:end-written',
@@ -19,7 +19,7 @@ const PER_EPOCH = new Set(['record:torn-line', 'record:line-written', 'ckpt:torn
 const dirsOf = (dir: string) => ({ results: path.join(dir, 'results'), ck: path.join(dir, 'ck') });
 
 test(`${KILLS} SIGKILLs at seeded random moments: every run resumes to an uninterrupted run's records and weights`, { timeout: 600_000 }, async t => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-kills-'));
+  const dir = tempDir('deepagrel-kills-');
   const rng = new Rng(16);
   let kills = 0, seed = 1;
   const used = new Set<number>([1]);
@@ -40,7 +40,7 @@ test(`${KILLS} SIGKILLs at seeded random moments: every run resumes to an uninte
     assert.equal(out.code, 0, out.stderr);
   }
   // Uninterrupted runs of the same seeds.
-  const clean = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-clean-'));
+  const clean = tempDir('deepagrel-clean-');
   let differing = 0;
   for (const s of used) {
     const out = await runChild(dirsOf(clean), s, EPOCHS);

@@ -11,6 +11,7 @@ import { runSweep } from '../../src/cli/sweep.ts';
 import { resolvePreset } from '../../src/presets.ts';
 import { quadrantDataset } from '../helpers.ts';
 import { useBackend } from '../engine/backends.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 before(async () => { await useBackend('cpu'); });
 
@@ -26,7 +27,7 @@ function leaveDebris(ck: string, runId: string): string[] {
 }
 
 test('a finished run\'s leftover checkpoint, temp files and dead lock are removed by the next train and by a sweep', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-left-'));
+  const dir = tempDir('deepagrel-left-');
   const ds = quadrantDataset(100, 40);
   const opts = { seed: 1, dataset: ds, experiment: 'x', resultsRoot: path.join(dir, 'r'), checkpointRoot: path.join(dir, 'c') };
   (await runExperiment(tiny(), opts)).network?.dispose();
@@ -43,7 +44,7 @@ test('a finished run\'s leftover checkpoint, temp files and dead lock are remove
 });
 
 test('a killed writer\'s <ckpt>.tmp-<pid> is removed when the run is taken up again', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-left-'));
+  const dir = tempDir('deepagrel-left-');
   const opts = { seed: 2, dataset: quadrantDataset(100, 40), experiment: 'x', resultsRoot: path.join(dir, 'r'), checkpointRoot: path.join(dir, 'c') };
   (await runExperiment(tiny(), { ...opts, haltAfterEpochs: 1 })).network?.dispose();
   const stray = path.join(opts.checkpointRoot, 'x', 'mnist-fc-deepagrel-s2.ckpt.tmp-4194998');

@@ -7,12 +7,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../tmp-dir.ts';
 
 const contender = fileURLToPath(new URL('./lock-contender.ts', import.meta.url));
 const TRIALS = 40, CONTENDERS = 4, DEAD_PID = 2 ** 22 + 12345;   // above Linux's largest pid_max
 
 test(`${CONTENDERS} processes racing on ${TRIALS} stale locks: each taken over by exactly one`, { timeout: 60_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-lockrace-'));
+  const dir = tempDir('deepagrel-lockrace-');
   for (let t = 0; t < TRIALS; t++) fs.writeFileSync(path.join(dir, `${t}.lock`), JSON.stringify({ host: os.hostname(), pid: DEAD_PID, since: 'then' }));
   const kids = Array.from({ length: CONTENDERS }, () => spawn(process.execPath, [...process.execArgv, contender, dir, String(TRIALS)], { stdio: ['pipe', 'pipe', 'inherit'] }));
   const outputs = kids.map(k => { let s = ''; k.stdout!.on('data', d => { s += d; }); return { k, get text() { return s; } }; });

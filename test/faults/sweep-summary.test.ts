@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runSweep } from '../../src/cli/sweep.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 test('sweep summary: a run finished meanwhile counts as skipped, and the counts add up to the jobs', { timeout: 120_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-sum-'));
+  const dir = tempDir('deepagrel-sum-');
   const job = { preset: 'mnist-fc-deepagrel', seed: 3 };
   const log: string[] = [];
   const r = await runSweep({ jobs: [job, job], workers: 1, experiment: 's', resultsRoot: path.join(dir, 'r'), log: l => log.push(l),

@@ -164,6 +164,13 @@ export class KernelClient {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // As Jupyter does: ask the kernel to shut down (it then exits and removes its QUICK-mode
+    // temporary folders), and kill it only if it has not exited after a few seconds.
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
+      this.send('shutdown_request', { restart: false }, 'control');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    }
     this.closed = true;
     this.proc.kill('SIGKILL');
     for (const s of [this.shell, this.control, this.sub]) s.close();

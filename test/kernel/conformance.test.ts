@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { findJupyterPython } from '../../scripts/jupyter.ts';
 import { kernelSpec } from '../../scripts/kernel.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const { found: python } = findJupyterPython(['jupyter_client', 'jupyter_kernel_test']);
@@ -18,7 +18,7 @@ test('jupyter_kernel_test: every applicable conformance test passes', {
   skip: python ? false : 'Python module jupyter_kernel_test not installed (Debian: apt-get install python3-jupyter-kernel-test)',
   timeout: 300_000,
 }, () => {
-  const jp = mkdtempSync(join(tmpdir(), 'deepagrel-conformance-'));
+  const jp = tempDir('deepagrel-conformance-');
   try {
     const name = 'deepagrel-conformance';
     mkdirSync(join(jp, 'kernels', name), { recursive: true });

@@ -5,13 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KernelClient } from './client.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 test('the kernel binds all its sockets before it receives on any, and answers kernel_info', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-zmq-order-'));
+  const dir = tempDir('deepagrel-zmq-order-');
   const log = path.join(dir, 'zmq.log');
   const preload = fileURLToPath(new URL('./zmq-order.cjs', import.meta.url));
   const k = await KernelClient.start(undefined, { NODE_OPTIONS: `--require ${preload}`, DEEPAGREL_ZMQ_LOG: log });

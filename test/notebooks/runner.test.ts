@@ -6,12 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../tmp-dir.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const tmp = mkdtempSync(join(tmpdir(), 'deepagrel-nbtest-'));
+const tmp = tempDir('deepagrel-nbtest-');
 const env = { ...process.env, JUPYTER_PATH: join(tmp, 'jupyter', 'share', 'jupyter') };
 
 function tsx(script: string, args: string[]) {

@@ -3,15 +3,15 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlotlyFigure } from '../../src/plots/types.ts';
 import { exportFigure } from '../../src/plots/export.ts';
 import { exportCommand } from '../../src/plots/export-cli.ts';
 import { BrowserNotFoundError, closeBrowser, findChromium, withPage } from '../../src/plots/browser.ts';
+import { tempDir } from '../tmp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'deepagrel-export-'));
+const dir = tempDir('deepagrel-export-');
 after(async () => { await closeBrowser(); rmSync(dir, { recursive: true, force: true }); });
 
 const fig: PlotlyFigure = {

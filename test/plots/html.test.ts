@@ -2,16 +2,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFigureHtml } from '../../src/plots/html.ts';
 import { plotlyVersion } from '../../src/plots/plotly-bundle.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const fig = { data: [{ type: 'bar', x: ['a', 'b'], y: [1, 2] }], layout: { title: { text: 'Bars & <things>' } } };
 
 test('writeFigureHtml: offline page with the bundle inlined, or a CDN page; written atomically', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'deepagrel-html-'));
+  const dir = tempDir('deepagrel-html-');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
 
   const offline = await writeFigureHtml(fig, join(dir, 'sub', 'offline.html'));

@@ -2,8 +2,7 @@
 // Chromium, its legend must not sit on the title, nor on the panel titles. Skips without Chromium.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readRuns } from '../../src/results/reader.ts';
@@ -13,8 +12,9 @@ import { titled } from '../../src/notebook/params.ts';
 import { writeFigureHtml } from '../../src/plots/html.ts';
 import { closeBrowser, findChromium, withPage } from '../../src/plots/browser.ts';
 import { end, epoch, header, tempRoot } from './fixtures.ts';
+import { tempDir } from '../tmp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'deepagrel-legend-'));
+const dir = tempDir('deepagrel-legend-');
 after(async () => { await closeBrowser(); rmSync(dir, { recursive: true, force: true }); });
 
 let chromium: string | undefined;

@@ -1,17 +1,17 @@
 // Hand-made run records for the results tests: written with RunWriter into a temp dir, no engine.
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EndStatus, EpochRecord, RunEnd, RunHeader } from '../../src/results/schema.ts';
 import { RunWriter } from '../../src/results/writer.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const tempDirs: string[] = [];
 process.on('exit', () => tempDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 /** A fresh results root, removed when the test process exits. */
 export function tempRoot(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-results-'));
+  const dir = tempDir('deepagrel-results-');
   tempDirs.push(dir);
   return dir;
 }

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { gitInfo } from '../../src/results/provenance.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 test('gitInfo: commit of HEAD, dirty only when a tracked file changes, undefined outside git', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'provenance-'));
+  const dir = tempDir('provenance-');
   try {
     assert.equal(gitInfo(dir), undefined);
     const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();

@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fillBlocks, findBlocks, splitArgs } from '../../src/results/generated-blocks.ts';
+import { tempDir } from '../tmp-dir.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = path.join(root, 'scripts', 'results-md.ts');
@@ -36,7 +36,7 @@ test('generated blocks: a malformed page is an error naming the line', () => {
 });
 
 test('results script: --check fails on a stale block and names it; a rewrite makes it pass', { timeout: 120_000 }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-results-md-'));
+  const dir = tempDir('deepagrel-results-md-');
   const file = path.join(dir, 'R.md');
   fs.writeFileSync(file, '# R\n<!-- generated: npx deepagrel presets -->\nstale\n<!-- end generated -->\n');
   const check = () => spawnSync(process.execPath, ['--import', 'tsx', script, '--check', file], { cwd: root, encoding: 'utf8' });
@@ -62,11 +62,12 @@ test('RESULTS.md: every generated table equals what its command prints from the 
   // count; outside a git checkout, the files as they are.
   let where = root;
   if (fs.existsSync(path.join(root, '.git'))) {
-    where = fs.mkdtempSync(path.join(os.tmpdir(), 'deepagrel-committed-'));
+    where = tempDir('deepagrel-committed-');
     const tar = spawnSync('sh', ['-c', `git archive HEAD -- RESULTS.md results | tar -x -C '${where}'`], { cwd: root, encoding: 'utf8' });
     assert.equal(tar.status, 0, tar.stderr);
   }
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--check', '--skip', 'status', '--root', where, path.join(where, 'RESULTS.md')], { cwd: root, encoding: 'utf8' });
+  if (where !== root) fs.rmSync(where, { recursive: true, force: true });   // ~100 MB of records per run
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /RESULTS\.md: [1-9]\d* generated block\(s\) checked, 0 out of date/);
 });
