@@ -4,17 +4,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-const made: string[] = [];
+import { tempDirRemovedAtExit } from '../src/temp-dir.ts';
 
 export function tempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  if (made.push(dir) === 1 && !process.env.DEEPAGREL_KEEP_TEST_DIRS) {
-    process.on('exit', () => {
-      for (const d of made) {
-        try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* e.g. a read-only folder a test made: leave it */ }
-      }
-    });
-  }
-  return dir;
+  return process.env.DEEPAGREL_KEEP_TEST_DIRS ? fs.mkdtempSync(path.join(os.tmpdir(), prefix)) : tempDirRemovedAtExit(prefix);
 }

@@ -4,10 +4,10 @@
 // label on everything a quick run prints or draws.
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlotlyFigure } from '../plots/types.ts';
+import { tempDirRemovedAtExit } from '../temp-dir.ts';
 
 /** QUICK from the environment: 1/true/yes/on (any case) → true; unset, empty, 0/false/no/off → false. */
 export function quickMode(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -51,9 +51,6 @@ export interface RunRoots {
   temporary: boolean;
 }
 
-const tempRoots: string[] = [];
-let cleanupRegistered = false;
-
 /**
  * Where a notebook writes. Quick mode: one fresh temporary folder (results, checkpoints, figures),
  * removed when the kernel process exits, so quick runs never touch results/ or the git tree.
@@ -63,12 +60,7 @@ export function runRoots(quick: boolean, name = 'notebook'): RunRoots {
   if (!quick) {
     return { resultsRoot: projectPath('results'), checkpointRoot: projectPath('checkpoints'), figuresDir: projectPath('results', 'figures'), temporary: false };
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `deepagrel-quick-${name.replace(/[^\w.-]+/g, '_')}-`));
-  tempRoots.push(dir);
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    process.on('exit', () => { for (const d of tempRoots) fs.rmSync(d, { recursive: true, force: true }); });
-  }
+  const dir = tempDirRemovedAtExit(`deepagrel-quick-${name.replace(/[^\w.-]+/g, '_')}-`);
   return { resultsRoot: path.join(dir, 'results'), checkpointRoot: path.join(dir, 'checkpoints'), figuresDir: path.join(dir, 'figures'), temporary: true };
 }
 

@@ -67,7 +67,6 @@ test('RESULTS.md: every generated table equals what its command prints from the 
     assert.equal(tar.status, 0, tar.stderr);
   }
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--check', '--skip', 'status', '--root', where, path.join(where, 'RESULTS.md')], { cwd: root, encoding: 'utf8' });
-  if (where !== root) fs.rmSync(where, { recursive: true, force: true });   // ~100 MB of records per run
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /RESULTS\.md: [1-9]\d* generated block\(s\) checked, 0 out of date/);
 });
