@@ -34,11 +34,42 @@ struct ConvDescs {
         strides{s.SH, s.SW}, pad_l{s.PT, s.PL}, pad_r{s.PB, s.PR} {}
 };
 
+// The three primitive descriptors, in oneDNN 3's form (engine first, no operation descriptor)
+// or oneDNN 2's (an operation descriptor, then the engine): same primitives, same numbers.
+constexpr auto kDirect = dnnl::algorithm::convolution_direct;
+
 dnnl::convolution_forward::primitive_desc forward_pd(const ConvDescs& d) {
+#if DNNL_VERSION_MAJOR >= 3
+  return dnnl::convolution_forward::primitive_desc(cpu_engine(), dnnl::prop_kind::forward_training, kDirect,
+                                                   d.src, d.wei_any, d.dst, d.strides, d.pad_l, d.pad_r);
+#else
   return dnnl::convolution_forward::primitive_desc(
-      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                      d.src, d.wei_any, d.dst, d.strides, d.pad_l, d.pad_r),
+      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, kDirect, d.src, d.wei_any, d.dst,
+                                      d.strides, d.pad_l, d.pad_r),
       cpu_engine());
+#endif
+}
+
+dnnl::convolution_backward_data::primitive_desc backward_data_pd(const ConvDescs& d) {
+#if DNNL_VERSION_MAJOR >= 3
+  return dnnl::convolution_backward_data::primitive_desc(cpu_engine(), kDirect, d.src, d.wei_any, d.dst, d.strides,
+                                                         d.pad_l, d.pad_r, forward_pd(d));
+#else
+  return dnnl::convolution_backward_data::primitive_desc(
+      dnnl::convolution_backward_data::desc(kDirect, d.src, d.wei_any, d.dst, d.strides, d.pad_l, d.pad_r),
+      cpu_engine(), forward_pd(d));
+#endif
+}
+
+dnnl::convolution_backward_weights::primitive_desc backward_weights_pd(const ConvDescs& d) {
+#if DNNL_VERSION_MAJOR >= 3
+  return dnnl::convolution_backward_weights::primitive_desc(cpu_engine(), kDirect, d.src, d.wei_any, d.dst,
+                                                            d.strides, d.pad_l, d.pad_r, forward_pd(d));
+#else
+  return dnnl::convolution_backward_weights::primitive_desc(
+      dnnl::convolution_backward_weights::desc(kDirect, d.src, d.wei_any, d.dst, d.strides, d.pad_l, d.pad_r),
+      cpu_engine(), forward_pd(d));
+#endif
 }
 
 // A primitive plus, when its weights layout is not HWIO, a reorder and a buffer in its layout.
@@ -102,10 +133,7 @@ void conv_forward(const ConvShape& s, const float* x, const float* w, float* y) 
 void conv_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx) {
   const ConvDescs d(s);
   auto& p = prepared("bwd-data", s, d, false, [](const ConvDescs& d) {
-    auto pd = dnnl::convolution_backward_data::primitive_desc(
-        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, d.src, d.wei_any, d.dst,
-                                              d.strides, d.pad_l, d.pad_r),
-        cpu_engine(), forward_pd(d));
+    auto pd = backward_data_pd(d);
     return std::make_pair(dnnl::primitive(dnnl::convolution_backward_data(pd)), pd.weights_desc());
   });
   auto& eng = cpu_engine();
@@ -116,10 +144,7 @@ void conv_backward_data(const ConvShape& s, const float* dy, const float* w, flo
 void conv_backward_weights(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const ConvDescs d(s);
   auto& p = prepared("bwd-weights", s, d, true, [](const ConvDescs& d) {
-    auto pd = dnnl::convolution_backward_weights::primitive_desc(
-        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.src, d.wei_any, d.dst,
-                                                 d.strides, d.pad_l, d.pad_r),
-        cpu_engine(), forward_pd(d));
+    auto pd = backward_weights_pd(d);
     return std::make_pair(dnnl::primitive(dnnl::convolution_backward_weights(pd)), pd.diff_weights_desc());
   });
   auto& eng = cpu_engine();

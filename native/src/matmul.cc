@@ -45,7 +45,11 @@ void matmul(const float* A, const float* B, float* C, int64_t batchA, int64_t ba
     r->a = operand(batchA, M, K, transA);
     r->b = operand(batchB, K, N, transB);
     r->c = operand(batch, M, N, false);
+#if DNNL_VERSION_MAJOR >= 3
+    r->prim = dnnl::matmul(dnnl::matmul::primitive_desc(cpu_engine(), r->a, r->b, r->c));
+#else
     r->prim = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(r->a, r->b, r->c), cpu_engine()));
+#endif
     return r;
   });
   auto& eng = cpu_engine();
