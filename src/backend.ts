@@ -1,7 +1,8 @@
 // Backend selection: one call at start-up, `await initBackend()`, before any tf op.
 //
 // Order for 'auto' (the default): the TensorFlow backend from @tensorflow/tfjs-node-gpu or
-// @tensorflow/tfjs-node (optional packages), then 'webgpu' on a hardware adapter only (Dawn;
+// @tensorflow/tfjs-node when the user installed one on purpose (never by `npm install`: an opt-in,
+// TENSORFLOW_OPT_IN), then 'webgpu' on a hardware adapter only (Dawn;
 // backend/webgpu.ts; a software adapter such as lavapipe runs only when forced), then 'native'
 // (our oneDNN kernels, native/, built at npm install when oneDNN is there), then 'wasm'.
 // 'cpu' (pure JS, slow) only when asked.
@@ -31,7 +32,7 @@ import { createRequire } from 'node:module';
 import { nativeKernelsActive, registerWasmKernels, setNativeKernels } from './backend/wasm-kernels.ts';
 import { NATIVE_KERNELS } from './backend/native-kernels.ts';
 import { ADD_PRODUCT_IN_PLACE } from './backend/weight-update.ts';
-import { INSTALL_HINT, loadNativeAddon, nativeUnavailableReason, type NativeLibraryInfo } from './backend/native-addon.ts';
+import { nativeFixHint, loadNativeAddon, nativeUnavailableReason, type NativeLibraryInfo } from './backend/native-addon.ts';
 import { withWasmThreads } from './backend/wasm-threads.ts';
 import { setBernoulliMaskFiller } from './rng.ts';
 import { adapterLine, findAdapter, gpuDeviceNodes, startWebgpuBackend, webgpuPackageVersion, type AdapterInfo } from './backend/webgpu.ts';
@@ -71,6 +72,11 @@ export interface InitBackendOptions {
 const REQUESTS: readonly BackendRequest[] = ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu', 'auto'];
 const MAX_THREADS = 256;
 const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+/** The TensorFlow backend is never installed by `npm install` (its install script downloads a
+ *  libtensorflow of several hundred MB, built for CUDA 11.2 / cuDNN 8.1): a user opts in. */
+export const TENSORFLOW_OPT_IN =
+  'npm install @tensorflow/tfjs-node-gpu@4.22.0 (NVIDIA GPU; downloads libtensorflow for CUDA 11.2 / cuDNN 8.1, several hundred MB) ' +
+  'or @tensorflow/tfjs-node@4.22.0 (CPU), then DEEPAGREL_BACKEND=tensorflow';
 const require = createRequire(import.meta.url);
 
 let current: { key: string; info: BackendInfo } | undefined;
@@ -129,8 +135,7 @@ async function init(opts: InitBackendOptions): Promise<BackendInfo> {
     case 'tensorflow': {
       info = await startTensorflow() ?? fail(
         `backend 'tensorflow' requested but neither ${TENSORFLOW_PACKAGES.join(' nor ')} could be loaded ` +
-        `(${tensorflowTried!.reasons.join('; ')}): npm install @tensorflow/tfjs-node ` +
-        '(needs network access to download libtensorflow), or use DEEPAGREL_BACKEND=native or wasm');
+        `(${tensorflowTried!.reasons.join('; ')}): it is an opt-in, ${TENSORFLOW_OPT_IN}; or use DEEPAGREL_BACKEND=native or wasm`);
       break;
     }
     case 'webgpu': {
@@ -139,16 +144,16 @@ async function init(opts: InitBackendOptions): Promise<BackendInfo> {
     }
     case 'native': {
       info = await startNative(threads) ?? fail(
-        `backend 'native' requested but ${nativeUnavailableReason()}: ${INSTALL_HINT}; or use DEEPAGREL_BACKEND=wasm`);
+        `backend 'native' requested but ${nativeUnavailableReason()}: ${nativeFixHint()}; or use DEEPAGREL_BACKEND=wasm`);
       break;
     }
     case 'auto': {
       const skipped: NonNullable<BackendInfo['skipped']> = [];
       const tensorflow = await startTensorflow();
-      if (!tensorflow) skipped.push({ backend: 'tensorflow', reason: tensorflowTried!.reasons.join('; ') });
+      if (!tensorflow) skipped.push({ backend: 'tensorflow', reason: `${tensorflowTried!.reasons.join('; ')} (an opt-in: ${TENSORFLOW_OPT_IN})` });
       const webgpu = tensorflow ? undefined : await autoWebgpu(skipped);
       const native = tensorflow || webgpu ? undefined : await startNative(threads);
-      if (!tensorflow && !webgpu && !native) skipped.push({ backend: 'native', reason: `${nativeUnavailableReason()}; to get it: ${INSTALL_HINT}` });
+      if (!tensorflow && !webgpu && !native) skipped.push({ backend: 'native', reason: `${nativeUnavailableReason()}; to get it: ${nativeFixHint()}` });
       info = { ...(tensorflow ?? webgpu ?? native ?? await startWasm(threads)), skipped };
       break;
     }

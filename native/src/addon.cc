@@ -4,13 +4,21 @@
 // caller (heap growth detaches old ones). Lengths are checked so a wrong shape is a JS error,
 // never a write past the end of the heap.
 #include <napi.h>
-#include <omp.h>
 #include <pthread.h>
 #include <csignal>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <stdexcept>
 #include "engine.h"
 #include "kernels.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#else   // a build without OpenMP (Apple clang without libomp): our loops run on one thread
+#include <thread>
+static void omp_set_num_threads(int) {}
+static int omp_get_max_threads() { return 1; }
+static int omp_get_num_procs() { return static_cast<int>(std::thread::hardware_concurrency()); }
+#endif
 
 namespace deepagrel {
 

@@ -46,12 +46,26 @@ export interface NativeAddon {
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const NATIVE_DIR = path.join(ROOT, 'native');
+/** native/ of this checkout, or DEEPAGREL_NATIVE_DIR: another build's folder (its build/ and build-status.json). */
+export const NATIVE_DIR = process.env.DEEPAGREL_NATIVE_DIR?.trim() ? path.resolve(process.env.DEEPAGREL_NATIVE_DIR.trim()) : path.join(ROOT, 'native');
 export const DEFAULT_ADDON_PATH = path.join(NATIVE_DIR, 'build', 'Release', 'deepagrel_native.node');
 /** Written by scripts/build-native.mjs: { ok, reason?, at }. */
 export const BUILD_STATUS_FILE = path.join(NATIVE_DIR, 'build-status.json');
 export const REBUILD_COMMAND = 'npm run build:native';
-export const INSTALL_HINT = `install oneDNN (Debian/Ubuntu: sudo apt install libdnnl-dev; macOS: brew install onednn), then ${REBUILD_COMMAND}`;
+export const INSTALL_HINT = `install oneDNN 2.6+ or 3.x (Debian/Ubuntu: sudo apt install libdnnl-dev; macOS: brew install onednn), then ${REBUILD_COMMAND}`;
+
+/** What the install's build said: { ok, reason?, fix?, onednn? } (scripts/build-native.mjs). */
+interface BuildStatus { ok: boolean; reason?: string; fix?: string; onednn?: { version: string; prefix: string } }
+
+function buildStatus(): BuildStatus | undefined {
+  try { return JSON.parse(fs.readFileSync(BUILD_STATUS_FILE, 'utf8')) as BuildStatus; } catch { return undefined; }
+}
+
+/** The command that gets the native kernels here: the build's own advice when it failed, else the generic one. */
+export function nativeFixHint(): string {
+  const status = buildStatus();
+  return !status?.ok && status?.fix ? status.fix : INSTALL_HINT;
+}
 
 /**
  * How long an idle OpenMP thread spins before it sleeps (libgomp reads this once, when the addon
@@ -106,9 +120,7 @@ export function nativeUnavailableReason(): string | undefined {
 
 function notBuiltWhy(file: string): string {
   if (file !== DEFAULT_ADDON_PATH) return `no file ${file}, from DEEPAGREL_NATIVE_ADDON`;
-  try {
-    const status = JSON.parse(fs.readFileSync(BUILD_STATUS_FILE, 'utf8')) as { ok: boolean; reason?: string };
-    if (!status.ok && status.reason) return `the build at install failed: ${status.reason}`;
-  } catch { /* never built: npm install was run with --ignore-scripts, or before the addon existed */ }
+  const status = buildStatus();   // none: npm install ran with --ignore-scripts, or before the addon existed
+  if (status && !status.ok && status.reason) return `the build at install did not make it: ${status.reason}`;
   return 'no build found';
 }

@@ -2,7 +2,7 @@
 // threads; and when the native kernels are off, one line saying why and how to get them.
 
 import { initBackend, type BackendInfo } from '../backend.ts';
-import { INSTALL_HINT, nativeUnavailableReason } from '../backend/native-addon.ts';
+import { nativeFixHint, nativeUnavailableReason } from '../backend/native-addon.ts';
 
 export const BACKEND_HELP = `deepagrel backend [--backend b] [--threads N] [--json]
 
@@ -21,7 +21,7 @@ export function describeBackend(info: BackendInfo): string[] {
   for (const s of info.skipped ?? []) lines.push(`skipped  ${s.backend}: ${s.reason}`);
   if (info.name !== 'native' && !(info.skipped ?? []).some(s => s.backend === 'native')) {
     const why = nativeUnavailableReason();
-    lines.push(why ? `native   off: ${why}; to get it: ${INSTALL_HINT}` : 'native   available (DEEPAGREL_BACKEND=native or --backend native selects it)');
+    lines.push(why ? `native   off: ${why}; to get it: ${nativeFixHint()}` : 'native   available (DEEPAGREL_BACKEND=native or --backend native selects it)');
   }
   return lines;
 }

@@ -48,7 +48,7 @@ describe('initBackend', () => {
     // webgpu is skipped here: no GPU device node (a software adapter is never taken by auto).
     assert.deepEqual(info.skipped?.map(s => s.backend), nativeOff ? ['tensorflow', 'webgpu', 'native'] : ['tensorflow', 'webgpu']);
     assert.match(info.skipped![1].reason, /no GPU device here|only a software adapter/);
-    assert.match(info.skipped![0].reason, /@tensorflow\/tfjs-node-gpu: not installed; @tensorflow\/tfjs-node: not installed/);
+    assert.match(info.skipped![0].reason, /@tensorflow\/tfjs-node-gpu: not installed; @tensorflow\/tfjs-node: not installed \(an opt-in: npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/);
     assert.equal(tf.getBackend(), 'wasm', "native runs on the wasm backend's heap");
     assert.ok(performance.now() - t0 < 5000, 'fallback should be fast');
   });
