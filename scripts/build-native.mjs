@@ -130,10 +130,14 @@ const candidates = [
 const gyp = candidates.find(f => fs.existsSync(f));
 if (!gyp) finish(false, { reason: 'node-gyp was not found (it comes with npm)', fix: `run the build through npm: ${REBUILD}`, onednn });
 
-// Node's own headers, so node-gyp downloads nothing: npm passes them (npm_config_nodedir); run
-// directly (node scripts/build-native.mjs), use the ones installed next to this node binary.
-const nodePrefix = path.resolve(path.dirname(process.execPath), '..');
-const nodedir = !process.env.npm_config_nodedir && fs.existsSync(path.join(nodePrefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${nodePrefix}`] : [];
+// Node's headers, so node-gyp downloads nothing: npm's (npm_config_nodedir), else the ones next to
+// this node binary, else any installed Node's (/usr, /usr/local): the addon uses N-API only, at
+// NAPI_VERSION 8, whose ABI every Node since 15 keeps — a build made with Node 20's headers loads
+// in Node 22 and 24 (a node from npm's `node` package comes without headers). Only when none is
+// found does node-gyp fetch the headers of this Node, as it does for any addon.
+const headerPrefixes = [path.resolve(path.dirname(process.execPath), '..'), '/usr', '/usr/local'];
+const nodePrefix = headerPrefixes.find(p => fs.existsSync(path.join(p, 'include', 'node', 'node_api.h')));
+const nodedir = !process.env.npm_config_nodedir && nodePrefix ? [`--nodedir=${nodePrefix}`] : [];
 const r = spawnSync(process.execPath, [gyp, 'rebuild', '--release', ...nodedir, '--', ...gypVars], { cwd: NATIVE, encoding: 'utf8', env: process.env });
 const output = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
 if (r.error || r.status !== 0) {
