@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <csignal>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <initializer_list>
 #include <stdexcept>
 #include "engine.h"
 #include "kernels.h"
@@ -28,8 +29,40 @@ dnnl::engine& cpu_engine() {
 }
 
 dnnl::stream& cpu_stream() {
-  static dnnl::stream st(cpu_engine());
+  thread_local dnnl::stream st(cpu_engine());
   return st;
+}
+
+namespace detail {
+Cache& cache() {
+  static Cache c;
+  return c;
+}
+void trim(Cache& c) {
+  while (c.order.size() > c.limit) {
+    c.index.erase(c.order.back().first);
+    c.order.pop_back();
+  }
+}
+}  // namespace detail
+
+std::size_t cache_limit() {
+  auto& c = detail::cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  return c.limit;
+}
+
+void set_cache_limit(std::size_t n) {
+  auto& c = detail::cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.limit = n;
+  detail::trim(c);
+}
+
+std::size_t cache_entries() {
+  auto& c = detail::cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  return c.order.size();
 }
 
 static int g_threads = 0;
@@ -89,6 +122,16 @@ float* floats(const Napi::CallbackInfo& info, size_t i, size_t need, const char*
   return typed_data<float>(info.Env(), info[i], napi_float32_array, need, what);
 }
 
+// a·b·c…, or a RangeError naming `what` when the product does not fit in 64 bits: a wrapped size
+// would pass the length checks below and send the kernels past the end of the heap.
+int64_t product(const Napi::Env& env, std::initializer_list<int64_t> xs, const std::string& what) {
+  int64_t p = 1;
+  for (int64_t x : xs) {
+    if (__builtin_mul_overflow(p, x, &p)) throw Napi::RangeError::New(env, what + ": the size (a product of the dimensions) overflows 64 bits");
+  }
+  return p;
+}
+
 int64_t integer(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(what) + ": expected a number");
   const double d = info[i].As<Napi::Number>().DoubleValue();
@@ -144,15 +187,24 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   auto o = Napi::Object::New(env);
   // The interface version of these bindings; src/backend/native-addon.ts refuses another (a build
   // left over from an older checkout). 2: bernoulliMask takes a key (counter-based masks);
-  // 3: gemmAccumulate (the dense weight update in one pass).
-  o.Set("abi", 3);
+  // 3: gemmAccumulate (the dense weight update in one pass); 4: the bounded primitive cache
+  // (cacheEntries, cacheLimit, setCacheLimit).
+  o.Set("abi", 4);
   o.Set("library", "oneDNN");
   o.Set("version", library_version());
   o.Set("runtime", DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP ? "OpenMP" : DNNL_CPU_RUNTIME == DNNL_RUNTIME_TBB ? "TBB" : "other");
   o.Set("isa", cpu_isa());
   o.Set("maxThreads", omp_get_num_procs());
   o.Set("threads", threads());
+  o.Set("cacheEntries", static_cast<double>(cache_entries()));
+  o.Set("cacheLimit", static_cast<double>(cache_limit()));
   return o;
+}
+
+void SetCacheLimit(const Napi::CallbackInfo& info) {
+  const int64_t n = integer(info, 0, "setCacheLimit(n)");
+  if (n < 1 || n > 1000000) throw Napi::RangeError::New(info.Env(), "setCacheLimit(n): n must be from 1 to 1000000");
+  set_cache_limit(static_cast<std::size_t>(n));
 }
 
 void SetThreads(const Napi::CallbackInfo& info) {
@@ -168,9 +220,10 @@ void Matmul(const Napi::CallbackInfo& info) {
   const int64_t bA = integer(info, 3, "matmul batchA"), bB = integer(info, 4, "matmul batchB");
   const int64_t M = integer(info, 5, "matmul M"), N = integer(info, 6, "matmul N"), K = integer(info, 7, "matmul K");
   const bool tA = info[8].ToBoolean(), tB = info[9].ToBoolean();
-  const float* a = floats(info, 0, bA * M * K, "matmul a");
-  const float* b = floats(info, 1, bB * K * N, "matmul b");
-  float* c = floats(info, 2, (bA > bB ? bA : bB) * M * N, "matmul c");
+  auto env = info.Env();
+  const float* a = floats(info, 0, product(env, {bA, M, K}, "matmul a"), "matmul a");
+  const float* b = floats(info, 1, product(env, {bB, K, N}, "matmul b"), "matmul b");
+  float* c = floats(info, 2, product(env, {bA > bB ? bA : bB, M, N}, "matmul c"), "matmul c");
   guarded(info.Env(), "matmul", [&] { matmul(a, b, c, bA, bB, M, N, K, tA, tB); });
 }
 
@@ -180,9 +233,10 @@ void GemmAccumulate(const Napi::CallbackInfo& info) {
   const bool tA = info[6].ToBoolean(), tB = info[7].ToBoolean();
   if (!info[8].IsNumber() || !info[9].IsNumber()) throw Napi::TypeError::New(info.Env(), "gemmAccumulate: alpha and beta must be numbers");
   const float alpha = info[8].As<Napi::Number>().FloatValue(), beta = info[9].As<Napi::Number>().FloatValue();
-  const float* a = floats(info, 0, M * K, "gemmAccumulate a");
-  const float* b = floats(info, 1, K * N, "gemmAccumulate b");
-  float* c = floats(info, 2, M * N, "gemmAccumulate c");
+  auto env = info.Env();
+  const float* a = floats(info, 0, product(env, {M, K}, "gemmAccumulate a"), "gemmAccumulate a");
+  const float* b = floats(info, 1, product(env, {K, N}, "gemmAccumulate b"), "gemmAccumulate b");
+  float* c = floats(info, 2, product(env, {M, N}, "gemmAccumulate c"), "gemmAccumulate c");
   guarded(info.Env(), "gemmAccumulate", [&] { gemm_accumulate(a, b, c, M, N, K, tA, tB, alpha, beta); });
 }
 
@@ -210,10 +264,12 @@ void ConvCall(const Napi::CallbackInfo& info) {
                                     {"convBackwardWeights", "x", "dy", "dw"}};
   const char* const* n = names[static_cast<int>(kind)];
   const ConvShape s = conv_shape(info);
-  const int64_t x = s.N * s.H * s.W * s.C, y = s.N * s.OH * s.OW * s.OC, w = s.KH * s.KW * s.C * s.OC;
+  const std::string fn(n[0]);
+  auto env = info.Env();
+  const int64_t x = product(env, {s.N, s.H, s.W, s.C}, fn + " input"), y = product(env, {s.N, s.OH, s.OW, s.OC}, fn + " output"),
+                w = product(env, {s.KH, s.KW, s.C, s.OC}, fn + " filter");
   const int64_t sizes[3][3] = {{x, w, y}, {y, w, x}, {x, y, w}};
   const int64_t* z = sizes[static_cast<int>(kind)];
-  const std::string fn(n[0]);
   float* a = floats(info, 1, z[0], (fn + " " + n[1]).c_str());
   float* b = floats(info, 2, z[1], (fn + " " + n[2]).c_str());
   float* out = floats(info, 3, z[2], (fn + " " + n[3]).c_str());
@@ -262,8 +318,9 @@ void Unary(const Napi::CallbackInfo& info) {
 // transpose102(x, y, A, B, C): y = x transposed [A, B, C] → [B, A, C]
 void Transpose102(const Napi::CallbackInfo& info) {
   const int64_t A = integer(info, 2, "transpose102 A"), B = integer(info, 3, "transpose102 B"), C = integer(info, 4, "transpose102 C");
-  const float* x = floats(info, 0, A * B * C, "transpose102 x");
-  float* y = floats(info, 1, A * B * C, "transpose102 y");
+  const int64_t n = product(info.Env(), {A, B, C}, "transpose102");
+  const float* x = floats(info, 0, n, "transpose102 x");
+  float* y = floats(info, 1, n, "transpose102 y");
   guarded(info.Env(), "transpose102", [&] { transpose_102(x, y, A, B, C); });
 }
 
@@ -285,6 +342,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
+  exports.Set("setCacheLimit", Napi::Function::New(env, SetCacheLimit));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("gemmAccumulate", Napi::Function::New(env, GemmAccumulate));
   exports.Set("convForward", Napi::Function::New(env, ConvCall<Conv::Forward>));

@@ -72,20 +72,18 @@ dnnl::convolution_backward_weights::primitive_desc backward_weights_pd(const Con
 #endif
 }
 
-// A primitive plus, when its weights layout is not HWIO, a reorder and a buffer in its layout.
+// A primitive plus, when its weights layout is not HWIO, a reorder into (or out of) its layout.
 struct Prepared {
   dnnl::primitive prim;
   memory::desc wei_prim;
   bool reorder_needed = false;
   dnnl::reorder reorder;       // user → primitive (forward, backward-data) or back (backward-weights)
-  std::vector<float> wei_buf;
 };
 
 void set_weights_layout(Prepared& p, const ConvDescs& d, const memory::desc& wei_prim, bool to_user) {
   p.wei_prim = wei_prim;
   p.reorder_needed = wei_prim != d.wei_user;
   if (!p.reorder_needed) return;
-  p.wei_buf.resize(wei_prim.get_size() / sizeof(float) + 1);
   auto& eng = cpu_engine();
   p.reorder = to_user ? dnnl::reorder(dnnl::reorder::primitive_desc(eng, wei_prim, eng, d.wei_user))
                       : dnnl::reorder(dnnl::reorder::primitive_desc(eng, d.wei_user, eng, wei_prim));
@@ -93,7 +91,7 @@ void set_weights_layout(Prepared& p, const ConvDescs& d, const memory::desc& wei
 
 // The cached primitive of one kind for shape s: `make(descs)` returns {primitive, its weights desc}.
 template <typename Make>
-Prepared& prepared(const char* kind, const ConvShape& s, const ConvDescs& d, bool weights_out, Make make) {
+std::shared_ptr<Prepared> prepared(const char* kind, const ConvShape& s, const ConvDescs& d, bool weights_out, Make make) {
   return cached<Prepared>(std::string(kind) + "/" + s.key(), [&] {
     auto r = std::make_unique<Prepared>();
     auto [prim, wei] = make(d);
@@ -105,11 +103,14 @@ Prepared& prepared(const char* kind, const ConvShape& s, const ConvDescs& d, boo
 
 // Runs p with the activations in `args` and the filter `w` (HWIO) in the primitive's layout:
 // reordered in before (forward, backward-data) or out after (backward-weights, `weights_out`).
-void run(Prepared& p, const ConvDescs& d, float* w, bool weights_out, int weights_arg, std::unordered_map<int, memory> args) {
+// The filter in the primitive's layout lives in a buffer of this call (9–40 KB here), so calls from
+// two threads never share one.
+void run(const Prepared& p, const ConvDescs& d, float* w, bool weights_out, int weights_arg, std::unordered_map<int, memory> args) {
   auto& eng = cpu_engine();
   auto& st = cpu_stream();
   memory wu(d.wei_user, eng, w);
-  memory wp = p.reorder_needed ? memory(p.wei_prim, eng, p.wei_buf.data()) : wu;
+  std::vector<float> wei_buf(p.reorder_needed ? p.wei_prim.get_size() / sizeof(float) + 1 : 0);
+  memory wp = p.reorder_needed ? memory(p.wei_prim, eng, wei_buf.data()) : wu;
   if (p.reorder_needed && !weights_out) p.reorder.execute(st, wu, wp);
   args[weights_arg] = wp;
   p.prim.execute(st, args);
@@ -121,34 +122,34 @@ void run(Prepared& p, const ConvDescs& d, float* w, bool weights_out, int weight
 
 void conv_forward(const ConvShape& s, const float* x, const float* w, float* y) {
   const ConvDescs d(s);
-  auto& p = prepared("fwd", s, d, false, [](const ConvDescs& d) {
+  auto p = prepared("fwd", s, d, false, [](const ConvDescs& d) {
     auto pd = forward_pd(d);
     return std::make_pair(dnnl::primitive(dnnl::convolution_forward(pd)), pd.weights_desc());
   });
   auto& eng = cpu_engine();
-  run(p, d, const_cast<float*>(w), false, DNNL_ARG_WEIGHTS,
+  run(*p, d, const_cast<float*>(w), false, DNNL_ARG_WEIGHTS,
       {{DNNL_ARG_SRC, memory(d.src, eng, const_cast<float*>(x))}, {DNNL_ARG_DST, memory(d.dst, eng, y)}});
 }
 
 void conv_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx) {
   const ConvDescs d(s);
-  auto& p = prepared("bwd-data", s, d, false, [](const ConvDescs& d) {
+  auto p = prepared("bwd-data", s, d, false, [](const ConvDescs& d) {
     auto pd = backward_data_pd(d);
     return std::make_pair(dnnl::primitive(dnnl::convolution_backward_data(pd)), pd.weights_desc());
   });
   auto& eng = cpu_engine();
-  run(p, d, const_cast<float*>(w), false, DNNL_ARG_WEIGHTS,
+  run(*p, d, const_cast<float*>(w), false, DNNL_ARG_WEIGHTS,
       {{DNNL_ARG_DIFF_DST, memory(d.dst, eng, const_cast<float*>(dy))}, {DNNL_ARG_DIFF_SRC, memory(d.src, eng, dx)}});
 }
 
 void conv_backward_weights(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const ConvDescs d(s);
-  auto& p = prepared("bwd-weights", s, d, true, [](const ConvDescs& d) {
+  auto p = prepared("bwd-weights", s, d, true, [](const ConvDescs& d) {
     auto pd = backward_weights_pd(d);
     return std::make_pair(dnnl::primitive(dnnl::convolution_backward_weights(pd)), pd.diff_weights_desc());
   });
   auto& eng = cpu_engine();
-  run(p, d, dw, true, DNNL_ARG_DIFF_WEIGHTS,
+  run(*p, d, dw, true, DNNL_ARG_DIFF_WEIGHTS,
       {{DNNL_ARG_SRC, memory(d.src, eng, const_cast<float*>(x))}, {DNNL_ARG_DIFF_DST, memory(d.dst, eng, const_cast<float*>(dy))}});
 }
 

@@ -40,7 +40,7 @@ void matmul(const float* A, const float* B, float* C, int64_t batchA, int64_t ba
   const std::string key = "mm/" + std::to_string(batchA) + "/" + std::to_string(batchB) + "/" + std::to_string(M) + "/" +
                           std::to_string(N) + "/" + std::to_string(K) + "/" + std::to_string(transA) + std::to_string(transB) +
                           "/t" + std::to_string(threads());
-  auto& mm = cached<BatchedMatmul>(key, [&] {
+  auto mm = cached<BatchedMatmul>(key, [&] {
     auto r = std::make_unique<BatchedMatmul>();
     r->a = operand(batchA, M, K, transA);
     r->b = operand(batchB, K, N, transB);
@@ -53,8 +53,8 @@ void matmul(const float* A, const float* B, float* C, int64_t batchA, int64_t ba
     return r;
   });
   auto& eng = cpu_engine();
-  memory a(mm.a, eng, const_cast<float*>(A)), b(mm.b, eng, const_cast<float*>(B)), c(mm.c, eng, C);
-  mm.prim.execute(cpu_stream(), {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+  memory a(mm->a, eng, const_cast<float*>(A)), b(mm->b, eng, const_cast<float*>(B)), c(mm->c, eng, C);
+  mm->prim.execute(cpu_stream(), {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
   cpu_stream().wait();
 }
 

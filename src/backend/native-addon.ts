@@ -20,12 +20,17 @@ export interface NativeLibraryInfo {
   isa: string;              // instruction set oneDNN dispatches to, e.g. 'avx512_core_bf16'
   maxThreads: number;
   threads: number;
+  /** Cached oneDNN primitives now, and the most kept (least recently used go first). */
+  cacheEntries?: number;
+  cacheLimit?: number;
 }
 
 /** The functions of native/src/addon.cc. Arrays are Float32Array views (usually on the wasm heap). */
 export interface NativeAddon {
   info(): NativeLibraryInfo;
   setThreads(n: number): void;
+  /** How many primitives the cache keeps (default 256). */
+  setCacheLimit(n: number): void;
   threads(): number;
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, batchA: number, batchB: number,
          M: number, N: number, K: number, transA: boolean, transB: boolean): void;
@@ -78,7 +83,7 @@ export function nativeFixHint(): string {
 export const DEFAULT_GOMP_SPINCOUNT = '30000';
 
 /** The interface version this code calls (native/src/addon.cc sets it in info()). */
-export const NATIVE_ABI = 3;
+export const NATIVE_ABI = 4;
 
 /** Why an addon with this info cannot be used by this code, or undefined. A build left over from
  *  an older checkout (git pull does not rebuild it) would fail mid-training instead. */

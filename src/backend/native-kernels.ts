@@ -25,6 +25,20 @@ export function output(backend: KernelBackend, shape: number[], inputs: TensorIn
   return { out, views };
 }
 
+/**
+ * `out` once `fill` (the addon's call) has written it; when the call throws, `out` goes back to the
+ * heap before the error goes on (nothing else holds it yet: a failed kernel must not leak its output).
+ */
+export function filled(backend: KernelBackend, out: TensorInfo, fill: () => void): TensorInfo {
+  try {
+    fill();
+  } catch (e) {
+    backend.disposeData(out.dataId, true);
+    throw e;
+  }
+  return out;
+}
+
 const batchMatMul: NativeKernel = (addon, { inputs, backend, attrs }) => {
   const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA = false, transposeB = false } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
@@ -43,8 +57,7 @@ const batchMatMul: NativeKernel = (addon, { inputs, backend, attrs }) => {
   if (!((batchA === batch && batchB === batch) || batchA === 1 || batchB === 1)) return null;
   const outShape = [...outer, M, N];
   const { out, views: [va, vb, vc] } = output(backend, outShape, [a, b]);
-  addon.matmul(va, vb, vc, batchA, batchB, M, N, K, transposeA, transposeB);
-  return out;
+  return filled(backend, out, () => addon.matmul(va, vb, vc, batchA, batchB, M, N, K, transposeA, transposeB));
 };
 
 interface ConvAttrs {
@@ -88,8 +101,7 @@ function convKernel(names: [string, string], call: 'convForward' | 'convBackward
     const g = convGeometry(shapes.x, shapes.filter, a);
     if (!g || (ins.dy && (g[4] !== ins.dy.shape[1] || g[5] !== ins.dy.shape[2]))) return null;
     const { out, views: [vp, vq, vo] } = output(backend, shapes.out ?? [g[0], g[4], g[5], g[6]], [p, q]);
-    addon[call](g, vp, vq, vo);
-    return out;
+    return filled(backend, out, () => addon[call](g, vp, vq, vo));
   };
 }
 
@@ -118,16 +130,14 @@ const binaryOp = (op: 0 | 1 | 2): NativeKernel => (addon, { inputs, backend }) =
   try { shape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape); } catch { return null; }
   if (size(shape) !== size(big.shape)) return null;
   const { out, views: [va, vb, vo] } = output(backend, shape, [a, b]);
-  addon.binary(op, va, vb, vo);
-  return out;
+  return filled(backend, out, () => addon.binary(op, va, vb, vo));
 };
 
 const unaryOp = (op: 0 | 1): NativeKernel => (addon, { inputs, backend, attrs }) => {
   const { x } = inputs as { x: TensorInfo };
   if (!allFloat(x) || size(x.shape) < ELEMENTWISE_MIN) return null;
   const { out, views: [vx, vo] } = output(backend, x.shape, [x]);
-  addon.unary(op, vx, vo, Number((attrs as { alpha?: number } | undefined)?.alpha ?? 0));
-  return out;
+  return filled(backend, out, () => addon.unary(op, vx, vo, Number((attrs as { alpha?: number } | undefined)?.alpha ?? 0)));
 };
 
 /** Transpose with perm [1, 0, 2] (the locally connected layers' swaps); other perms go to wasm. */
@@ -137,8 +147,7 @@ const transpose: NativeKernel = (addon, { inputs, backend, attrs }) => {
   if (!allFloat(x) || x.shape.length !== 3 || perm.join() !== '1,0,2' || size(x.shape) < ELEMENTWISE_MIN) return null;
   const [A, B, C] = x.shape;
   const { out, views: [vx, vo] } = output(backend, [B, A, C], [x]);
-  addon.transpose102(vx, vo, A, B, C);
-  return out;
+  return filled(backend, out, () => addon.transpose102(vx, vo, A, B, C));
 };
 
 /**
