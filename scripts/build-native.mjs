@@ -122,11 +122,15 @@ if (mac && isClang) {
 gypVars.push(`-Dopenmp=${openmp ? 'true' : 'false'}`);
 if (!['/usr', '/usr/local'].includes(found.prefix)) gypVars.push(`-Donednn_prefix=${found.prefix}`, `-Donednn_lib=${libDir}`);
 
-// 4. node-gyp: the one npm passes to lifecycle scripts, else the copy bundled with npm.
-const candidates = [
-  process.env.npm_config_node_gyp,
-  path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+// 4. node-gyp: the one npm passes to lifecycle scripts, else the copy bundled with the npm that
+// runs us (npm_execpath), with this node, or on PATH (a node from npm's `node` package has none).
+const npmOnPath = onPath('npm');
+const npmDirs = [
+  process.env.npm_execpath && path.resolve(path.dirname(process.env.npm_execpath), '..'),
+  path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm'),
+  npmOnPath && path.resolve(path.dirname(fs.realpathSync(npmOnPath)), '..'),
 ].filter(Boolean);
+const candidates = [process.env.npm_config_node_gyp, ...npmDirs.map(d => path.join(d, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))].filter(Boolean);
 const gyp = candidates.find(f => fs.existsSync(f));
 if (!gyp) finish(false, { reason: 'node-gyp was not found (it comes with npm)', fix: `run the build through npm: ${REBUILD}`, onednn });
 
