@@ -34,7 +34,7 @@ export interface RunHeader {
   /** What each resume ran on (newer records; match an entry to resumedAt by `at`, since resumes
    *  made before this field existed have no entry): the code and the backend may differ from the
    *  start's (another machine, a newer checkout); the numbers after the resume come from these. */
-  resumes?: { at: string; backend: RunHeader['backend']; versions: Record<string, string>; git?: { commit: string; dirty: boolean } }[];
+  resumes?: { at: string; /** The epoch the resume continued after (0: from scratch; absent in older records). */ afterEpoch?: number; backend: RunHeader['backend']; versions: Record<string, string>; git?: { commit: string; dirty: boolean } }[];
 }
 
 export interface EpochRecord {

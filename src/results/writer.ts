@@ -48,8 +48,8 @@ export class RunWriter {
    * Continue an unfinished run from a checkpoint taken after `checkpointEpoch` (0 = from scratch).
    * The file's header must describe the same run (identity fields, config, dataset); epochs after
    * the checkpoint are dropped because they will be trained again. The stored header is kept (its
-   * startedAt, backend, versions); the resume time is added to `resumedAt`, and what this resume
-   * runs on (backend, versions, git) to `resumes`.
+   * startedAt, backend, versions); the resume time is added to `resumedAt`, and when it resumed
+   * (the epoch it continues after) and what it runs on (backend, versions, git) to `resumes`.
    */
   static resume(header: RunHeader, checkpointEpoch: number, opts: RunWriterOptions = {}): RunWriter {
     const file = runFilePath(header, opts.root);
@@ -69,7 +69,7 @@ export class RunWriter {
     const stored: RunHeader = {
       ...record.header,
       resumedAt: [...(record.header.resumedAt ?? []), at],
-      resumes: [...(record.header.resumes ?? []), { at, backend: header.backend, versions: header.versions, ...(header.git ? { git: header.git } : {}) }],
+      resumes: [...(record.header.resumes ?? []), { at, afterEpoch: checkpointEpoch, backend: header.backend, versions: header.versions, ...(header.git ? { git: header.git } : {}) }],
     };
     const kept = record.epochs.slice(0, checkpointEpoch);
     writeAtomically(file, [stored, ...kept]);

@@ -62,8 +62,8 @@ test('resume keeps exactly the epochs up to the checkpoint, and the file re-read
   assert.equal(run.header.startedAt, h.startedAt, 'the original start time is kept');
   assert.equal(run.header.resumedAt?.length, 1);
   assert.deepEqual(run.header.backend, h.backend, 'the start\'s backend is kept');
-  assert.deepEqual(run.header.resumes?.map(r => [r.at, r.backend, r.git?.commit]), [[run.header.resumedAt![0], resumedOn, 'abc123']],
-    'what the resume ran on is recorded');
+  assert.deepEqual(run.header.resumes?.map(r => [r.at, r.afterEpoch, r.backend, r.git?.commit]), [[run.header.resumedAt![0], 3, resumedOn, 'abc123']],
+    'when (after which epoch) and on what the resume ran is recorded');
   assert.deepEqual(fs.readdirSync(path.dirname(file)), [path.basename(file)], 'no temp file left behind');
 
   w.appendEpoch(epoch(4, 0.45));
