@@ -70,6 +70,17 @@ export const PAPER_TABLE1: readonly PaperTable1Row[] = [
   row('cifar100', 'loccon', true, 'ebp', CIFAR_CONV, [1e-3, 46, 12, 38.66, 0.49]),
 ];
 
+/**
+ * Why a paper row has no runs here, and the command that runs it where the data and time exist
+ * (Table 1 with all of the paper's rows: `deepagrel table --all-rows`, RESULTS.md, notebook 06).
+ */
+export function notRunReason(row: Table1Key): string {
+  const sweep = `npx deepagrel sweep --presets ${presetName(row)} --seeds 1-10 --epochs 300 --patience 20`;
+  if (row.dataset === 'cifar100') return `not run: no CIFAR-100 copy is reachable here (${sweep} --data-dir <CIFAR-100 folder>)`;
+  const why = row.augment ? 'an augmented run takes ~8–10 core-hours here' : 'a long run here';
+  return `not run yet: ${why} (${sweep} --data-dir <CIFAR-10 folder>)`;
+}
+
 /** Names as the paper prints them, for tables and figures. */
 export const DATASET_LABEL: Record<string, string> = { mnist: 'MNIST', cifar10: 'CIFAR10', cifar100: 'CIFAR100' };
 export const RULE_LABEL: Record<string, string> = { deepagrel: 'DeepAGREL', ebp: 'Error-BP' };

@@ -4,7 +4,7 @@
 
 import * as aq from 'arquero';
 import type { RunRecord } from './schema.ts';
-import { ARCH_LABEL, datasetLabel, PAPER_TABLE1, paperRowIndex, RULE_LABEL } from './paper-table1.ts';
+import { ARCH_LABEL, datasetLabel, notRunReason, PAPER_TABLE1, paperRowIndex, presetName, RULE_LABEL } from './paper-table1.ts';
 import { meanSdRollup, orNull } from './stats.ts';
 
 /** A row of `table1(runs)`: the numbers, unformatted (what CSV and JSON export). */
@@ -34,12 +34,43 @@ export interface Table1Row {
 
 export type Table1Format = 'md' | 'csv' | 'html' | 'latex' | 'json';
 
-/** The per-preset numbers as an arquero table (for notebooks), in the paper's row order. */
-export function table1(runs: RunRecord[]): aq.ColumnTable {
-  return aq.from(table1Rows(runs));
+export interface Table1Options {
+  /** Every row of the paper's Table 1, a row without runs saying why and how to run it (protocol "not run…"). */
+  allRows?: boolean;
 }
 
-export function table1Rows(runs: RunRecord[]): Table1Row[] {
+/** The per-preset numbers as an arquero table (for notebooks), in the paper's row order. */
+export function table1(runs: RunRecord[], opts: Table1Options = {}): aq.ColumnTable {
+  return aq.from(table1Rows(runs, opts));
+}
+
+export function table1Rows(runs: RunRecord[], opts: Table1Options = {}): Table1Row[] {
+  const rows = runRows(runs);
+  if (!opts.allRows) return rows;
+  // The paper's rows that no run matches, in their place (the paper's order).
+  const has = new Set(rows.map(r => paperRowIndex(r)));
+  const missing = PAPER_TABLE1.map((p, i) => ({ p, i })).filter(({ i }) => !has.has(i));
+  const out: Table1Row[] = [];
+  let m = 0;
+  for (const r of rows) {
+    const at = paperRowIndex(r);
+    while (m < missing.length && (at < 0 || missing[m].i < at)) out.push(notRunRow(missing[m++].p));
+    out.push(r);
+  }
+  while (m < missing.length) out.push(notRunRow(missing[m++].p));
+  return out;
+}
+
+function notRunRow(p: (typeof PAPER_TABLE1)[number]): Table1Row {
+  return {
+    preset: presetName(p), protocol: notRunReason(p), dataset: p.dataset, arch: p.arch, augment: p.augment, rule: p.rule,
+    alpha: null, nSeeds: 0, nConverged: 0, nRunning: 0, epochsMean: null, epochsSd: null, accMean: null, accSd: null, note: '',
+    paperAlpha: p.alpha, paperEpochsMean: p.epochsMean, paperEpochsSd: p.epochsSd, paperAccMean: p.accMean, paperAccSd: p.accSd,
+    paperNote: p.convergedNote ?? '',
+  };
+}
+
+function runRows(runs: RunRecord[]): Table1Row[] {
   if (runs.length === 0) return [];
   const grouped = aq.from(runs.map(perRun))
     .groupby('preset', 'protocol')
@@ -145,7 +176,7 @@ function displayRow(r: Table1Row): DisplayRow {
     '1st layer': ARCH_LABEL[r.arch] ?? r.arch,
     'Aug.': r.augment ? 'yes' : 'no',
     'α': r.alpha === null ? DASH : formatAlpha(r.alpha),
-    'Seeds': `${r.nSeeds}${r.nRunning ? ` + ${r.nRunning} running` : ''}`,
+    'Seeds': r.nSeeds === 0 && r.nRunning === 0 ? DASH : `${r.nSeeds}${r.nRunning ? ` + ${r.nRunning} running` : ''}`,
     'Epochs': meanSd(r.epochsMean, r.epochsSd, epochDigits(r.epochsMean)),
     // The note stays even when no run converged ("– * 0/3").
     'Accuracy [%]': meanSd(r.accMean, r.accSd, 2) + (r.note ? ` ${r.note}` : ''),
@@ -156,8 +187,8 @@ function displayRow(r: Table1Row): DisplayRow {
 }
 
 /** Table 1 as the strings shown in md/html/latex (an arquero table, for notebooks). */
-export function table1Display(runs: RunRecord[]): aq.ColumnTable {
-  const rows = table1Rows(runs).map(displayRow);
+export function table1Display(runs: RunRecord[], opts: Table1Options = {}): aq.ColumnTable {
+  const rows = table1Rows(runs, opts).map(displayRow);
   return rows.length ? aq.from(rows) : aq.table(Object.fromEntries(COLUMNS.map((c) => [c, []])));
 }
 
@@ -177,13 +208,13 @@ export function formatAlpha(x: number): string {
 
 // ---- Output formats ------------------------------------------------------------------------
 
-export function renderTable1(runs: RunRecord[], format: Table1Format): string {
+export function renderTable1(runs: RunRecord[], format: Table1Format, opts: Table1Options = {}): string {
   switch (format) {
-    case 'csv': return table1(runs).toCSV();
-    case 'json': return JSON.stringify(table1Rows(runs), null, 2) + '\n';
-    case 'md': return table1Display(runs).toMarkdown({ align: alignments('l', 'r') });
-    case 'html': return table1Display(runs).toHTML({ align: alignments('l', 'r'), style: HTML_STYLE });
-    case 'latex': return toLatex(table1Rows(runs).map(displayRow));
+    case 'csv': return table1(runs, opts).toCSV();
+    case 'json': return JSON.stringify(table1Rows(runs, opts), null, 2) + '\n';
+    case 'md': return table1Display(runs, opts).toMarkdown({ align: alignments('l', 'r') });
+    case 'html': return table1Display(runs, opts).toHTML({ align: alignments('l', 'r'), style: HTML_STYLE });
+    case 'latex': return toLatex(table1Rows(runs, opts).map(displayRow));
     default: throw new Error(`renderTable1: unknown format ${JSON.stringify(format)} (md, csv, html, latex, json)`);
   }
 }

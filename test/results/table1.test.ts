@@ -116,3 +116,22 @@ test('no runs → empty table', () => {
   assert.deepEqual(table1Rows([]), []);
   assert.ok(renderTable1([], 'md').startsWith('|Preset|'));
 });
+
+test('allRows: every row of the paper in its order, a row without runs saying why and how to run it; others after', async () => {
+  const { PAPER_TABLE1, presetName } = await import('../../src/results/paper-table1.ts');
+  const all = table1Rows(runs, { allRows: true });
+  // The paper's 22 rows, each once (the runs' rows take their places), then the presets it does not have.
+  const paperPresets = PAPER_TABLE1.map(presetName);
+  assert.deepEqual(all.map(r => r.preset), [...paperPresets, 'svhn-conv-deepagrel', 'svhn-conv-ebp']);
+  const notRun = all.filter(r => r.protocol.startsWith('not run'));
+  assert.equal(notRun.length, PAPER_TABLE1.length - 4);   // 4 paper rows have runs in the fixture
+  const c100 = all.find(r => r.preset === 'cifar100-loccon-ebp')!;
+  assert.equal(c100.nSeeds, 0);
+  assert.equal(c100.accMean, null);
+  assert.equal(c100.paperAccMean, 32.73);
+  assert.match(c100.protocol, /^not run: no CIFAR-100 copy is reachable here \(npx deepagrel sweep --presets cifar100-loccon-ebp .*--data-dir <CIFAR-100 folder>\)$/);
+  assert.match(all.find(r => r.preset === 'cifar10-loccon-aug-deepagrel')!.protocol, /^not run yet: an augmented run takes ~8–10 core-hours here \(npx deepagrel sweep --presets cifar10-loccon-aug-deepagrel /);
+  assert.equal(all.find(r => r.preset === 'cifar100-conv-deepagrel')!.protocol, 'paper', 'a row with runs is not "not run"');
+  assert.match(renderTable1(runs, 'md', { allRows: true }), /\|cifar10-loccon-ebp\|CIFAR10\|Error-BP\|LocCon\|no\|–\|–\|–\|–\|145 \(16\)\|64\.65 \(1\.16\)\|not run yet/);
+  assert.deepEqual(table1Rows(runs).map(r => r.preset), rows.map(r => r.preset), 'without allRows: only rows with runs');
+});
