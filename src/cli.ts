@@ -157,11 +157,13 @@ function tableRuns(dirs: string[] | undefined) {
   return dirs ? readRuns(dirs) : readRuns(['results']).filter(r => !experimentMatches(r.header.experiment, NOT_TABLE1));
 }
 
-const TABLE_HELP = `deepagrel table [--results DIR ...] [--format md|csv|html|latex|json] [--out FILE]
+const TABLE_HELP = `deepagrel table [--results DIR ...] [--format md|csv|html|latex|json] [--out FILE] [--all-rows]
 
 Table 1 from the run records: mean (sd) of epochs and test accuracy per row, "*" with the
 count when some seeds did not converge, the paper's numbers alongside. Without --results: every
-run under results/ except the quick start, feedback-weight, learning-rate-study and ε-check ones.`;
+run under results/ except the quick start, feedback-weight, learning-rate-study and ε-check ones.
+--all-rows: every row of the paper's Table 1, a row without runs saying why ("not run: …") and
+the command that runs it.`;
 
 const FORMATS: Table1Format[] = ['md', 'csv', 'html', 'latex', 'json'];
 
@@ -173,13 +175,13 @@ async function writeAtomic(file: string, text: string) {
 }
 
 const table: Command = async argv => {
-  const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, format: { type: 'string' }, out: { type: 'string' } });
+  const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, format: { type: 'string' }, out: { type: 'string' }, 'all-rows': { type: 'boolean' } });
   if (v.help) { console.log(TABLE_HELP); return 0; }
   const format = (v.format ?? 'md') as Table1Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(v.format)}`);
   const dirs: string[] = v.results ?? ['results'];
   for (const d of dirs) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
-  const text = renderTable1(tableRuns(v.results), format);
+  const text = renderTable1(tableRuns(v.results), format, { allRows: v['all-rows'] === true });
   if (v.out) { await writeAtomic(v.out, text); console.log(`wrote ${v.out}`); } else console.log(text);
   return 0;
 };
@@ -193,6 +195,21 @@ protocols (e.g. EBP at the paper's α and at a tuned α) gets one labelled curve
 Runs still under way are drawn as far as they got and named in the caption; --finished-only
 leaves them out (for a figure to publish mid-sweep). Always writes the interactive HTML next to --out; SVG, PNG
 and PDF need a Chromium (Debian: apt install chromium; or set DEEPAGREL_CHROMIUM).`;
+
+const FINDINGS_HELP = `deepagrel findings [--results DIR ...]
+
+README's "What the reproduction found", written from the run records (finished runs; the paper's
+band is its mean ± 2 sd): per dataset and rule, each row's accuracy, seeds and where it falls,
+DeepAGREL minus EBP per net, and the paper's rows not run.`;
+
+const findingsCmd: Command = async argv => {
+  const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true } });
+  if (v.help) { console.log(FINDINGS_HELP); return 0; }
+  for (const d of v.results ?? []) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
+  const { renderFindings } = await import('./results/findings.ts');
+  process.stdout.write(renderFindings(tableRuns(v.results)));
+  return 0;
+};
 
 const figure3Cmd: Command = async argv => {
   const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, out: { type: 'string' }, datasets: { type: 'string' },
@@ -339,6 +356,7 @@ const COMMANDS: Record<string, [Command, string]> = {
   sweep: [sweep, 'run presets × seeds in worker processes'],
   status: [status, 'which runs are finished, training, or stopped (resumable)'],
   table: [table, 'Table 1 from the run records'],
+  findings: [findingsCmd, "README's findings, written from the run records"],
   figure3: [figure3Cmd, 'Figure 3 from the run records (HTML, SVG, PNG, PDF)'],
   'lr-study': [lrStudyCmd, 'the learning-rate study from a grid sweep (sweep --lr a,b,c): table, pick, figures'],
   evaluate: [evaluateCmd, "a run's weights on its train/validation/test images in test mode (no dropout)"],

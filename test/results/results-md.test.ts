@@ -57,16 +57,20 @@ test('results script: --check fails on a stale block and names it; a rewrite mak
   assert.ok(crlf.includes('mnist-conv-deepagrel') && !/[^\r]\n/.test(crlf), 'rewritten with CRLF line ends only');
 });
 
-test('RESULTS.md: every generated table equals what its command prints from the committed records', { timeout: 180_000 }, () => {
-  // The committed page and records (git archive HEAD), so runs still writing records here do not
-  // count; outside a git checkout, the files as they are.
+test('RESULTS.md and README.md: every generated block equals what its command prints from the committed records', { timeout: 240_000 }, () => {
+  // The committed pages and records (git archive HEAD), so runs still writing records here do not
+  // count; outside a git checkout, the files as they are. README's "What the reproduction found" is
+  // such a block (`deepagrel findings`): every number in it comes from the records.
   let where = root;
   if (fs.existsSync(path.join(root, '.git'))) {
     where = tempDir('deepagrel-committed-');
-    const tar = spawnSync('sh', ['-c', `git archive HEAD -- RESULTS.md results | tar -x -C '${where}'`], { cwd: root, encoding: 'utf8' });
+    const tar = spawnSync('sh', ['-c', `git archive HEAD -- RESULTS.md README.md results | tar -x -C '${where}'`], { cwd: root, encoding: 'utf8' });
     assert.equal(tar.status, 0, tar.stderr);
   }
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--check', '--skip', 'status', '--root', where, path.join(where, 'RESULTS.md')], { cwd: root, encoding: 'utf8' });
+  const pages = ['RESULTS.md', 'README.md'].map(p => path.join(where, p));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--check', '--skip', 'status', '--root', where, ...pages], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /RESULTS\.md: [1-9]\d* generated block\(s\) checked, 0 out of date/);
+  assert.match(r.stdout, /README\.md: 1 generated block\(s\) checked, 0 out of date/);
+  assert.match(fs.readFileSync(pages[1], 'utf8'), /<!-- generated: npx deepagrel findings [^\n]*-->\n- \*\*MNIST\*\*/, 'README carries the findings block, filled');
 });
