@@ -20,6 +20,9 @@
 // Then sweep throughput: 1 and then 2 concurrent single-thread worker processes (as `deepagrel
 // sweep` runs them) each train the sweep net for a fixed window after warming up and a common
 // start signal; throughput = total steps/s, and the 2/1 ratio.
+// Then the engine comparison (compare.ts): native and wasm against every PyTorch configuration,
+// with the machine's FP32 peak (a 2048³ sgemm through the native addon, peak.ts) measured before
+// and after it, so the steps' GFLOP/s can be quoted as fractions of it.
 // The parent prints one markdown table (+ sweep, targets, kernel profile) and writes it with all
 // samples as JSON: results/bench/bench-<timestamp>.json and results/bench/latest.json.
 
@@ -36,8 +39,9 @@ import { runStepChild, type ChildResult, type StepSpec } from './step-child.ts';
 import { runSweepChild } from './sweep-child.ts';
 import { measureSweep, spawnChild, type SweepResult } from './workers.ts';
 import { checkTargets, profileLines, table, toRows } from './report.ts';
-import { compareEngines, compareTable, type CompareConfig } from './compare.ts';
+import { attachGflops, compareEngines, compareTable, gflopTable, headlineLines, pytorchConfigTable, roundLines, type CompareResult } from './compare.ts';
 import { runCompareChild } from './compare-child.ts';
+import { bestPeak, peakByThreads, runPeakChild, type PeakAtThreads, type PeakResult, type PeakSpec } from './peak.ts';
 import { gitInfo } from '../src/results/provenance.ts';
 import { adapterLine } from '../src/backend/webgpu.ts';
 
@@ -62,7 +66,7 @@ async function parent(o: Options): Promise<void> {
   const failures: string[] = [];
   // Time cap: the sweep test needs its two windows plus start-up; each step process ~15 s besides
   // its measured steps (start-up, warm-up, profile, validation).
-  const compareReserve = o.compare ? o.compare.archs.length * o.compare.threads.length * 45 : 0;
+  const compareReserve = o.compare ? o.compare.archs.length * o.compare.threads.length * 45 + 30 : 0;
   const sweepReserve = (o.sweep ? 2 * (o.sweepSeconds + 10) : 0) + compareReserve;
   let left = o.archs.length * o.threads.length;
   for (const arch of o.archs) {
@@ -93,13 +97,29 @@ async function parent(o: Options): Promise<void> {
       process.stderr.write(`  FAILED: ${(e as Error).message}\n`);
     }
   }
-  let compared: CompareConfig[] = [];
+  let comparison: CompareResult | undefined;
+  let peak: { library: string; isa?: string; runs: PeakAtThreads[][]; best: PeakAtThreads[] } | undefined;
   if (o.compare) {
-    try { compared = await compareEngines(o.compare, line => process.stderr.write(line + '\n')); } catch (e) {
+    // The sgemm peak before and after the comparison (the better per thread count counts).
+    const peakSpec: PeakSpec = { threads: [...new Set([1, ...o.compare.threads, ...o.compare.pytorchThreads])].sort((a, b) => a - b), n: 2048, reps: 4 };
+    const measurePeak = async () => {
+      try {
+        const r = await spawnChild('peak', peakSpec, {}, 'peak').done as PeakResult;
+        peak ??= { library: r.library, isa: r.isa, runs: [], best: [] };
+        peak.runs.push(r.results);
+        peak.best = bestPeak(...peak.runs);
+        process.stderr.write(`sgemm peak (${peakSpec.n}³, ${r.library}, ${r.isa}): ${r.results.map(p => `${p.threads}t ${p.gflopPerSec} GFLOP/s`).join(', ')}\n`);
+      } catch (e) { process.stderr.write(`  sgemm peak not measured: ${(e as Error).message.split('\n')[0]}\n`); }
+    };
+    if (o.compare.engines.includes('native')) await measurePeak();
+    try { comparison = await compareEngines(o.compare, line => process.stderr.write(line + '\n'), t0 + o.maxMinutes * 60_000 - 15_000); } catch (e) {
       failures.push(`compare: ${(e as Error).message.split('\n').slice(-3).join(' | ')}`);
       process.stderr.write(`  FAILED: ${(e as Error).message}\n`);
     }
+    if (o.compare.engines.includes('native')) await measurePeak();
+    if (comparison) attachGflops(comparison.archs, peak ? peakByThreads(peak.best) : {});
   }
+  const compared = comparison?.archs ?? [];
   const targets = checkTargets(rows, sweep, compared);
   const load1 = os.loadavg();
   const durationSec = round((performance.now() - t0) / 1000, 1);
@@ -124,11 +144,7 @@ async function parent(o: Options): Promise<void> {
     'val img/s: evaluate() at batch 500. val img/s, peak RSS and CPU/wall (process CPU time over wall time while measuring; ' +
     '1 thread: below ~0.95 the process waited for a core) are per process, i.e. shared by both rules\' rows.', '',
     sweepLine, '',
-    ...(compared.length ? [
-      'Engines compared (same net, batch and rule; rounds interleaved; ratios = median over rounds of the within-round ratio; PyTorch with its OpenBLAS at its best):', '',
-      compareTable(compared), '',
-      ...compared.flatMap(c => Object.entries(c.unavailable).map(([e, why]) => `${c.arch} ${c.threads}t: ${e} not measured: ${why}`)),
-      `Versions: ${Object.entries(compared[0].engines).map(([e, i]) => `${e}: ${Object.entries(i!.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`).join('; ')}`, ''] : []),
+    ...(compared.length ? compareText(comparison!, peak) : []),
     'Targets:', ...targets.map(t => `  ${t.text}`), '',
     ...(o.profile ? ['Kernel profile (tf.profile, one trainStep, ms per step):', ...profileLines(rows)] : []),
     ...(failures.length ? ['', 'FAILED:', ...failures.map(f => `  ${f}`)] : []),
@@ -138,13 +154,15 @@ async function parent(o: Options): Promise<void> {
 
   if (o.out) {
     const json = {
-      kind: 'deepagrel-bench', schema: 1, date: started.toISOString(), durationSec, argv: process.argv.slice(2),
+      kind: 'deepagrel-bench', schema: 2, date: started.toISOString(), durationSec, argv: process.argv.slice(2),
       machine: { cpu, cores: os.availableParallelism(), threadsPerCore, memGB: round(os.totalmem() / 2 ** 30, 1), platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadavgStart: load0.map(x => round(x)), loadavgEnd: load1.map(x => round(x)) },
       backend: b ? { name: b.name, simd: b.simd, threads: [...new Set(children.map(c => c.backend.threads))], kernels: b.kernels, library: b.library ?? null, adapter: b.adapter ?? null } : null,
       versions: { node: process.versions.node, v8: process.versions.v8, ...(b?.versions ?? {}), workbook: JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version },
       git: gitInfo(),
       settings: { archs: o.archs, rules: o.rules, threads: o.threads, steps: o.steps, warmup: o.warmup, budgetSec: o.budgetSec, maxMinutes: o.maxMinutes, batchSize: o.batchSize, valImages: o.valImages, sweepSeconds: o.sweepSeconds, sweepArch: o.sweepArch, quick: o.quick },
-      configs: rows, sweep: sweep ?? null, compare: compared, targets, failures, table: md,
+      configs: rows, sweep: sweep ?? null, compare: compared,
+      pytorch: comparison ? { interpreters: comparison.interpreters, configs: comparison.pytorchConfigs } : null,
+      peak: peak ?? null, targets, failures, table: md,
     };
     fs.mkdirSync(o.out, { recursive: true });
     const stamp = started.toISOString().replace(/[:]/g, '').replace(/\..*/, '');
@@ -160,13 +178,40 @@ async function parent(o: Options): Promise<void> {
 }
 
 
+/** The comparison's part of the printed report. */
+function compareText(c: CompareResult, peak: { library: string; isa?: string; best: PeakAtThreads[]; runs: PeakAtThreads[][] } | undefined): string[] {
+  const archs = c.archs;
+  const ours = ['native', 'wasm'].map(e => archs[0].runners.find(r => r.engine === e)).filter(Boolean);
+  return [
+    'Engines compared (same net, batch and rule; one child per engine × thread count and per PyTorch configuration; rounds interleaved, order rotating; ' +
+    'per round PyTorch\'s best = its fastest configuration of that round at any thread count, per core = our 1-thread step vs its fastest 1-thread configuration; ' +
+    'ratios = median over rounds of the within-round ratio):', '',
+    compareTable(archs), '',
+    'PyTorch configurations (t threads = torch.set_num_threads(t) and OMP/MKL/OPENBLAS_NUM_THREADS=t; "rounds fastest" = rounds in which it was PyTorch\'s best):', '',
+    pytorchConfigTable(archs), '',
+    'Ratios per round:', ...roundLines(archs), '',
+    peak ? `FP32 peak (measured: ${peak.best[0]?.n}³ sgemm through the native addon, ${peak.library}, ${peak.isa}; best of ${peak.best[0]?.reps} calls, before and after the comparison): ` +
+      peak.best.map(p => `${p.threads} thread${p.threads > 1 ? 's' : ''} ${p.gflopPerSec} GFLOP/s`).join(', ') +
+      ` (runs: ${peak.runs.map(r => r.map(p => `${p.threads}t ${p.gflopPerSec}`).join(' ')).join(' | ')})`
+      : 'FP32 peak: not measured (no native addon)', '',
+    'GFLOP/s (FLOPs per step from src/flops.ts over the median step; in brackets the share of the sgemm peak at that thread count):', '',
+    gflopTable(archs), '',
+    'In one line per net:', ...headlineLines(archs).map(l => `  ${l}`), '',
+    ...archs.flatMap(a => Object.entries(a.unavailable).map(([k, why]) => `${a.arch}: ${k} not measured: ${why}`)),
+    ...c.interpreters.filter(ip => 'error' in ip).map(ip => `PyTorch interpreter skipped: ${(ip as { error: string }).error}`),
+    `Versions: ${ours.map(r => `${r!.engine}: ${Object.entries(r!.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`).join('; ')}; ` +
+    `PyTorch: ${c.interpreters.filter(ip => !('error' in ip)).map(ip => `${ip.python} → torch ${(ip as { torch: string }).torch} (${(ip as { blas: string }).blas})`).join(', ')}` +
+    `; OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the environment: ${['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'].map(k => process.env[k] ?? 'unset').join(' / ')}`, '',
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--worker') {
   const spec = JSON.parse(argv[2]);
   if (argv[1] === 'compare') await runCompareChild(spec);   // talks over stdin/stdout, exits itself
-  const result = argv[1] === 'sweep' ? await runSweepChild(spec) : await runStepChild(spec);
+  const result = argv[1] === 'sweep' ? await runSweepChild(spec) : argv[1] === 'peak' ? await runPeakChild(spec) : await runStepChild(spec);
   // exit once the line is out (wasm pthread workers are unref'd; wait for nothing else)
   process.stdout.write(`${MARK}${JSON.stringify(result)}\n`, () => process.exit(0));
 } else {

@@ -1,89 +1,85 @@
-// Engine comparison (issue 13): the same training step on our 'native' backend, our 'wasm'
-// backend and PyTorch (when `python3` can import torch), same net and batch, in one run.
+// Engine comparison (issues 13 and 28): the same training step on our 'native' backend, our 'wasm'
+// backend and PyTorch, same net and batch, in one run, with PyTorch at its best.
 //
-// One long-lived child per engine (for one net × thread count). After all have warmed up, rounds
-// run the engines one after another (the order rotates per round; the others sit idle), each
-// round `steps` steps per rule with the rules interleaved. Per round and engine the median step;
-// ratios are taken within a round (same load for both engines) and their median over rounds is
-// the result, which cancels slow drifts in load on this shared machine. At the end each engine's
-// greedy evaluation throughput (batch 500).
-//
-// PyTorch at its best: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are removed from its environment (where
-// a machine pins OpenBLAS to older kernels with them), and it runs twice, with libgomp's default
-// spin and with the short spin our addon uses (PyTorch mixes OpenMP threads with OpenBLAS's own
-// pthreads, and a long spin can make its 2-thread step slower than its 1-thread one). Per round the
-// faster of the two counts, so noise can only favour PyTorch.
+// Per net, one long-lived child per runner, all started together: our native and wasm engines at
+// each of our thread counts, and every PyTorch configuration (bench/pytorch-configs.ts: each
+// interpreter that imports torch × threads 1…cores × OpenBLAS overrides on/off where the
+// environment has them × libgomp spin default/short above 1 thread). After all have warmed up,
+// rounds run the runners one after another (the order rotates per round; the others sit idle),
+// each `steps` steps per rule with the rules interleaved. Per round and runner the median step;
+// the numbers (bench/compare-summary.ts) are within-round ratios — our step at 2 threads against
+// PyTorch's fastest configuration of that round at any thread count, and per core (our 1-thread
+// step against PyTorch's fastest 1-thread configuration) — and their median over rounds. At the
+// end each runner's greedy evaluation throughput (batch 500), the best of one pass per round.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ARCHS, MARK, type ArchName, type RuleName } from './options.ts';
 import { round, summarize } from './stats.ts';
 import type { CompareSpec } from './compare-child.ts';
+import { applyEnv, candidatePythons, probePython, pytorchConfigs, type Interpreter, type PytorchConfig } from './pytorch-configs.ts';
+import { gflopFigures, summarizeRule, type Engine, type GflopFigures, type RuleComparison, type RunnerMeta } from './compare-summary.ts';
 
-export type Engine = 'native' | 'wasm' | 'pytorch';
+export type { Engine } from './compare-summary.ts';
 export const ENGINES: readonly Engine[] = ['native', 'wasm', 'pytorch'];
 
-export interface CompareOptions { archs: ArchName[]; threads: number[]; rules: RuleName[]; engines: Engine[]; rounds: number; steps: number; evalImages: number; batchSize: number; python: string }
-
-export interface CompareRow {
-  arch: ArchName; threads: number; rule: RuleName;
-  /** Median step (ms) over all measured steps, per engine. */
-  ms: Partial<Record<Engine, number>>;
-  /** Per-round medians (ms), per engine. */
-  roundsMs: Partial<Record<Engine, number[]>>;
-  /** The PyTorch run whose median was lower (libgomp default spin, or the short spin). */
-  pytorchVariant?: string;
-  /** Median over rounds of the within-round ratio native/PyTorch (the faster PyTorch variant of each round) and native/wasm. */
-  nativeVsPytorch: number | null;
-  nativeVsWasm: number | null;
+export interface CompareOptions {
+  archs: ArchName[];
+  /** Our engines' thread counts. */
+  threads: number[];
+  /** PyTorch's thread counts (1 … cores, and ours). */
+  pytorchThreads: number[];
+  rules: RuleName[]; engines: Engine[]; rounds: number; steps: number; evalImages: number; batchSize: number;
+  /** Interpreters given with --python (the defaults are added: bench/pytorch-configs.ts). */
+  pythons: string[];
+  /** Run the short-spin variant of PyTorch's multi-thread configurations. */
+  spin: boolean;
 }
 
-export interface CompareConfig {
-  arch: ArchName; threads: number; rows: CompareRow[];
-  evalImagesPerSec: Partial<Record<Engine, number>>;
-  /** Median over rounds of the DeepAGREL/EBP ratio of the native engine. */
-  nativeDeepagrelVsEbp: number | null;
-  engines: Partial<Record<Engine, { threads: number; versions: Record<string, string>; kernels?: string }>>;
-  unavailable: Partial<Record<Engine, string>>;
+export interface RunnerInfo extends RunnerMeta {
+  python?: string; torch?: string; blas?: string; overrides?: 'on' | 'off' | null; spin?: 'default' | 'short';
+  versions?: Record<string, string>; kernels?: string;
+  /** Process CPU time / wall time over its measured steps (1 thread: ≤ ~1; above 1 it used more cores). */
+  cpuPerWall?: number | null;
+}
+
+export interface CompareArch {
+  arch: ArchName;
+  /** FLOPs of one training step (src/flops.ts, from the native child's net). */
+  flopsPerStep: number | null;
+  roundsRun: number;
+  runners: RunnerInfo[];
+  rules: (RuleComparison & { gflops?: GflopFigures })[];
+  /** Per runner: best of one pass per round, images/s. */
+  evalImagesPerSec: Record<string, number>;
+  /** Median over rounds of the native engine's DeepAGREL/EBP ratio, per thread count. */
+  nativeDeepagrelVsEbp: Record<string, number | null>;
+  unavailable: Record<string, string>;
+}
+
+export interface CompareResult {
+  interpreters: (Interpreter | { python: string; error: string })[];
+  pytorchConfigs: PytorchConfig[];
+  archs: CompareArch[];
 }
 
 const BENCH = fileURLToPath(new URL('./bench.ts', import.meta.url));
 const PYTORCH_STEP = fileURLToPath(new URL('./pytorch_step.py', import.meta.url));
 
-/** Whether `python` can import torch; undefined if so, else the reason. */
-export function pytorchUnavailable(python: string): string | undefined {
-  const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000 });
-  if (r.error) return `${python}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`;
-  if (r.status !== 0) return `${python} cannot import torch (${r.stderr.trim().split('\n').pop()})`;
-  return undefined;
-}
+interface Runner extends RunnerInfo { cmd: string; env: Record<string, string | null> }
+interface Child { runner: Runner; ask(msg: object): Promise<Record<string, unknown>>; ready: Promise<Record<string, unknown>>; quit(): void }
 
-/** One child process: an engine, and for PyTorch which OpenMP spin it runs with. */
-interface Runner { key: string; engine: Engine; env: Record<string, string> }
-const PYTORCH_VARIANTS: Runner[] = [
-  { key: 'pytorch-default', engine: 'pytorch', env: {} },
-  { key: 'pytorch-spin30k', engine: 'pytorch', env: { GOMP_SPINCOUNT: '30000' } },
-];
-
-interface Child { key: string; engine: Engine; ask(msg: object): Promise<Record<string, unknown>>; ready: Promise<Record<string, unknown>>; quit(): void }
-
-function startChild({ key, engine, env: extra }: Runner, spec: CompareSpec, o: CompareOptions): Child {
-  const env: NodeJS.ProcessEnv = { ...process.env, DEEPAGREL_THREADS: String(spec.threads), ...extra };
-  let cmd: string, args: string[];
-  if (engine === 'pytorch') {
-    delete env.OPENBLAS_CORETYPE; delete env.OPENBLAS_L2_SIZE;
-    cmd = o.python;
-    args = [PYTORCH_STEP, JSON.stringify({ ...spec, ...pytorchNet(spec.arch, spec.rules), shape: ARCHS[spec.arch].shape, classes: ARCHS[spec.arch].classes })];
-  } else {
-    cmd = process.execPath;
-    args = [...process.execArgv, BENCH, '--worker', 'compare', JSON.stringify({ ...spec, backend: engine })];
-  }
-  const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+function startChild(runner: Runner, spec: CompareSpec): Child {
+  const env = applyEnv({ ...process.env, DEEPAGREL_THREADS: String(spec.threads) }, runner.env);
+  const args = runner.engine === 'pytorch'
+    ? [PYTORCH_STEP, JSON.stringify({ ...spec, ...pytorchNet(spec.arch, spec.rules), shape: ARCHS[spec.arch].shape, classes: ARCHS[spec.arch].classes })]
+    : [...process.execArgv, BENCH, '--worker', 'compare', JSON.stringify({ ...spec, backend: runner.engine })];
+  const child = spawn(runner.cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const waiting: ((v: Record<string, unknown>) => void)[] = [];
   const stderrTail: string[] = [];
   let failed: Error | undefined;
-  const fail = (why: string) => { failed = new Error(`${key} (${spec.arch}, ${spec.threads}t): ${why}\n${stderrTail.join('\n')}`); for (const w of waiting.splice(0)) w({ error: failed.message }); };
+  const fail = (why: string) => { failed = new Error(`${runner.key} (${spec.arch}): ${why}\n${stderrTail.join('\n')}`); for (const w of waiting.splice(0)) w({ error: failed.message }); };
   readline.createInterface({ input: child.stdout }).on('line', line => {
     if (line.startsWith(MARK)) waiting.shift()?.(JSON.parse(line.slice(MARK.length)));
   });
@@ -93,7 +89,7 @@ function startChild({ key, engine, env: extra }: Runner, spec: CompareSpec, o: C
   const next = () => new Promise<Record<string, unknown>>(resolve => { if (failed) resolve({ error: failed.message }); else waiting.push(resolve); });
   const check = (r: Record<string, unknown>) => { if (r.error) throw new Error(String(r.error)); return r; };
   return {
-    key, engine,
+    runner,
     ready: next().then(check),
     ask: (msg) => { const p = next().then(check); child.stdin.write(JSON.stringify(msg) + '\n'); return p; },
     quit: () => { if (!failed && child.exitCode == null) child.stdin.end(JSON.stringify({ quit: true }) + '\n'); },
@@ -110,91 +106,191 @@ function pytorchNet(arch: ArchName, rules: RuleName[]) {
 }
 let presetOf: (name: string) => { layers: unknown[]; lr: number; init: number; epsilon: number; beta: number };
 
-const ratioOfRounds = (a?: number[], b?: number[]) => a && b && a.length && b.length
-  ? round(summarize(a.map((x, i) => x / b[i])).median, 3) : null;
+/** Our engines at each thread count, then every PyTorch configuration. */
+export function runnersFor(o: Pick<CompareOptions, 'engines' | 'threads'>, configs: PytorchConfig[]): Runner[] {
+  const ours = o.engines.filter(e => e !== 'pytorch').flatMap(engine => o.threads.map(t => ({
+    key: `${engine}-${t}t`, engine, threads: t, label: `${engine}, ${t} thread${t > 1 ? 's' : ''}`, cmd: process.execPath, env: {},
+  })));
+  const torch = o.engines.includes('pytorch') ? configs.map(c => ({
+    key: c.key, engine: 'pytorch' as const, threads: c.threads, label: c.label, cmd: c.python, env: c.env,
+    python: c.python, torch: c.torch, blas: c.blas, overrides: c.overrides, spin: c.spin,
+  })) : [];
+  return [...ours, ...torch];
+}
 
-export async function compareEngines(o: CompareOptions, log: (s: string) => void): Promise<CompareConfig[]> {
+/**
+ * Runs the comparison for every net of `o.archs`. `deadline` (performance.now() ms): later nets get
+ * an equal share of the time left, and a net stops after 2 rounds once another would pass its share.
+ */
+export async function compareEngines(o: CompareOptions, log: (s: string) => void, deadline = Infinity): Promise<CompareResult> {
   presetOf = (await import('../src/presets.ts')).resolvePreset as unknown as typeof presetOf;
-  const unavailableAll: Partial<Record<Engine, string>> = {};
+  let interpreters: CompareResult['interpreters'] = [];
+  let configs: PytorchConfig[] = [];
   if (o.engines.includes('pytorch')) {
-    const why = pytorchUnavailable(o.python);
-    if (why) { unavailableAll.pytorch = why; log(`compare: PyTorch skipped: ${why}`); }
+    interpreters = candidatePythons(o.pythons).map(probePython);
+    for (const ip of interpreters) log('error' in ip ? `compare: PyTorch interpreter skipped: ${ip.error}` : `compare: ${ip.python}: torch ${ip.torch} (${ip.blas}), Python ${ip.pythonVersion}`);
+    configs = pytorchConfigs(interpreters.filter((ip): ip is Interpreter => !('error' in ip)), o.pytorchThreads, process.env, { spin: o.spin });
   }
-  const out: CompareConfig[] = [];
-  for (const arch of o.archs) for (const threads of o.threads) {
-    const spec: CompareSpec = { arch, threads, backend: '', rules: o.rules, batchSize: o.batchSize, warmup: 2 };
-    const unavailable = { ...unavailableAll };
-    const engines = o.engines.filter(e => !unavailable[e]);
-    log(`compare: ${arch}, ${threads} thread(s): ${engines.join(', ')}; ${o.rounds} rounds × ${o.steps} steps per rule`);
-    const runners = engines.flatMap(e => e === 'pytorch' ? PYTORCH_VARIANTS : [{ key: e, engine: e, env: {} }]);
-    const children = runners.map(r => startChild(r, spec, o));
-    const info: CompareConfig['engines'] = {};
-    const live: Child[] = [];
-    for (const c of children) {
-      try {
-        const r = await c.ready as { threads: number; versions: Record<string, string>; kernels?: string; backend?: string };
-        if (c.engine !== 'pytorch' && r.backend !== c.engine) throw new Error(`asked for ${c.engine}, got ${r.backend}`);
-        info[c.engine] = { threads: r.threads, versions: r.versions, kernels: r.kernels };
-        live.push(c);
-      } catch (e) { unavailable[c.engine] = (e as Error).message.split('\n')[0]; log(`  ${c.key} unavailable: ${unavailable[c.engine]}`); c.quit(); }
-    }
-    const samples: Record<string, Record<string, number[]>> = {};     // engine → rule → all ms
-    const rounds: Record<string, Record<string, number[]>> = {};      // engine → rule → per-round medians
-    for (let k = 0; k < o.rounds; k++) {
-      const order = live.map((_, i) => live[(i + k) % live.length]);
-      for (const c of order) {
-        const { ms } = await c.ask({ steps: o.steps }) as { ms: Record<string, number[]> };
-        for (const [rule, xs] of Object.entries(ms)) {
-          ((samples[c.key] ??= {})[rule] ??= []).push(...xs);
-          ((rounds[c.key] ??= {})[rule] ??= []).push(summarize(xs).median);
-        }
-      }
-    }
-    // Evaluation throughput: one pass per engine per round, engines interleaved as the steps
-    // were; each engine's best pass counts (one pass is ~0.2–1 s, short enough for a load spike
-    // on this shared machine to halve it).
-    const evalImagesPerSec: CompareConfig['evalImagesPerSec'] = {};
-    if (o.evalImages > 0) for (let r = 0; r < o.rounds; r++) for (const c of live) {
-      const ips = round((await c.ask({ evalImages: o.evalImages })).imagesPerSec as number, 0);
-      evalImagesPerSec[c.engine] = Math.max(evalImagesPerSec[c.engine] ?? 0, ips);
-    }
-    for (const c of live) c.quit();
-    // PyTorch: per rule the better variant overall, per round the faster variant of that round.
-    const pyKeys = PYTORCH_VARIANTS.map(v => v.key).filter(k => samples[k]);
-    const pytorchVariant: Record<string, string> = {};
-    if (pyKeys.length) {
-      samples.pytorch = {}; rounds.pytorch = {};
-      for (const rule of o.rules) {
-        const best = pyKeys.reduce((a, b) => summarize(samples[a][rule]).median <= summarize(samples[b][rule]).median ? a : b);
-        pytorchVariant[rule] = best;
-        samples.pytorch[rule] = samples[best][rule];
-        rounds.pytorch[rule] = rounds[best][rule].map((_, k) => Math.min(...pyKeys.map(key => rounds[key][rule][k])));
-      }
-    }
+  const archs: CompareArch[] = [];
+  for (const [ai, arch] of o.archs.entries()) {
+    const archDeadline = performance.now() + (deadline - performance.now()) / (o.archs.length - ai);
+    archs.push(await compareArch(arch, o, runnersFor(o, configs), log, archDeadline));
+  }
+  return { interpreters, pytorchConfigs: configs, archs };
+}
 
-    const rows: CompareRow[] = o.rules.map(rule => {
-      const ms: CompareRow['ms'] = {}, roundsMs: CompareRow['roundsMs'] = {};
-      for (const e of engines) if (samples[e]?.[rule]) { ms[e] = round(summarize(samples[e][rule]).median); roundsMs[e] = rounds[e][rule].map(x => round(x)); }
-      return { arch, threads, rule, ms, roundsMs, ...(pytorchVariant[rule] ? { pytorchVariant: pytorchVariant[rule] } : {}),
-        nativeVsPytorch: ratioOfRounds(rounds.native?.[rule], rounds.pytorch?.[rule]),
-        nativeVsWasm: ratioOfRounds(rounds.native?.[rule], rounds.wasm?.[rule]) };
-    });
-    const cfg: CompareConfig = { arch, threads, rows, evalImagesPerSec, engines: info, unavailable,
-      nativeDeepagrelVsEbp: ratioOfRounds(rounds.native?.deepagrel, rounds.native?.ebp) };
-    for (const r of rows) log(`  ${r.rule}: ${Object.entries(r.ms).map(([e, v]) => `${e} ${v} ms`).join(', ')}; native/PyTorch ${r.nativeVsPytorch ?? '–'}, native/wasm ${r.nativeVsWasm ?? '–'}`);
-    out.push(cfg);
+async function compareArch(arch: ArchName, o: CompareOptions, runners: Runner[], log: (s: string) => void, deadline: number): Promise<CompareArch> {
+  const unavailable: Record<string, string> = {};
+  if (o.engines.includes('pytorch') && !runners.some(r => r.engine === 'pytorch')) unavailable.pytorch = 'no interpreter here imports torch';
+  log(`compare: ${arch}: ${runners.length} runners (${runners.map(r => r.key).join(', ')}); up to ${o.rounds} rounds × ${o.steps} steps per rule`);
+  const children = runners.map(r => startChild(r, { arch, threads: r.threads, backend: '', rules: o.rules, batchSize: o.batchSize, warmup: 2 }));
+  const live: Child[] = [];
+  let flopsPerStep: number | null = null;
+  for (const c of children) {
+    try {
+      const r = await c.ready as { threads: number; versions: Record<string, string>; kernels?: string; backend?: string; flops?: number };
+      if (c.runner.engine !== 'pytorch' && r.backend !== c.runner.engine) throw new Error(`asked for ${c.runner.engine}, got ${r.backend}`);
+      if (r.threads !== c.runner.threads) log(`  ${c.runner.key}: asked for ${c.runner.threads} threads, it reports ${r.threads}`);
+      Object.assign(c.runner, { versions: r.versions, kernels: r.kernels });
+      if (r.flops && flopsPerStep == null) flopsPerStep = r.flops;
+      live.push(c);
+    } catch (e) { unavailable[c.runner.key] = (e as Error).message.split('\n')[0]; log(`  ${c.runner.key} unavailable: ${unavailable[c.runner.key]}`); c.quit(); }
+  }
+  const samples: Record<string, Record<string, number[]>> = {};          // rule → runner → all ms
+  const roundsMs: Record<string, Record<string, (number | null)[]>> = {};  // rule → runner → per-round medians
+  const cpu: Record<string, { cpu: number; wall: number }> = {};
+  let roundsRun = 0;
+  const t0 = performance.now();
+  for (let k = 0; k < o.rounds; k++) {
+    const perRound = k > 0 ? (performance.now() - t0) / k : 0;
+    if (k >= 2 && performance.now() + perRound > deadline) { log(`  stopping after ${k} rounds: the next would pass this net's share of --max-minutes`); break; }
+    const order = live.map((_, i) => live[(i + k) % live.length]);
+    for (const c of order) {
+      if (unavailable[c.runner.key]) continue;
+      try {
+        const r = await c.ask({ steps: o.steps }) as { ms: Record<string, number[]>; cpuMs?: number; wallMs?: number };
+        for (const [rule, xs] of Object.entries(r.ms)) {
+          ((samples[rule] ??= {})[c.runner.key] ??= []).push(...xs);
+          ((roundsMs[rule] ??= {})[c.runner.key] ??= [])[k] = summarize(xs).median;
+        }
+        if (r.cpuMs != null && r.wallMs != null) { const a = cpu[c.runner.key] ??= { cpu: 0, wall: 0 }; a.cpu += r.cpuMs; a.wall += r.wallMs; }
+      } catch (e) { unavailable[c.runner.key] = (e as Error).message.split('\n')[0]; log(`  ${c.runner.key} failed: ${unavailable[c.runner.key]}`); }
+    }
+    roundsRun = k + 1;
+  }
+  // Evaluation throughput: one pass per runner per round, runners interleaved as the steps were;
+  // each runner's best pass counts (one pass is ~0.2–1 s, short enough for a load spike to halve it).
+  const evalImagesPerSec: Record<string, number> = {};
+  if (o.evalImages > 0) for (let r = 0; r < roundsRun; r++) for (const c of live) {
+    if (unavailable[c.runner.key]) continue;
+    try {
+      const ips = round((await c.ask({ evalImages: o.evalImages })).imagesPerSec as number, 0);
+      evalImagesPerSec[c.runner.key] = Math.max(evalImagesPerSec[c.runner.key] ?? 0, ips);
+    } catch (e) { unavailable[c.runner.key] = (e as Error).message.split('\n')[0]; }
+  }
+  for (const c of live) c.quit();
+
+  const infos: RunnerInfo[] = runners.map(({ cmd: _cmd, env: _env, ...info }) => ({ ...info, cpuPerWall: cpu[info.key] ? round(cpu[info.key].cpu / cpu[info.key].wall) : null }));
+  const measured = infos.filter(r => samples[o.rules[0]]?.[r.key]?.length);
+  const rules = o.rules.map(rule => summarizeRule(rule, measured, samples[rule] ?? {}, roundsMs[rule] ?? {}, roundsRun));
+  const nativeDeepagrelVsEbp: Record<string, number | null> = {};
+  for (const r of measured.filter(x => x.engine === 'native')) {
+    const d = roundsMs.deepagrel?.[r.key], e = roundsMs.ebp?.[r.key];
+    const xs = d && e ? d.map((x, k) => x != null && e[k] != null ? x / e[k]! : null).filter((x): x is number => x != null) : [];
+    nativeDeepagrelVsEbp[String(r.threads)] = xs.length ? round(summarize(xs).median, 3) : null;
+  }
+  for (const rc of rules) {
+    const top = Math.max(...o.threads);
+    log(`  ${rc.rule}: ${Object.entries(rc.ms).map(([k, v]) => `${k} ${v}`).join(', ')} ms; PyTorch best ${rc.pytorchBest.ms ?? '–'} ms (${rc.pytorchBest.key ?? '–'}); ` +
+      `native ${top}t / PyTorch best ${rc.vsPytorchBest[top] ?? '–'}, per core ${rc.perCore ?? '–'}`);
+  }
+  return { arch, flopsPerStep, roundsRun, runners: measured, rules, evalImagesPerSec, nativeDeepagrelVsEbp, unavailable };
+}
+
+/** Adds GFLOP/s and their fractions of the measured peak (GFLOP/s per thread count) to every rule. */
+export function attachGflops(archs: CompareArch[], peak: Record<string, number>): void {
+  for (const a of archs) if (a.flopsPerStep) for (const rc of a.rules) rc.gflops = gflopFigures(rc, a.runners, a.flopsPerStep, peak);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+const f = (x: number | null | undefined, d = 1) => x == null || !Number.isFinite(x) ? '–' : x.toFixed(d);
+const x2 = (x: number | null | undefined) => x == null ? '–' : `${x.toFixed(2)}×`;
+const pct = (x: number | null | undefined) => x == null ? '–' : `${Math.round(x * 100)}%`;
+
+/** The main table: per net and rule, our steps, PyTorch's best (any threads) and best per thread count, the ratios. */
+export function compareTable(archs: CompareArch[]): string {
+  const ours = [...new Set(archs.flatMap(a => a.runners.filter(r => r.engine !== 'pytorch').map(r => r.threads)))].sort((a, b) => a - b);
+  const torchT = [...new Set(archs.flatMap(a => a.runners.filter(r => r.engine === 'pytorch').map(r => r.threads)))].sort((a, b) => a - b);
+  const top = ours[ours.length - 1];
+  const head = ['net', 'rule', ...ours.map(t => `native ${t}t ms`), ...ours.map(t => `wasm ${t}t ms`), 'PyTorch best ms (config)',
+    ...torchT.map(t => `PyTorch best ${t}t ms`), ...ours.map(t => `native ${t}t / PyTorch best`), ...(ours.includes(1) && torchT.includes(1) ? ['per core: native 1t / PyTorch 1t'] : []),
+    `native / wasm (${top}t)`];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => i < 2 ? '---' : '--:').join('|')}|`];
+  for (const a of archs) for (const rc of a.rules) {
+    const k = (e: string, t: number) => rc.ms[`${e}-${t}t`];
+    lines.push(`| ${[a.arch, rc.rule, ...ours.map(t => f(k('native', t))), ...ours.map(t => f(k('wasm', t))),
+      rc.pytorchBest.ms == null ? '–' : `${f(rc.pytorchBest.ms)} (${rc.pytorchBest.key})`,
+      ...torchT.map(t => f(rc.pytorchBestAt[t]?.ms)), ...ours.map(t => x2(rc.vsPytorchBest[t])),
+      ...(ours.includes(1) && torchT.includes(1) ? [x2(rc.perCore)] : []), x2(rc.nativeVsWasm[top])].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Every PyTorch configuration: median step per rule, rounds won (fastest of all), CPU/wall, eval. */
+export function pytorchConfigTable(archs: CompareArch[]): string {
+  const rules = [...new Set(archs.flatMap(a => a.rules.map(r => r.rule)))];
+  const head = ['net', 'configuration', 'key', ...rules.map(r => `${r} ms`), ...rules.map(r => `${r} rounds fastest`), 'CPU/wall', 'eval img/s'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => i < 3 ? '---' : '--:').join('|')}|`];
+  for (const a of archs) for (const r of a.runners.filter(x => x.engine === 'pytorch')) {
+    const rcs = rules.map(rule => a.rules.find(x => x.rule === rule));
+    lines.push(`| ${[a.arch, r.label, r.key, ...rcs.map(rc => f(rc?.ms[r.key])), ...rcs.map(rc => rc ? `${rc.pytorchBest.wins[r.key] ?? 0}/${a.roundsRun}` : '–'),
+      f(r.cpuPerWall, 2), f(a.evalImagesPerSec[r.key], 0)].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Per net and rule: the ratio in each round, then the median. */
+export function roundLines(archs: CompareArch[]): string[] {
+  const out: string[] = [];
+  for (const a of archs) for (const rc of a.rules) {
+    const ts = Object.keys(rc.vsPytorchBest);
+    const parts = ts.map(t => `native ${t}t / PyTorch best ${rc.rounds.map(r => f(r.vsPytorchBest[t], 2)).join(', ')} → ${f(rc.vsPytorchBest[t], 3)}`);
+    if (rc.perCore != null) parts.push(`per core ${rc.rounds.map(r => f(r.vsPytorchSameThreads['1'], 2)).join(', ')} → ${f(rc.perCore, 3)}`);
+    const winners = rc.rounds.map(r => r.pytorchBest?.key ?? '–').join(', ');
+    out.push(`- ${a.arch} ${rc.rule}: ${parts.join('; ')}; PyTorch's fastest per round: ${winners}`);
   }
   return out;
 }
 
-export function compareTable(configs: CompareConfig[]): string {
-  const f = (x: number | null | undefined, d = 1) => x == null ? '–' : x.toFixed(d);
-  const head = ['net', 'thr', 'rule', 'native ms', 'wasm ms', 'PyTorch ms (best variant)', 'native / PyTorch', 'native / wasm', 'eval img/s native · wasm · PyTorch'];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => i < 3 ? '---' : '--:').join('|')}|`];
-  for (const c of configs) for (const r of c.rows) {
-    const ev = r.rule === c.rows[0].rule ? ['native', 'wasm', 'pytorch'].map(e => f(c.evalImagesPerSec[e as Engine], 0)).join(' · ') : '';
-    lines.push(`| ${[r.arch, r.threads, r.rule, f(r.ms.native), f(r.ms.wasm), r.ms.pytorch == null ? '–' : `${f(r.ms.pytorch)} (${r.pytorchVariant === 'pytorch-default' ? 'default spin' : 'spin 30k'})`, r.nativeVsPytorch == null ? '–' : `${f(r.nativeVsPytorch, 2)}×`,
-      r.nativeVsWasm == null ? '–' : `${f(r.nativeVsWasm, 2)}×`, ev].join(' | ')} |`);
+/** GFLOP/s of the steps and their share of the measured sgemm peak. */
+export function gflopTable(archs: CompareArch[]): string {
+  const ts = [...new Set(archs.flatMap(a => a.rules.flatMap(rc => Object.keys(rc.gflops?.native ?? {}))))].map(Number).sort((a, b) => a - b);
+  const head = ['net', 'rule', 'GFLOP/step', ...ts.map(t => `native ${t}t GFLOP/s (of ${t}t peak)`), 'PyTorch best GFLOP/s (of peak at its threads)', 'PyTorch best 1t GFLOP/s (of 1t peak)'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => i < 2 ? '---' : '--:').join('|')}|`];
+  const cell = (x: { gflopPerSec: number; ofPeak: number | null; threads: number } | null | undefined, showT = false) =>
+    x ? `${f(x.gflopPerSec)} (${pct(x.ofPeak)}${showT ? ` of ${x.threads}t` : ''})` : '–';
+  for (const a of archs) for (const rc of a.rules) {
+    const g = rc.gflops;
+    if (!g) continue;
+    lines.push(`| ${[a.arch, rc.rule, f(g.gflopPerStep, 2), ...ts.map(t => cell(g.native[t])), cell(g.pytorchBest, true), cell(g.pytorchBest1t)].join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/** One sentence per net (DeepAGREL): the figures the README and BENCHMARKS.md quote. */
+export function headlineLines(archs: CompareArch[], rule: RuleName = 'deepagrel'): string[] {
+  const out: string[] = [];
+  for (const a of archs) {
+    const rc = a.rules.find(r => r.rule === rule);
+    if (!rc) continue;
+    const top = Math.max(...Object.keys(rc.vsPytorchBest).map(Number));
+    const best = a.runners.find(r => r.key === rc.pytorchBest.key);
+    const g = rc.gflops;
+    out.push(`${a.arch} ${rule}: native ${top}t ${f(rc.ms[`native-${top}t`])} ms = ${x2(rc.vsPytorchBest[top])} PyTorch's best (${f(rc.pytorchBest.ms)} ms, ${best?.label ?? '–'})` +
+      `; per core ${f(rc.ms['native-1t'])} vs ${f(rc.pytorchBestAt['1']?.ms)} ms = ${x2(rc.perCore)}` +
+      (g ? `; GFLOP/s native ${Object.entries(g.native).map(([t, x]) => `${t}t ${f(x?.gflopPerSec)} (${pct(x?.ofPeak)})`).join(', ')}, PyTorch best ${f(g.pytorchBest?.gflopPerSec)} (${pct(g.pytorchBest?.ofPeak)})` : ''));
+  }
+  return out;
 }

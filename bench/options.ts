@@ -1,7 +1,7 @@
 // Benchmark options: the paper architectures it can time, the command line, the child protocol.
 
 import { parseArgs } from 'node:util';
-import fs from 'node:fs';
+import os from 'node:os';
 import { ENGINES, type CompareOptions, type Engine } from './compare.ts';
 
 // Architectures (Table 1 rows without augmentation; CIFAR-10 class count)
@@ -43,7 +43,11 @@ export const HELP = `npm run bench -- [options]
   --engines a,b           of: native, wasm, pytorch (default all; pytorch when python3 imports torch)
   --rounds N              comparison rounds, engines in rotating order (default 3)
   --compare-steps N       steps per rule, engine and round (default 5)
-  --python PATH           the Python with torch (default /usr/bin/python3 if present, else python3)
+  --python PATH[,PATH]    more Pythons with torch (repeatable); always tried: /usr/bin/python3 (else
+                          python3) and .cache/torch-venv/bin/python; each that imports torch runs
+  --pytorch-threads 1,2   PyTorch's thread counts (default 1, powers of 2 below the cores, the cores,
+                          and --threads): PyTorch's best is the fastest of all its configurations
+  --no-pytorch-spin       skip PyTorch's short-spin (GOMP_SPINCOUNT=30000) variants above 1 thread
   --no-compare            skip the engine comparison
   --out DIR               where the JSON goes (default results/bench; --out '' writes nothing)`;
 
@@ -68,6 +72,13 @@ export function posInt(v: string | undefined, flag: string, dflt: number, min = 
   return x;
 }
 
+/** PyTorch's thread counts: 1, the powers of 2 below `cores`, `cores`, and ours. */
+export function defaultPytorchThreads(cores: number, ours: number[]): number[] {
+  const ts = [1, ...ours, Math.max(1, cores)];
+  for (let t = 2; t < cores; t *= 2) ts.push(t);
+  return [...new Set(ts)].sort((a, b) => a - b);
+}
+
 export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv, allowPositionals: false, options: {
@@ -76,7 +87,8 @@ export function parseOptions(argv: string[]): Options {
       'sweep-seconds': { type: 'string' }, 'sweep-arch': { type: 'string' }, 'no-sweep': { type: 'boolean' },
       'no-profile': { type: 'boolean' }, backend: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       'compare-archs': { type: 'string' }, engines: { type: 'string' }, rounds: { type: 'string' }, 'compare-steps': { type: 'string' },
-      python: { type: 'string' }, 'no-compare': { type: 'boolean' },
+      python: { type: 'string', multiple: true }, 'no-compare': { type: 'boolean' },
+      'pytorch-threads': { type: 'string' }, 'no-pytorch-spin': { type: 'boolean' },
     },
   });
   if (values.help) { console.log(HELP); process.exit(0); }
@@ -87,11 +99,14 @@ export function parseOptions(argv: string[]): Options {
   const compare: CompareOptions | null = values['no-compare'] ? null : {
     archs: values['compare-archs'] ? list(values['compare-archs'], ARCH_NAMES, 'arch') : quick ? ['mnist-conv'] : ['mnist-fc', 'mnist-conv', 'cifar-conv'],
     threads: [...new Set(threads)], rules,
+    pytorchThreads: values['pytorch-threads'] ? [...new Set(values['pytorch-threads'].split(',').map(s => posInt(s.trim(), 'pytorch-threads', 1)))].sort((a, b) => a - b)
+      : defaultPytorchThreads(os.availableParallelism(), threads),
+    spin: !values['no-pytorch-spin'],
     engines: values.engines ? list(values.engines, ENGINES as Engine[], 'engine') : [...ENGINES],
     rounds: posInt(values.rounds, 'rounds', quick ? 2 : 3),
     steps: posInt(values['compare-steps'], 'compare-steps', quick ? 3 : 5),
     evalImages: quick ? 1000 : 2000, batchSize: 100,
-    python: values.python ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),
+    pythons: (values.python ?? []).flatMap(p => p.split(',')).map(p => p.trim()).filter(Boolean),
   };
   return {
     quick,

@@ -9,16 +9,41 @@
 # Protocol (stdin/stdout, one JSON object per line, shared with bench/compare-child.ts):
 #   argv[1] = spec JSON {arch, layers, shape, classes, batchSize, threads, rules: [{rule, lr, init}], epsilon, beta, warmup}
 #   → {"ready": true, "threads": n, "versions": {...}}   after building the nets and the warm-up steps
-#   ← {"steps": n}        → {"ms": {"deepagrel": [...], "ebp": [...]}}   rules interleaved step by step
+#   ← {"steps": n}        → {"ms": {"deepagrel": [...], "ebp": [...]}, "cpuMs": c, "wallMs": w}
+#                           rules interleaved step by step; c / w = process CPU time over wall time
 #   ← {"evalImages": n}   → {"imagesPerSec": x}                          greedy forward passes, batch 500
 #   ← {"quit": true}
+#   argv[1] = --probe     → one line {"torch", "blas", "python"} and exit (bench/pytorch-configs.ts)
 # Replies are printed after the marker @@BENCH@@ (anything else on stdout is ignored).
+# Threads: torch.set_num_threads(spec threads); the parent also sets OMP_NUM_THREADS,
+# MKL_NUM_THREADS and OPENBLAS_NUM_THREADS, so BLAS pthreads cannot use more cores than that.
 import json
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
+
+
+def blas_name():
+    """The BLAS torch's products run on: MKL when torch was built with it, else the BLAS library
+    mapped into the process (Debian's torch links the system libblas, usually OpenBLAS)."""
+    if "blas_info=mkl" in torch.__config__.show().lower().replace(" ", ""):
+        return "MKL"
+    torch.rand(64, 64) @ torch.rand(64, 64)
+    try:
+        maps = open("/proc/self/maps").read()
+    except OSError:
+        maps = ""
+    for lib, name in (("openblas-pthread", "OpenBLAS pthreads"), ("openblas-openmp", "OpenBLAS OpenMP"), ("libopenblas", "OpenBLAS"), ("libblis", "BLIS"), ("libblas", "reference BLAS")):
+        if lib in maps:
+            return name
+    return "other"
+
+
+if len(sys.argv) > 1 and sys.argv[1] == "--probe":
+    print(json.dumps({"torch": torch.__version__, "blas": blas_name(), "python": sys.version.split()[0]}))
+    sys.exit(0)
 
 spec = json.loads(sys.argv[1])
 torch.set_num_threads(spec["threads"])
@@ -114,7 +139,7 @@ for _ in range(max(1, spec.get("warmup", 2))):
         step(net, rule, lr, x, y)
 MARK = "@@BENCH@@"
 print(MARK + json.dumps({"ready": True, "threads": torch.get_num_threads(), "versions": {"torch": torch.__version__, "python": sys.version.split()[0],
-                                              "blas": "OpenBLAS" if "openblas" in torch.__config__.show().lower() else "other"}}), flush=True)
+                                              "blas": blas_name(), "executable": sys.executable}}), flush=True)
 
 def evaluate(net, n):
     """Greedy test-time forward passes at batch 500, as evaluate() in src/train.ts; images/s."""
@@ -144,9 +169,10 @@ for line in sys.stdin:
         print(MARK + json.dumps({"imagesPerSec": evaluate(next(iter(nets.values()))[0], msg["evalImages"])}), flush=True)
         continue
     ms = {rule: [] for rule in nets}
+    cpu0, wall0 = time.process_time(), time.perf_counter()
     for _ in range(msg["steps"]):
         for rule, (net, lr) in nets.items():
             t = time.perf_counter()
             step(net, rule, lr, x, y)
             ms[rule].append((time.perf_counter() - t) * 1000)
-    print(MARK + json.dumps({"ms": ms}), flush=True)
+    print(MARK + json.dumps({"ms": ms, "cpuMs": (time.process_time() - cpu0) * 1000, "wallMs": (time.perf_counter() - wall0) * 1000}), flush=True)

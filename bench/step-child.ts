@@ -91,13 +91,18 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
     }
   };
 
-  /** trainStep as the training loop calls it; the batch is built before the clock starts. */
-  const plainStep = (r: Runner): number | null => {
+  const guardedAsync = async (r: Runner, body: () => Promise<number>): Promise<number | null> => {
+    try { return await body(); } catch (e) { return guarded(r, () => { throw e; }); }
+  };
+
+  /** trainStep as the training loop calls it (awaited: it may return a promise); the batch is
+   *  built before the clock starts. */
+  const plainStep = async (r: Runner): Promise<number | null> => {
     const b = makeBatch(nextIndices());
     try {
-      return guarded(r, () => {
+      return await guardedAsync(r, async () => {
         const t = performance.now();
-        trainStep(r.net, r.ruleObj, b.x, b.y, r.cfg, r.rng);
+        await trainStep(r.net, r.ruleObj, b.x, b.y, r.cfg, r.rng);
         return performance.now() - t;
       });
     } finally { b.x.dispose(); }
@@ -141,7 +146,7 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
   let estimate = 0;
   for (let i = 0; i < Math.max(1, spec.warmup); i++) {
     estimate = 0;
-    for (const r of runners) estimate += plainStep(r) ?? 0;
+    for (const r of runners) estimate += (await plainStep(r)) ?? 0;
   }
   const perRound = 2 * estimate;                          // one plain + one staged step per rule
   const steps = Math.max(Math.min(3, spec.steps), Math.min(spec.steps, Math.floor((spec.budgetSec * 1000) / Math.max(perRound, 1))));
@@ -151,7 +156,7 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
   const cpu0 = process.cpuUsage(), wall0 = performance.now();
   for (let i = 0; i < steps; i++) {
     for (const r of runners) {
-      for (let tries = 0; tries < 3; tries++) { const ms = plainStep(r); if (ms != null) { r.plain.push(ms); break; } }
+      for (let tries = 0; tries < 3; tries++) { const ms = await plainStep(r); if (ms != null) { r.plain.push(ms); break; } }
       for (let tries = 0; tries < 3; tries++) {
         const st = stagedStep(r);
         if (st) { for (const s of STAGES) r.staged[s].push(st[s]); break; }
@@ -170,7 +175,7 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
       for (let i = 0; i < PROFILE_STEPS; i++) {
         const b = makeBatch(nextIndices());
         let ms = 0;
-        const p = await tf.profile(() => { guarded(r, () => { const t = performance.now(); trainStep(r.net, r.ruleObj, b.x, b.y, r.cfg, r.rng); ms = performance.now() - t; return ms; }); });
+        const p = await tf.profile(async () => { await guardedAsync(r, async () => { const t = performance.now(); await trainStep(r.net, r.ruleObj, b.x, b.y, r.cfg, r.rng); ms = performance.now() - t; return ms; }); });
         b.x.dispose();
         if (ms === 0) continue;
         done++; wall += ms;
@@ -193,10 +198,10 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
 
   // Validation throughput (test-time forward passes through evaluate(), batch 500).
   const net = runners[0].net;
-  evaluate(net, synthetic(Math.min(500, spec.valImages), 7));          // warm-up, incl. the batch-500 shapes
+  await evaluate(net, synthetic(Math.min(500, spec.valImages), 7));    // warm-up, incl. the batch-500 shapes
   const val = synthetic(spec.valImages, 8);
   const tv = performance.now();
-  evaluate(net, val);
+  await evaluate(net, val);
   const valMs = performance.now() - tv;
   const fwdPerImage = flops.forward / B;
 

@@ -26,22 +26,22 @@ export async function runSweepChild(spec: SweepSpec): Promise<SweepChildResult> 
   const rule = getRule('deepagrel');
   let net = new Network({ inputShape: shape, layers: cfg.layers, numClasses: arch.classes, init: cfg.init, seed: spec.seed });
   let cursor = 0;
-  const step = () => {   // as the training loop: build the batch, step, free it
+  const step = async () => {   // as the training loop: build the batch, step (awaited), free it
     const idx = Uint32Array.from({ length: B }, (_, i) => (cursor + i) % n);
     cursor = (cursor + B) % n;
     const x = tf.tensor4d(toFloat32(set, idx), [B, ...shape], 'float32');
-    try { trainStep(net, rule, x, labelsOf(set, idx), cfg, r); } catch (e) {
+    try { await trainStep(net, rule, x, labelsOf(set, idx), cfg, r); } catch (e) {
       if (!(e instanceof DivergenceError)) throw e;
       net.dispose();
       net = new Network({ inputShape: shape, layers: cfg.layers, numClasses: arch.classes, init: cfg.init, seed: spec.seed + 1 });
     } finally { x.dispose(); }
   };
-  for (let i = 0; i < 2; i++) step();
+  for (let i = 0; i < 2; i++) await step();
   process.stdout.write(`${READY}\n`);
   await new Promise<void>(resolve => readline.createInterface({ input: process.stdin }).once('line', () => resolve()));
   const t0 = performance.now(), cpu0 = process.cpuUsage();
   let steps = 0;
-  while (performance.now() - t0 < spec.seconds * 1000) { step(); steps++; }
+  while (performance.now() - t0 < spec.seconds * 1000) { await step(); steps++; }
   const seconds = (performance.now() - t0) / 1000;
   const cpuPerWall = cpuShare(cpu0, t0);
   net.dispose();

@@ -10,7 +10,7 @@ import type { SweepChildResult, SweepSpec } from './sweep-child.ts';
 
 const SCRIPT = fileURLToPath(new URL('./bench.ts', import.meta.url));
 
-export function spawnChild(kind: 'step' | 'sweep' | 'compare', spec: object, env: NodeJS.ProcessEnv, tag: string) {
+export function spawnChild(kind: 'step' | 'sweep' | 'compare' | 'peak', spec: object, env: NodeJS.ProcessEnv, tag: string) {
   const child = spawn(process.execPath, [...process.execArgv, SCRIPT, '--worker', kind, JSON.stringify(spec)],
     { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let result: unknown;
