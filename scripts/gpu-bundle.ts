@@ -5,7 +5,7 @@
 //     run.sh            the one command: unpacks payload.tar.xz next to itself once, runs the check
 //     README.txt        what it needs (a GPU driver with a Vulkan ICD) and what to do when it fails
 //     payload.tar.xz    node (this machine's binary), app/gpu-check.mjs (the check and the library,
-//                       one file, esbuild), app/dist/linux-x64/dawn.node (Dawn), app/bin/…/deasync.node,
+//                       one file, esbuild), app/dist/linux-x64/dawn.node (Dawn),
 //                       data/ (the four MNIST IDX files), lib/libvulkan.so.1 (Debian's loader, used
 //                       only where the node has none)
 //
@@ -91,9 +91,8 @@ const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-bundle-'));
 const step = (s: string) => console.log(`gpu-bundle: ${s}`);
 
 try {
-  // 1. The check and everything it imports, one ESM file. Native pieces stay files next to it:
-  //    webgpu/index.js finds dist/<platform>-<arch>/dawn.node from its own URL, deasync finds
-  //    bin/<platform>-<arch>-node-<major>/deasync.node from __dirname.
+  // 1. The check and everything it imports, one ESM file. The one native piece stays a file next
+  //    to it: webgpu/index.js finds dist/<platform>-<arch>/dawn.node from its own URL.
   const app = path.join(stage, 'app');
   fs.mkdirSync(app, { recursive: true });
   const versions = Object.fromEntries(['webgpu', '@tensorflow/tfjs-backend-webgpu'].map(p => [p, (require(`${p}/package.json`) as { version: string }).version]));
@@ -113,12 +112,7 @@ try {
   const dawnDir = path.dirname(require.resolve('webgpu/package.json'));
   fs.mkdirSync(path.join(app, 'dist/linux-x64'), { recursive: true });
   fs.copyFileSync(path.join(dawnDir, 'dist/linux-x64/dawn.node'), path.join(app, 'dist/linux-x64/dawn.node'));
-  const deasyncDir = path.dirname(require.resolve('deasync/package.json'));
-  const deasyncBin = `bin/linux-x64-node-${nodeMajor}`;
-  if (!fs.existsSync(path.join(deasyncDir, deasyncBin, 'deasync.node'))) die(`deasync has no prebuilt binary for Node ${nodeMajor} (${deasyncBin}); pass --node with Node 20 or 22`);
-  fs.mkdirSync(path.join(app, deasyncBin), { recursive: true });
-  fs.copyFileSync(path.join(deasyncDir, deasyncBin, 'deasync.node'), path.join(app, deasyncBin, 'deasync.node'));
-  step(`check bundled (${(fs.statSync(path.join(app, 'gpu-check.mjs')).size / 1e6).toFixed(1)} MB of JS), Dawn ${versions.webgpu}, deasync for Node ${nodeMajor}`);
+  step(`check bundled (${(fs.statSync(path.join(app, 'gpu-check.mjs')).size / 1e6).toFixed(1)} MB of JS), Dawn ${versions.webgpu}`);
 
   // 2. Node, the MNIST files, the Vulkan loader.
   fs.copyFileSync(nodeBin, path.join(stage, 'node'));

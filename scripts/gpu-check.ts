@@ -73,7 +73,7 @@ try {
   let pass = true;
   for (const c of DERIVATION_CASES) {
     for (const rule of [deepagrel, ebp]) {
-      for (const row of compareWithAutodiff(rule, c)) {
+      for (const row of await compareWithAutodiff(rule, c)) {
         if (row.relativeError > worst.err) worst = { err: row.relativeError, what: `${rule.name}, ${c.name}, ${row.layer}` };
         if (!(row.relativeError <= 1e-5) || !(row.maxUpdate > 0)) pass = false;
       }
@@ -96,13 +96,13 @@ try {
   const opts = { lr: preset.lr, epsilon: preset.epsilon, beta: preset.beta };
 
   // 3. Step time, both rules: median of `reps` after 3 warm-up steps (shader compilation).
-  const stepMs = (rule: Rule): number[] => {
+  const stepMs = async (rule: Rule): Promise<number[]> => {
     const n = net(seed), rng = new Rng(seed + 1), times: number[] = [];
     const batches = epochBatches(train, { batchSize: batch, seed, epoch: 0 });
     for (let i = 0; i < reps + 3; i++) {
       const b = batches.next().value!;
       const t = performance.now();
-      trainStep(n, rule, b.x, b.y, opts, rng);   // ends with the Q-value read: the step is done on the GPU
+      await trainStep(n, rule, b.x, b.y, opts, rng);   // ends with the Q-value read: the step is done on the GPU
       if (i >= 3) times.push(performance.now() - t);
       b.x.dispose();
     }
@@ -111,7 +111,7 @@ try {
   };
   const msMedian: Record<string, number> = {}, msMin: Record<string, number> = {};
   for (const rule of [deepagrel, ebp]) {
-    const t = stepMs(rule);
+    const t = await stepMs(rule);
     msMedian[rule.name] = +t[Math.floor(t.length / 2)].toFixed(2);
     msMin[rule.name] = +t[0].toFixed(2);
     say(`step (${quick ? 'tiny conv net' : 'MNIST conv, Table 1'}, batch ${batch}), ${rule.name}: median ${msMedian[rule.name]} ms of ${reps}`);
@@ -122,11 +122,11 @@ try {
   const n = net(seed), rng = new Rng(seed + 2);
   const te = performance.now();
   for (const b of epochBatches(train, { batchSize: batch, seed, epoch: 0 })) {
-    trainStep(n, deepagrel, b.x, b.y, opts, rng);
+    await trainStep(n, deepagrel, b.x, b.y, opts, rng);
     b.x.dispose();
   }
   const seconds = (performance.now() - te) / 1000;
-  const testAccuracy = evaluate(n, test, quick ? 250 : 500);
+  const testAccuracy = await evaluate(n, test, quick ? 250 : 500);
   n.dispose();
   report.epoch = { rule: 'deepagrel', trainImages: train.n, testImages: test.n, batch, seconds: +seconds.toFixed(1), testAccuracy };
   say(`one epoch (${train.n} images, batch ${batch}): ${seconds.toFixed(1)} s; test accuracy ${(100 * testAccuracy).toFixed(2)}% on ${test.n}`);

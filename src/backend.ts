@@ -31,10 +31,9 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { nativeKernelsActive, registerWasmKernels, setNativeKernels } from './backend/wasm-kernels.ts';
 import { NATIVE_KERNELS } from './backend/native-kernels.ts';
-import { ADD_PRODUCT_IN_PLACE } from './backend/weight-update.ts';
+import { NATIVE_OPS, setNativeOps } from './backend/native-ops.ts';
 import { nativeFixHint, loadNativeAddon, nativeUnavailableReason, type NativeLibraryInfo } from './backend/native-addon.ts';
 import { withWasmThreads } from './backend/wasm-threads.ts';
-import { setBernoulliMaskFiller } from './rng.ts';
 import { adapterLine, findAdapter, gpuDeviceNodes, startWebgpuBackend, webgpuPackageVersion, type AdapterInfo } from './backend/webgpu.ts';
 
 export { tf };
@@ -236,10 +235,10 @@ function packageVersion(pkg: string): string {
   }
 }
 
-/** Leaving native (or never in it): the routed kernels and the dropout masks go back to wasm/JS. */
+/** Leaving native (or never in it): the routed kernels go back to wasm, our ops (src/ops.ts) to their generic forms. */
 function nativeOff(): void {
   setNativeKernels(null);
-  setBernoulliMaskFiller(null);
+  setNativeOps(null);
 }
 
 /** The 'tensorflow' backend from the first TensorFlow package that loads, or undefined. */
@@ -284,11 +283,11 @@ async function startNative(threads: number | undefined): Promise<BackendInfo | u
   const substrate = await startWasm(wasmThreads ?? 1);
   addon.setThreads(threads ?? allCores());
   setNativeKernels(addon);
-  setBernoulliMaskFiller((out, k0, k1, threshold, scale) => addon.bernoulliMask(out, k0, k1, threshold, scale));
+  setNativeOps(addon);
   const library = addon.info();
   return {
     name: 'native', threads: library.threads, simd: true, library,
-    kernels: `${library.library} ${library.version} (${library.isa}, ${library.runtime}): ${Object.keys(NATIVE_KERNELS).join(', ')}, ${ADD_PRODUCT_IN_PLACE} (dense update), dropout masks; wasm: the rest`,
+    kernels: `${library.library} ${library.version} (${library.isa}, ${library.runtime}): ${[...Object.keys(NATIVE_KERNELS), ...NATIVE_OPS].join(', ')}; wasm: the rest`,
     versions: { ...substrate.versions, [library.library]: library.version },
   };
 }

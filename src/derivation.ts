@@ -4,7 +4,8 @@
 // actions and same dropout masks:
 //   DeepAGREL: E = mean over trials of ½(r − q_s)²   (only the selected output s)
 //   EBP:       E = mean softmax cross-entropy over all outputs
-// Used by the tests (relative error ≤ 1e-5) and by notebook 01.
+// Used by the tests (relative error ≤ 1e-5, on every backend) and by notebook 01. Reads asynchronously
+// (await t.data()), so it runs on WebGPU too.
 
 import * as tf from '@tensorflow/tfjs';
 import { Network, type LayerSpec } from './network.ts';
@@ -56,7 +57,7 @@ function crossEntropy(q: tf.Tensor2D, labels: Int32Array): tf.Scalar {
 }
 
 /** Compare one batch's engine updates with autodiff, layer by layer. */
-export function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 11, opts: { batch?: number; classes?: number; lr?: number } = {}): LayerComparison[] {
+export async function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 11, opts: { batch?: number; classes?: number; lr?: number } = {}): Promise<LayerComparison[]> {
   const B = opts.batch ?? 6, n = opts.classes ?? 5, lr = opts.lr ?? 0.3;
   const net = new Network({ inputShape: c.inputShape, layers: c.layers, numClasses: n, init: 0.4, bias: c.bias ?? false, seed });
   const rng = new Rng(seed + 1);
@@ -67,8 +68,8 @@ export function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 11, op
   const labels = Int32Array.from({ length: B }, () => rng.int(n));
   try {
     const q = net.forward(x, true);
-    const qv = q.dataSync();
-    q.dispose();
+    let qv: Float32Array;
+    try { qv = await q.data() as Float32Array; } finally { q.dispose(); }
     // Half the trials explore, so non-greedy actions are covered too.
     const actions = rule.selectsActions ? selectAction(qv, n, { epsilon: 0.5, beta: 1 }, rng) : new Int32Array(B);
     const out = rule.signal(qv, n, actions, labels);
@@ -80,12 +81,12 @@ export function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 11, op
       return rule.selectsActions ? rpeLoss(qq, actions, out.reward) : crossEntropy(qq, labels);
     })([...weighted.map(l => l.W!), ...biased.map(l => l.b!)]);
     const names = [...weighted.map(l => [l.name, l.kind]), ...biased.map(l => [`${l.name}.b`, l.kind])];
-    const rows = deltas.map((d, i) => {
-      const expected = tf.tidy(() => grads[i].mul(-lr).dataSync());
-      const got = d.dataSync() as Float32Array;
-      return { layer: names[i][0], kind: names[i][1], relativeError: relativeError(got, expected), maxUpdate: got.reduce((m, v) => Math.max(m, Math.abs(v)), 0) };
-    });
-    tf.dispose([...deltas, ...grads]);
+    const scaled = grads.map(g => tf.mul(g, -lr));
+    const [expected, got] = await Promise.all([scaled, deltas].map(ts => Promise.all(ts.map(t => t.data() as Promise<Float32Array>))));
+    const rows = deltas.map((_, i) => ({
+      layer: names[i][0], kind: names[i][1], relativeError: relativeError(got[i], expected[i]), maxUpdate: got[i].reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+    }));
+    tf.dispose([...deltas, ...grads, ...scaled]);
     net.release();
     return rows;
   } finally { x.dispose(); net.dispose(); }

@@ -125,7 +125,7 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
         if (opts.sets?.includes(set)) throw new ConfigError(`${runFile}: the run has no ${SET_NAMES[set]} images (valSize 0)`);
         continue;
       }
-      out.push({ set, n: images.n, accuracy: evaluate(net, images, 500, input), recorded: recorded[set] });
+      out.push({ set, n: images.n, accuracy: await evaluate(net, images, 500, input), recorded: recorded[set] });
     }
     return { run: runFile, checkpoint: file, preset: header.preset, seed: header.seed, protocol: header.protocol, weights: which, epoch,
       epochsTrained: ck.state.epoch, finished: !!run.end, backend: backend.name, sets: out,

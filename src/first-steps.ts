@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Network } from './network.ts';
 import { getRule } from './rules/index.ts';
 import { ruleName } from './results/paper-table1.ts';
-import { trainStep } from './step.ts';
+import { trainStepSync } from './step.ts';
 import { Rng } from './rng.ts';
 import type { ExperimentConfig } from './presets.ts';
 import type { ImageSet } from './data/types.ts';
@@ -62,7 +62,7 @@ export function firstSteps(configs: ExperimentConfig[], data: ImageSet, numClass
     for (let k = 0; k < batches; k++) {
       net.setWeights(init);
       const { x, labels } = batch(k);
-      try { trainStep(net, rule, x, labels, { lr: cfg.lr, epsilon: cfg.epsilon, beta: cfg.beta }, new Rng(o.seed + k)); } finally { x.dispose(); }
+      try { trainStepSync(net, rule, x, labels, { lr: cfg.lr, epsilon: cfg.epsilon, beta: cfg.beta }, new Rng(o.seed + k)); } finally { x.dispose(); }
       const after = net.getWeights();
       layers.forEach((row, i) => {
         const w0 = init[row.layer].W, w1 = after[row.layer].W;

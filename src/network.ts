@@ -159,16 +159,17 @@ export class Network {
   biasedLayers(): Layer[] { return this.layers.filter(l => l.b !== null); }
 
   /** Per weighted layer: angle in degrees between W' and W (0 = symmetric, ~90 = unrelated). */
-  alignmentDeg(): Record<string, number> {
+  async alignmentDeg(): Promise<Record<string, number>> {
+    const layers = this.weightedLayers();
+    // 2·atan2(|u − v|, |u + v|) for unit vectors u, v: exact 0 for equal arrays (acos is not).
+    const norms = tf.tidy(() => tf.stack(layers.flatMap(l => {
+      const u = tf.div(l.W!, tf.norm(l.W!)), v = tf.div(l.Wfb!, tf.norm(l.Wfb!));
+      return [tf.norm(tf.sub(u, v)), tf.norm(tf.add(u, v))];
+    })));
+    const ds = await norms.data();   // one read for all layers
+    norms.dispose();
     const out: Record<string, number> = {};
-    for (const l of this.weightedLayers()) {
-      // 2·atan2(|u − v|, |u + v|) for unit vectors u, v: exact 0 for equal arrays (acos is not).
-      const [d, s] = tf.tidy(() => {
-        const u = tf.div(l.W!, tf.norm(l.W!)), v = tf.div(l.Wfb!, tf.norm(l.Wfb!));
-        return [tf.norm(tf.sub(u, v)), tf.norm(tf.add(u, v))].map(t => t.dataSync()[0]);
-      });
-      out[l.name] = (2 * Math.atan2(d, s) * 180) / Math.PI;
-    }
+    layers.forEach((l, i) => { out[l.name] = (2 * Math.atan2(ds[2 * i], ds[2 * i + 1]) * 180) / Math.PI; });
     return out;
   }
 
@@ -182,7 +183,23 @@ export class Network {
     return [`input        [${this.inputShape.join('x')}]`, ...rows, `feedback weights: ${this.config.feedback}; ${this.config.bias ? 'biases; ' : ''}parameters: ${this.paramCount()}`].join('\n');
   }
 
-  /** Weights as plain arrays (for checkpoints): W, W' when it is a separate array, b when there is one. */
+  /** Weights as plain arrays (for checkpoints): W, W' when it is a separate array, b when there is
+   *  one. Read asynchronously (on a GPU: without holding the event loop). */
+  async weights(): Promise<Record<string, { W: Float32Array; Wfb?: Float32Array; b?: Float32Array }>> {
+    const layers = this.weightedLayers();
+    const values = await Promise.all(layers.map(l => Promise.all([l.W!.data(), l.Wfb !== l.W ? l.Wfb!.data() : null, l.b ? l.b.data() : null])));
+    const out: Record<string, { W: Float32Array; Wfb?: Float32Array; b?: Float32Array }> = {};
+    layers.forEach((l, i) => {
+      const [W, Wfb, b] = values[i] as (Float32Array | null)[];
+      out[l.name] = { W: W! };
+      if (Wfb) out[l.name].Wfb = Wfb;
+      if (b) out[l.name].b = b;
+    });
+    return out;
+  }
+
+  /** weights() with synchronous reads, for callers that cannot await (CPU backends only: WebGPU
+   *  has no synchronous read under Node). */
   getWeights(): Record<string, { W: Float32Array; Wfb?: Float32Array; b?: Float32Array }> {
     const out: Record<string, { W: Float32Array; Wfb?: Float32Array; b?: Float32Array }> = {};
     for (const l of this.weightedLayers()) {

@@ -6,16 +6,6 @@
 
 export interface RngState { s: [number, number, number, number] }
 
-/** Fills `out` exactly as bernoulliMask's loop does, from the mask's key. */
-export type BernoulliMaskFiller = (out: Float32Array, key0: number, key1: number, threshold: number, scale: number) => void;
-let maskFiller: BernoulliMaskFiller | null = null;
-/** Below this many coins the call into native code costs more than the JS loop. */
-const FILLER_MIN = 4096;
-
-/** Draw dropout masks with native code (the 'native' backend sets this; null: the JS loop). */
-export function setBernoulliMaskFiller(f: BernoulliMaskFiller | null): void { maskFiller = f; }
-export function bernoulliMaskFiller(): BernoulliMaskFiller | null { return maskFiller; }
-
 /** The coin threshold for a keep probability: a 16-bit coin c keeps its unit when c < threshold. */
 export function maskThreshold(keep: number): number { return Math.round(keep * 65536); }
 
@@ -90,13 +80,13 @@ export class Rng {
   maskKey(): [number, number] { return [this.uint32(), this.uint32()]; }
 
   /** Dropout mask: `scale` with probability keep, else 0. Each 32-bit draw gives two 16-bit coins
-   *  (keep is resolved to 1/65536, plenty for a dropout rate). The native backend runs the same
-   *  loop in C++ (setBernoulliMaskFiller), the webgpu backend in a shader (backend/webgpu-dropout.ts). */
+   *  (keep is resolved to 1/65536, plenty for a dropout rate). Backends with a DeepagrelBernoulliMask
+   *  kernel (src/ops.ts) compute the same mask from the same key: native in C++ threads, webgpu in
+   *  a shader (backend/webgpu-dropout.ts). */
   bernoulliMask(n: number, keep: number, scale: number): Float32Array {
     const out = new Float32Array(n);
     const threshold = maskThreshold(keep);
     const [k0, k1] = this.maskKey();
-    if (maskFiller && n >= FILLER_MIN) { maskFiller(out, k0, k1, threshold, scale); return out; }
     for (let i = 0; i < n; i += 2) {
       const t = maskDraw(k0, k1, i >>> 1);
       if ((t & 0xffff) < threshold) out[i] = scale;

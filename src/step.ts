@@ -29,12 +29,32 @@ export function checkStepOptions(o: StepOptions): void {
   checkActionOptions(o);
 }
 
-export function trainStep(net: Network, rule: Rule, x: tf.Tensor, labels: ArrayLike<number>, opts: StepOptions, rng: Rng): StepMetrics {
+/**
+ * One training step. The Q-values are read with `await q.data()`: on a GPU the read waits for the
+ * device without holding the event loop (Ctrl-C, Jupyter's interrupt, live curves and I/O go on
+ * meanwhile), and nothing else runs inside the step's synchronous parts.
+ */
+export async function trainStep(net: Network, rule: Rule, x: tf.Tensor, labels: ArrayLike<number>, opts: StepOptions, rng: Rng): Promise<StepMetrics> {
   checkStepOptions(opts);
-  const n = net.config.numClasses;
   const q = net.forward(x, true);                       // 1. forward pass (keeps pre, gates)
-  const qv = q.dataSync();
-  q.dispose();
+  let qv: Float32Array;
+  try { qv = await q.data() as Float32Array; } catch (e) { net.release(); throw e; } finally { q.dispose(); }
+  return afterForward(net, rule, qv, labels, opts, rng);
+}
+
+/** trainStep with a synchronous read (dataSync), for callers that cannot await: CPU backends only
+ *  (WebGPU has no synchronous read under Node). */
+export function trainStepSync(net: Network, rule: Rule, x: tf.Tensor, labels: ArrayLike<number>, opts: StepOptions, rng: Rng): StepMetrics {
+  checkStepOptions(opts);
+  const q = net.forward(x, true);
+  let qv: Float32Array;
+  try { qv = q.dataSync() as Float32Array; } catch (e) { net.release(); throw e; } finally { q.dispose(); }
+  return afterForward(net, rule, qv, labels, opts, rng);
+}
+
+/** Phases 2–5 once the Q-values are on the host. */
+function afterForward(net: Network, rule: Rule, qv: Float32Array, labels: ArrayLike<number>, opts: StepOptions, rng: Rng): StepMetrics {
+  const n = net.config.numClasses;
   for (let i = 0; i < qv.length; i++) if (!Number.isFinite(qv[i])) {
     net.release();
     throw new DivergenceError(`Q-value ${qv[i]} (trial ${Math.floor(i / n)}, output ${i % n}): the network diverged; try a smaller learning rate than ${opts.lr}`);

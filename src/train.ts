@@ -84,13 +84,14 @@ export interface RunResult {
 const STREAM_ACTION = 101;       // seed streams owned by the training loop (data uses 1–4)
 
 /** Greedy accuracy of the network on a set (test-time behaviour: ε = 0). `input`: the run's
- *  input transform (`inputTransform`), or just a pixel scale. */
-export function evaluate(net: Network, set: ImageSet, batchSize = 500, input: InputTransform | number = 1): number {
+ *  input transform (`inputTransform`), or just a pixel scale. Reads each batch's Q-values
+ *  asynchronously (on a GPU the event loop stays free). */
+export async function evaluate(net: Network, set: ImageSet, batchSize = 500, input: InputTransform | number = 1): Promise<number> {
   const t = typeof input === 'number' ? { scale: input } : input;
   let correct = 0;
   for (const b of evalBatches(set, batchSize)) {
     const q = tf.tidy(() => net.forward(applyInput(b.x, t), false));
-    const a = greedy(q.dataSync(), net.config.numClasses);
+    const a = greedy(await q.data() as Float32Array, net.config.numClasses);
     for (let i = 0; i < a.length; i++) if (a[i] === b.y[i]) correct++;
     tf.dispose([q, b.x]);
   }
@@ -253,7 +254,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     try {
       for (const b of epochBatches(train, { batchSize: cfg.batchSize, seed, epoch: epoch - 1, augment, factor: cfg.augmentFactor })) {
         const x = applyInput(b.x, input);
-        const m = trainStep(net, rule, x, b.y, step, actionRng);
+        const m = await trainStep(net, rule, x, b.y, step, actionRng);
         tf.dispose([b.x, x]);
         n += m.n; reward += m.reward; correct += m.greedyCorrect; loss += m.loss;
         opts.events?.onBatch?.({ epoch, batch: b.batch + 1, batches: b.batches, rewardRate: reward / n, samplesPerSec: n / ((Date.now() - te) / 1000) });
@@ -273,14 +274,14 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       throw new InterruptedError({ runId, ...cut, resumeAfterEpoch, file: writer?.file ?? '' });
     }
     const trainSec = (Date.now() - te) / 1000;
-    const valAccuracy = val.n > 0 ? evaluate(net, val, 500, input) : correct / n;
+    const valAccuracy = val.n > 0 ? await evaluate(net, val, 500, input) : correct / n;
     const rec: EpochRecord = {
       type: 'epoch', epoch, trainRewardRate: reward / n, trainAccuracy: correct / n, meanDelta2: loss / n, valAccuracy,
       wallTimeSec: (Date.now() - te) / 1000, samplesPerSec: n / trainSec,
-      ...(cfg.feedback !== 'symmetric' ? { alignmentDeg: net.alignmentDeg() } : {}),
+      ...(cfg.feedback !== 'symmetric' ? { alignmentDeg: await net.alignmentDeg() } : {}),
     };
     // One read of the weights per epoch serves both the best-so-far copy and the checkpoint.
-    const current = net.getWeights();
+    const current = await net.weights();
     // Q-values can stay finite while a hidden layer is already NaN (a huge α): check every weight.
     const broken = nonFinite(current);
     if (broken) { status = 'diverged'; message = `${broken} after epoch ${epoch}: the network diverged; try a smaller learning rate than ${cfg.lr}`; break; }
@@ -302,7 +303,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
 
   // Test accuracy of the weights with the best validation accuracy (the paper's protocol).
   let testAccuracy: number | null = null;
-  if (status !== 'diverged' && best) { net.setWeights(best); testAccuracy = evaluate(net, test, 500, input); }
+  if (status !== 'diverged' && best) { net.setWeights(best); testAccuracy = await evaluate(net, test, 500, input); }
   const end: RunEnd = {
     type: 'end', status, epochs: startEpoch + epochs.length,
     bestEpoch: stopper.bestEpoch, bestValAccuracy: Math.max(stopper.bestValue, 0), testAccuracy, testWeights: 'best-val',

@@ -1,11 +1,13 @@
-// Dropout masks made on the GPU (issue 14: no per-batch host work that scales with layer size).
-// The mask is a pure function of its key (Rng.maskKey: two draws from the network's seeded dropout
-// stream) and the element index — the same counter-based formula as Rng.bernoulliMask (src/rng.ts)
-// and native/src/dropout-mask.cc — so the GPU makes the very masks the CPU backends make, and only
-// two 32-bit keys cross the bus per dropout layer and batch instead of the whole mask.
+// Dropout masks made on the GPU (issue 14: no per-batch host work that scales with layer size):
+// the 'webgpu' backend's DeepagrelBernoulliMask kernel (src/ops.ts; registered with the other
+// replacement kernels, backend/webgpu-kernels.ts). The mask is a pure function of its key
+// (Rng.maskKey: two draws from the network's seeded dropout stream) and the element index — the
+// same counter-based formula as Rng.bernoulliMask (src/rng.ts) and native/src/dropout-mask.cc — so
+// the GPU makes the very masks the CPU backends make, and only two 32-bit keys cross the bus per
+// dropout layer and batch instead of the whole mask.
 
-import * as tf from '@tensorflow/tfjs';
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { BERNOULLI_MASK, type BernoulliMaskAttrs } from '../ops.ts';
 
 /** A tfjs-backend-webgpu program (the shape its runWebGPUProgram expects; see its FillProgram). */
 const program = (n: number) => ({
@@ -38,13 +40,13 @@ const program = (n: number) => ({
 interface WebGPUBackendLike { runWebGPUProgram(p: unknown, inputs: TensorInfo[], dtype: 'float32', uniforms: { type: string; data: number[] }[]): TensorInfo }
 
 /** The mask for `shape` with key (key0, key1): `scale` where the coin is below `threshold`, else 0. */
-export function webgpuBernoulliMask(shape: number[], key0: number, key1: number, threshold: number, scale: number): tf.Tensor {
+function bernoulliMask({ backend, attrs }: { backend: unknown; attrs: BernoulliMaskAttrs }): TensorInfo {
+  const { shape, key0, key1, threshold, scale } = attrs;
   const n = shape.reduce((a, b) => a * b, 1);
-  const backend = tf.backend() as unknown as WebGPUBackendLike;
-  const info = backend.runWebGPUProgram(program(n), [], 'float32',
+  const info = (backend as WebGPUBackendLike).runWebGPUProgram(program(n), [], 'float32',
     [{ type: 'uint32', data: [key0] }, { type: 'uint32', data: [key1] }, { type: 'uint32', data: [threshold] }, { type: 'float32', data: [scale] }]);
-  const flat = tf.engine().makeTensorFromTensorInfo(info);
-  const mask = flat.reshape(shape);   // shares the buffer
-  flat.dispose();
-  return mask;
+  // The flat output in the asked-for shape: the same buffer (as tfjs's Reshape does), one reference.
+  return { dataId: info.dataId, shape: [...shape], dtype: 'float32' };
 }
+
+export const bernoulliMaskConfig: KernelConfig = { kernelName: BERNOULLI_MASK, backendName: 'webgpu', kernelFunc: bernoulliMask as unknown as KernelFunc };

@@ -1,4 +1,5 @@
-// Replacement kernels for the 'webgpu' backend (registered by backend/webgpu.ts when it starts).
+// Replacement kernels for the 'webgpu' backend (registered by backend/webgpu.ts when it starts),
+// and its DeepagrelBernoulliMask kernel (webgpu-dropout.ts).
 //
 // BatchMatMul: tfjs-backend-webgpu picks one of four matmul programs per call. For a product with
 // a small output and a long inner dimension (≤ 8 tiles of 32×32 output, batch 1, K ≥ 2000: e.g.
@@ -16,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import { saveStockKernel } from './kernel-scope.ts';
+import { bernoulliMaskConfig } from './webgpu-dropout.ts';
 
 const BACKEND = 'webgpu';
 /** tfjs-backend-webgpu's MatMulProgramType values (webgpu_util.js). */
@@ -62,6 +64,7 @@ export function registerWebgpuKernels(): void {
   };
   tf.unregisterKernel('BatchMatMul', BACKEND);
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: BACKEND, setupFunc: stock.setupFunc, kernelFunc: kernelFunc as unknown as KernelFunc } as KernelConfig);
+  if (!tf.getKernel(bernoulliMaskConfig.kernelName, BACKEND)) tf.registerKernel(bernoulliMaskConfig);
   registered = true;
 }
 

@@ -2,13 +2,14 @@
 // The 'webgpu' backend: @tensorflow/tfjs-backend-webgpu on Dawn's Node bindings (npm `webgpu`),
 // which drive Vulkan (Linux: NVIDIA, AMD, Intel; Mesa's software "lavapipe" where there is no
 // GPU), Metal (macOS) and D3D12 (Windows). Layers and rules do not change: this only starts the
-// tfjs backend on an adapter we choose, reports that adapter, and makes synchronous reads work.
+// tfjs backend on an adapter we choose and reports that adapter.
 //
-// Synchronous reads: the engine reads the Q-values once per batch with dataSync(). In a browser
-// tfjs-webgpu does that through an OffscreenCanvas; Node has none, and Dawn's buffer mapping
-// completes only when the event loop runs Dawn's tick (a setImmediate). readSync here copies the
-// tensor to a staging buffer, asks for the mapping and runs the event loop (deasync: uv_run once,
-// repeatedly) until the buffer is mapped — the same one GPU→CPU copy an async read makes.
+// Reads: the engine reads the Q-values once per batch with `await q.data()` (src/step.ts), the
+// weights and validation Q-values per epoch likewise. Dawn maps a buffer for reading only when the
+// event loop runs its tick, so a read is asynchronous by nature; the event loop stays free while
+// the GPU works (Ctrl-C, Jupyter's interrupt, live curves). There is no synchronous read under
+// Node (tfjs-webgpu's readSync needs an OffscreenCanvas): dataSync() on a tensor that is still on
+// the GPU is one error saying to await data() instead.
 //
 // Adapter choice: Dawn's 'high-performance' adapter, or the one named by DEEPAGREL_WEBGPU_ADAPTER
 // (a substring of vendor/architecture/device/description). A software adapter (Mesa's llvmpipe,
@@ -159,8 +160,6 @@ export async function startWebgpuBackend(): Promise<{ info: AdapterInfo; version
   const found = await findAdapter();
   if ('reason' in found) throw new Error(found.reason);
   const mod = await import('@tensorflow/tfjs-backend-webgpu');
-  // A literal import (not require) so that bundlers (scripts/gpu-bundle.ts) take it along.
-  const deasync: DeasyncModule = (await import('deasync')).default;
   registerWebgpuKernels();   // after the package's import registered its kernels
   if (!registered) {
     // Our own factory (the package's asks navigator.gpu for an adapter by itself): same device
@@ -182,7 +181,7 @@ export async function startWebgpuBackend(): Promise<{ info: AdapterInfo; version
         },
       });
       const backend = new mod.WebGPUBackend(device, (adapter as GPUAdapter & { info: GPUAdapterInfo }).info);
-      installSyncRead(backend as unknown as WebGPUInternals, deasync);
+      installReads(backend as unknown as WebGPUInternals);
       started = { info: chosen!.info, device };
       return backend;
     }, 3);
@@ -200,58 +199,37 @@ export function webgpuMemory(): { numBytesInGPU: number; numBytesInGPUAllocated?
   return { numBytesInGPU: m.numBytesInGPU ?? 0, numBytesInGPUAllocated: m.numBytesInGPUAllocated };
 }
 
-// --- synchronous reads ----------------------------------------------------------------------
+// --- reads ----------------------------------------------------------------------------------
 
-/** The WebGPUBackend members readSync needs (public in the package, not in its typings). */
+/** The WebGPUBackend members used here (public in the package, not in its typings). */
 interface WebGPUInternals {
-  tensorMap: { get(id: object): { values?: tf.backend_util.BackendValues | null; dtype: string; resource?: GPUBuffer | null; shape: number[] } | undefined };
-  bufferManager: { acquireBuffer(size: number, usage: number): GPUBuffer; releaseBuffer(b: GPUBuffer): void };
-  ensureCommandEncoderReady(): void;
-  endComputePassEncoder(): void;
-  commandEncoder: GPUCommandEncoder;
-  submitQueue(): void;
-  convertAndCacheOnCPU(id: object, v: tf.backend_util.BackendValues): tf.backend_util.BackendValues;
+  tensorMap: { get(id: object): { values?: tf.backend_util.BackendValues | null; dtype: string; resource?: GPUBuffer | null } | undefined };
   readSync(id: object): tf.backend_util.BackendValues;
-  device: GPUDevice;
+  read(id: object): Promise<tf.backend_util.BackendValues>;
 }
 
-/** How long a synchronous read may wait for the GPU before giving up with a clear error. */
-const READ_TIMEOUT_MS = Number(process.env.DEEPAGREL_WEBGPU_READ_TIMEOUT_MS) || 10 * 60_000;
-/** Counts reads (tests check that a step makes exactly one). */
-export const syncReads = { count: 0, bytes: 0 };
+/** Reads from the GPU (tests check that a training step makes exactly one). */
+export const gpuReads = { count: 0, bytes: 0 };
 
-interface DeasyncModule { runLoopOnce(): void }
-
-function installSyncRead(backend: WebGPUInternals, deasync: DeasyncModule): void {
-  const stock = backend.readSync.bind(backend);
-  backend.readSync = function readSync(dataId: object): tf.backend_util.BackendValues {
+/** Count the reads that copy from the GPU; make a synchronous one a clear error. */
+function installReads(backend: WebGPUInternals): void {
+  const stockRead = backend.read.bind(backend), stockReadSync = backend.readSync.bind(backend);
+  const onGpu = (dataId: object) => {
     const t = backend.tensorMap.get(dataId);
-    if (!t || t.values != null || t.dtype === 'string' || t.dtype === 'complex64' || !t.resource) return stock(dataId);
-    const buffer = t.resource;
-    const size = buffer.size;
-    const staging = backend.bufferManager.acquireBuffer(size, GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ);
-    backend.ensureCommandEncoderReady();
-    backend.endComputePassEncoder();
-    backend.commandEncoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
-    backend.submitQueue();
-    let failed: unknown;
-    staging.mapAsync(GPUMapMode.READ).catch(e => { failed = e ?? new Error('mapAsync failed'); });
-    const t0 = Date.now();
-    // mapState turns 'mapped' inside Dawn's tick, before any promise callback runs.
-    while (staging.mapState !== 'mapped' && failed === undefined) {
-      if (Date.now() - t0 > READ_TIMEOUT_MS) {
-        throw new Error(`webgpu: reading a ${t.shape.join('×')} tensor back from the GPU took over ${READ_TIMEOUT_MS / 1000} s ` +
-          '(GPU hung or device lost?); DEEPAGREL_WEBGPU_READ_TIMEOUT_MS raises the limit');
-      }
-      deasync.runLoopOnce();
+    return t && t.values == null && t.dtype !== 'string' && t.resource ? t : undefined;
+  };
+  backend.read = function read(dataId: object): Promise<tf.backend_util.BackendValues> {
+    const t = onGpu(dataId);
+    if (t) { gpuReads.count++; gpuReads.bytes += t.resource!.size; }
+    return stockRead(dataId);
+  };
+  backend.readSync = function readSync(dataId: object): tf.backend_util.BackendValues {
+    const t = onGpu(dataId);
+    if (t) {
+      throw new Error('webgpu: a synchronous read (dataSync, arraySync, bufferSync) of a tensor on the GPU: ' +
+        'Node has no blocking GPU read; use `await tensor.data()` (or array()) instead');
     }
-    if (failed !== undefined) throw new Error(`webgpu: reading a tensor back from the GPU failed: ${String((failed as Error).message ?? failed)}`);
-    const bytes = staging.getMappedRange().slice(0);
-    staging.unmap();
-    backend.bufferManager.releaseBuffer(staging);
-    syncReads.count++; syncReads.bytes += size;
-    const vals = tf.util.convertBackendValuesAndArrayBuffer(bytes, t.dtype as tf.DataType) as tf.backend_util.BackendValues;
-    return backend.convertAndCacheOnCPU(dataId, vals);
+    return stockReadSync(dataId);
   };
 }
 

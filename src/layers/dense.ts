@@ -2,7 +2,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { type Activation, type WeightOptions, WeightedLayer } from './layer.ts';
-import { addProductInPlace } from '../backend/weight-update.ts';
+import { addProductInPlace } from '../ops.ts';
 
 export class Dense extends WeightedLayer {
   readonly kind = 'dense';
@@ -26,8 +26,10 @@ export class Dense extends WeightedLayer {
     return tf.matMul(pre as tf.Tensor2D, post as tf.Tensor2D, true, false);
   }
 
-  // The same sum added into W in one pass (native kernels: one sgemm with β = keep).
-  protected accumulateSynapticSum(scale: number, keep: number): boolean {
-    return addProductInPlace(this.W, this.pre!, this.post!, scale, keep);
+  // The same sum added into W by one op (src/ops.ts): in one pass where the backend has a kernel
+  // for it (native: one sgemm with β = 1 − decay), else ΔW then W + ΔW − decay·W.
+  protected accumulateSynapticSum(scale: number, decay: number): boolean {
+    addProductInPlace(this.W, this.pre!, this.post!, scale, decay);
+    return true;
   }
 }

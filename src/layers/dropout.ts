@@ -2,12 +2,12 @@
 // forward pass, so it also passes no feedback and its synapses do not change: the mask is folded
 // into the gate of the units below. Inverted dropout: kept units are scaled by 1/(1 − rate) in
 // training so nothing changes at test time. Masks come from the network's seeded dropout stream,
-// made on the device the backend computes on (backend/dropout-mask.ts).
+// made on the device the backend computes on (the dropoutMask op, src/ops.ts).
 
 import * as tf from '@tensorflow/tfjs';
 import type { Layer } from './layer.ts';
 import { Kept } from './layer.ts';
-import { dropoutMask } from '../backend/dropout-mask.ts';
+import { dropoutMask } from '../ops.ts';
 import type { Rng } from '../rng.ts';
 
 export class Dropout implements Layer {

@@ -214,7 +214,7 @@ export abstract class WeightedLayer implements Layer {
     this.checkPhases('update');
     // W ← (1 − αλ)·W + α/B Σ_b pre ⊗ post in one pass where the backend can; a learning W'
     // (reciprocal mode) needs the same ΔW twice, so it takes the general path.
-    if (!(this.mode !== 'reciprocal' && this.accumulateSynapticSum(lr / this.batch, 1 - lr * this.weightDecay))) {
+    if (!(this.mode !== 'reciprocal' && this.accumulateSynapticSum(lr / this.batch, lr * this.weightDecay))) {
       const dW = this.weightDelta(lr);
       this.applyDelta(dW, lr);
       dW.dispose();
@@ -225,10 +225,11 @@ export abstract class WeightedLayer implements Layer {
   }
 
   /**
-   * W ← keep·W + scale·synapticSum(pre, post) without materialising ΔW, where the backend has a
-   * fused kernel for this wiring; false (the default) means "not done here".
+   * W ← (1 − decay)·W + scale·synapticSum(pre, post) by an op that can do it without
+   * materialising ΔW where the backend has a kernel for this wiring (the dense layer: src/ops.ts);
+   * true when done, false (the default) for the general path (weightDelta, then applyDelta).
    */
-  protected accumulateSynapticSum(_scale: number, _keep: number): boolean { return false; }
+  protected accumulateSynapticSum(_scale: number, _decay: number): boolean { return false; }
 
   release(): void { this.kept.release(); this.pre = this.gate = this.post = this.biasPost = null; }
 

@@ -19,13 +19,16 @@ export interface AutodiffRow {
 /** The tolerance the tests use: float32 arithmetic, relative to the largest update of the layer. */
 export const TOLERANCE = 1e-5;
 
-export function autodiffRows(seed = 11, cases: DerivationCase[] = DERIVATION_CASES): AutodiffRow[] {
-  return cases.flatMap((c) => (['deepagrel', 'ebp'] as const).flatMap((rule) =>
-    compareWithAutodiff(getRule(rule), c, seed).map((r) => ({
+export async function autodiffRows(seed = 11, cases: DerivationCase[] = DERIVATION_CASES): Promise<AutodiffRow[]> {
+  const rows: AutodiffRow[] = [];
+  for (const c of cases) for (const rule of ['deepagrel', 'ebp'] as const) {
+    for (const r of await compareWithAutodiff(getRule(rule), c, seed)) rows.push({
       network: c.name, rule: ruleName(rule), layer: r.layer, kind: r.kind,
       relativeError: r.relativeError, maxUpdate: r.maxUpdate,
       ok: r.relativeError <= TOLERANCE && r.maxUpdate > 0,
-    }))));
+    });
+  }
+  return rows;
 }
 
 /** The rows as a display table (relative errors in scientific notation). */

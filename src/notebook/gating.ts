@@ -49,7 +49,7 @@ export interface GatingTrial {
   delta: number;
 }
 
-export function gatingTrial(o: GatingOptions): GatingTrial {
+export async function gatingTrial(o: GatingOptions): Promise<GatingTrial> {
   const n = o.numClasses ?? 10, lr = o.lr ?? 0.5;
   const net = new Network({ inputShape: o.shape, layers: o.layers ?? [{ type: 'dense', units: 32 }, { type: 'dense', units: 16 }], numClasses: n, init: o.init ?? 0.05, seed: o.seed ?? 1 });
   const target = o.layer ? net.layers.findIndex((l) => l.name === o.layer) : net.layers.findIndex((l) => l.W !== null);
@@ -70,20 +70,23 @@ export function gatingTrial(o: GatingOptions): GatingTrial {
       h = tf.tidy(() => net.layers[i].forward(below, true));   // layers keep pre and gate past the tidy
       keep.push(h);
     }
-    const q = Array.from(h.dataSync());
-    const drive = tf.tidy(() => Array.from(tf.matMul(input as tf.Tensor2D, layer.W as tf.Tensor2D).dataSync()));
+    const a = tf.matMul(input as tf.Tensor2D, layer.W as tf.Tensor2D);
+    keep.push(a);
+    const [q, drive] = await Promise.all([h, a].map(async (t) => Array.from(await t.data())));
     // 2. Action selection, 4. reward and δ.
     const [action] = selectAction(q, n, { epsilon: o.epsilon ?? 0.05, beta: 1 }, new Rng((o.seed ?? 1) + 1));
     const out = getRule('deepagrel').signal(q, n, Int32Array.of(action), [o.label]);
     const delta = out.signal[action], reward = out.reward[0];
     // 3. Feedback pass from the selected output, z_s = 1 (the feedback network's own activity) ...
-    const feedbackIn = feedbackDown(net, target, Float32Array.from({ length: n }, (_, l) => (l === action ? 1 : 0)), keep);
+    const feedbackIn = await feedbackDown(net, target, Float32Array.from({ length: n }, (_, l) => (l === action ? 1 : 0)), keep);
     const gate = drive.map((a) => (a > 0 ? 1 : 0));
     // ... and again carrying δ (as in training), then 5. the layer's four-factor update ΔW.
-    feedbackDown(net, target, out.signal, keep);
+    await feedbackDown(net, target, out.signal, keep);
     const dW = layer.weightDelta(lr)!;
     keep.push(dW);
-    const plasticity = tf.tidy(() => Array.from(tf.max(tf.abs(dW), 0).dataSync()));
+    const most = tf.tidy(() => tf.max(tf.abs(dW), 0));
+    keep.push(most);
+    const plasticity = Array.from(await most.data());
     return {
       layer: layer.name, drive, gate, feedbackIn, feedback: feedbackIn.map((f, m) => (gate[m] ? f : 0)), plasticity,
       q, action, label: o.label, reward, delta,
@@ -96,14 +99,14 @@ export function gatingTrial(o: GatingOptions): GatingTrial {
 }
 
 /** Send `signal` from the outputs down to the target layer; returns what arrives there (ungated), and stores g ⊙ fb in it. */
-function feedbackDown(net: Network, target: number, signal: Float32Array, keep: tf.Tensor[]): number[] {
+async function feedbackDown(net: Network, target: number, signal: Float32Array, keep: tf.Tensor[]): Promise<number[]> {
   let fb: tf.Tensor = tf.tensor2d(signal, [1, signal.length]);
   keep.push(fb);
   for (let i = net.layers.length - 1; i > target; i--) {
     fb = net.layers[i].feedback(fb, true)!;
     keep.push(fb);
   }
-  const arriving = Array.from(fb.dataSync());
+  const arriving = Array.from(await fb.data());
   const below = net.layers[target].feedback(fb, false);   // stores g ⊙ fb for the update
   if (below) keep.push(below);
   return arriving;

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, tf } from '../../src/backend.ts';
 import { routeCounts } from '../../src/backend/wasm-kernels.ts';
-import { Rng, bernoulliMaskFiller, setBernoulliMaskFiller } from '../../src/rng.ts';
+import { Rng } from '../../src/rng.ts';
+import { BERNOULLI_MASK, dropoutMask } from '../../src/ops.ts';
 import { nativeSkip, tinyRunHeader } from '../helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
@@ -70,23 +71,28 @@ describe('native backend', { skip: nativeSkip() }, () => {
     a.dispose();
   });
 
-  test('dropout masks from the addon equal the JS generator\'s, number for number, and leave the same state', async () => {
+  test('dropout masks from the addon (its DeepagrelBernoulliMask kernel) equal the JS generator\'s, number for number, and leave the same state', async () => {
+    /** The mask the dropoutMask op makes on this backend, and the kernels that ran. */
+    const viaOp = async (rng: Rng, n: number, keep: number) => {
+      let mask: tf.Tensor | undefined;
+      const p = await tf.profile(() => { mask = dropoutMask(rng, [n], keep); return mask; });
+      const values = await mask!.data() as Float32Array;
+      mask!.dispose();
+      return { values, kernels: p.kernels.map(k => k.name) };
+    };
     await initBackend({ backend: 'wasm' });
-    assert.equal(bernoulliMaskFiller(), null, 'wasm draws masks in JS');
+    assert.ok(!(await viaOp(new Rng(1), 4096, 0.5)).kernels.includes(BERNOULLI_MASK), 'wasm: the generic form (JS), no kernel');
     await initBackend({ backend: 'native' });
-    const viaAddonFiller = bernoulliMaskFiller();
-    assert.ok(viaAddonFiller, 'native routes masks to the addon');
     // Large masks too: at n = 540,801 a coin lands exactly on the threshold ~8 times, so an
     // off-by-one in the comparison shows.
-    for (const [n, keep] of [[4096, 0.2], [4097, 0.7], [540_801, 0.2], [100_000, 0.999]] as const) {
+    for (const [n, keep] of [[5, 0.5], [4096, 0.2], [4097, 0.7], [540_801, 0.2], [100_000, 0.999]] as const) {
       const a = new Rng(n), b = new Rng(n);
-      setBernoulliMaskFiller(viaAddonFiller);
-      const viaAddon = a.bernoulliMask(n, keep, 1 / keep);
-      setBernoulliMaskFiller(null);                    // the JS loop
+      const viaAddon = await viaOp(a, n, keep);
+      assert.ok(viaAddon.kernels.includes(BERNOULLI_MASK), `native makes the mask with its kernel: ${viaAddon.kernels}`);
       const viaJs = b.bernoulliMask(n, keep, 1 / keep);
-      assert.deepEqual(viaAddon, viaJs, `n=${n} keep=${keep}`);
+      assert.deepEqual(viaAddon.values, viaJs, `n=${n} keep=${keep}`);
       assert.deepEqual(a.state(), b.state());
-      assert.ok(viaJs.some(v => v === 0) && viaJs.some(v => v !== 0));
+      if (n > 5) assert.ok(viaJs.some(v => v === 0) && viaJs.some(v => v !== 0));
     }
     await initBackend({ backend: 'wasm' });
   });

@@ -8,15 +8,14 @@ import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { WEBGPU, useBackend } from '../engine/backends.ts';
 import { initBackend } from '../../src/backend.ts';
-import { syncReads, webgpuMemory } from '../../src/backend/webgpu.ts';
+import { gpuReads, webgpuMemory } from '../../src/backend/webgpu.ts';
 import { webgpuRouteCounts, wouldSplitK } from '../../src/backend/webgpu-kernels.ts';
 import { Network, type LayerSpec, type NetworkConfig } from '../../src/network.ts';
 import { trainStep } from '../../src/step.ts';
 import { deepagrel } from '../../src/rules/deepagrel.ts';
 import { ebp } from '../../src/rules/ebp.ts';
-import { Rng, setBernoulliMaskFiller } from '../../src/rng.ts';
-import { webgpuBernoulliMask } from '../../src/backend/webgpu-dropout.ts';
-import { dropoutMask } from '../../src/backend/dropout-mask.ts';
+import { Rng } from '../../src/rng.ts';
+import { BERNOULLI_MASK, dropoutMask } from '../../src/ops.ts';
 import { quadrantTask } from '../helpers.ts';
 
 const skip = WEBGPU.reason ? `no WebGPU adapter here (${WEBGPU.reason})` : false;
@@ -29,13 +28,13 @@ const NET: LayerSpec[] = [
   { type: 'dense', units: 16 }, { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 8 },
 ];
 
-function train(cfg: Partial<NetworkConfig>, steps: number, after?: (s: number) => void) {
+async function train(cfg: Partial<NetworkConfig>, steps: number, after?: (s: number) => void) {
   const net = new Network({ inputShape: [H, H, 1], layers: NET, numClasses: 4, init: 0.3, seed: 1, ...cfg });
   const { x, y } = quadrantTask(steps * B, H, H, 1, 2);
   const rng = new Rng(3);
   for (let s = 0; s < steps; s++) {
     const xb = tf.tensor4d(x.subarray(s * B * H * H, (s + 1) * B * H * H), [B, H, H, 1]);
-    trainStep(net, s % 3 === 2 ? ebp : deepagrel, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.3, epsilon: 0.2, beta: 1 }, rng);
+    await trainStep(net, s % 3 === 2 ? ebp : deepagrel, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.3, epsilon: 0.2, beta: 1 }, rng);
     xb.dispose();
     after?.(s);
   }
@@ -43,7 +42,8 @@ function train(cfg: Partial<NetworkConfig>, steps: number, after?: (s: number) =
 }
 
 /** max |a − b| over all weights, and max |b|. */
-function maxDiff(a: ReturnType<Network['getWeights']>, b: ReturnType<Network['getWeights']>) {
+type Weights = Awaited<ReturnType<Network['weights']>>;
+function maxDiff(a: Weights, b: Weights) {
   let diff = 0, scale = 0;
   for (const [name, { W, Wfb }] of Object.entries(a)) {
     for (const [x, r] of [[W, b[name].W], [Wfb, b[name].Wfb]] as const) {
@@ -71,23 +71,26 @@ describe('webgpu backend', { skip }, () => {
     console.log(`# adapter: ${WEBGPU.adapter}`);
   });
 
-  test('dataSync works (synchronous read through the event loop) and gives the right numbers', () => {
+  test('reads are asynchronous and give the right numbers; a synchronous read is one clear error', async () => {
     const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
     const c = tf.matMul(a, a, false, true);
-    assert.deepEqual([...c.dataSync()], [14, 32, 32, 77]);
+    assert.throws(() => c.dataSync(), /webgpu: a synchronous read \(dataSync, arraySync, bufferSync\) of a tensor on the GPU: Node has no blocking GPU read; use `await tensor.data\(\)`/);
+    assert.deepEqual([...await c.data()], [14, 32, 32, 77]);
+    assert.deepEqual([...c.dataSync()], [14, 32, 32, 77], 'once read, the values are on the host');
     const i = tf.argMax(c, 1);
-    assert.deepEqual([...i.dataSync()], [1, 1]);
+    assert.deepEqual([...await i.data()], [1, 1]);
     tf.dispose([a, c, i]);
   });
 
-  test('dropout masks are made on the GPU, equal to the JS generator number for number, and no mask is uploaded', () => {
-    setBernoulliMaskFiller(null);
+  test('dropout masks are made on the GPU (its DeepagrelBernoulliMask kernel), equal to the JS generator number for number, and no mask is uploaded', async () => {
     for (const [shape, keep] of [[[3, 5], 0.7], [[16, 8, 8, 4], 0.2], [[100, 5408], 0.2]] as const) {
       const n = shape.reduce((a, b) => a * b, 1);
-      const onGpu = dropoutMask(new Rng(n), [...shape], keep);
-      assert.deepEqual(onGpu.shape, shape);
-      assert.deepEqual(onGpu.dataSync(), new Rng(n).bernoulliMask(n, keep, 1 / keep), `shape ${shape} keep ${keep}`);
-      onGpu.dispose();
+      let onGpu: tf.Tensor | undefined;
+      const p = await tf.profile(() => { onGpu = dropoutMask(new Rng(n), [...shape], keep); return onGpu; });
+      assert.deepEqual(p.kernels.map(k => k.name), [BERNOULLI_MASK]);
+      assert.deepEqual(onGpu!.shape, shape);
+      assert.deepEqual(await onGpu!.data(), new Rng(n).bernoulliMask(n, keep, 1 / keep), `shape ${shape} keep ${keep}`);
+      onGpu!.dispose();
     }
     // The host never draws the mask on webgpu (only its key), and the mask is one tensor.
     const rng = new Rng(1);
@@ -95,29 +98,32 @@ describe('webgpu backend', { skip }, () => {
     const before = tf.memory().numTensors;
     const m = dropoutMask(rng, [10, 100], 0.5);
     assert.equal(tf.memory().numTensors, before + 1);
-    const v = m.dataSync();
+    const v = await m.data();
     assert.ok(v.some(x => x === 0) && v.some(x => x === 2));
     m.dispose();
-    const direct = webgpuBernoulliMask([7], 1, 2, 65536, 4);
-    assert.deepEqual([...direct.dataSync()], [4, 4, 4, 4, 4, 4, 4], 'keep = 1: every unit kept, scaled');
+    const direct = tf.engine().runKernel(BERNOULLI_MASK, {}, { shape: [7], key0: 1, key1: 2, threshold: 65536, scale: 4 }) as tf.Tensor;
+    assert.deepEqual([...await direct.data()], [4, 4, 4, 4, 4, 4, 4], 'keep = 1: every unit kept, scaled');
     direct.dispose();
   });
 
-  test('a training step reads the GPU once (the Q-values); weights stay on the device', () => {
-    const net = train({}, 1);
+  test('a training step reads the GPU once (the Q-values); weights stay on the device', async () => {
+    const net = await train({}, 1);
     const { x, y } = quadrantTask(B, H, H, 1, 9);
     const xb = tf.tensor4d(x, [B, H, H, 1]);
-    const before = syncReads.count;
-    trainStep(net, deepagrel, xb, y, { lr: 0.3, epsilon: 0.2, beta: 1 }, new Rng(5));
-    assert.equal(syncReads.count - before, 1, 'reads per step');
+    const before = { ...gpuReads };
+    await trainStep(net, deepagrel, xb, y, { lr: 0.3, epsilon: 0.2, beta: 1 }, new Rng(5));
+    assert.equal(gpuReads.count - before.count, 1, 'reads per step');
+    assert.equal(gpuReads.bytes - before.bytes, B * 4 * 4, 'the Q-values: batch × classes floats');
     xb.dispose(); net.dispose();
   });
 
   test('20 steps (conv, loccon, dropout, both rules) agree with cpu within float tolerance', async () => {
-    const gpu = train({}, 20).getWeights();
+    const gpuNet = await train({}, 20);
+    const gpu = await gpuNet.weights();
+    gpuNet.dispose();
     await useBackend('cpu');
-    const cpuNet = train({}, 20);
-    const cpu = cpuNet.getWeights();
+    const cpuNet = await train({}, 20);
+    const cpu = await cpuNet.weights();
     cpuNet.dispose();
     await useBackend('webgpu');
     const { diff, scale } = maxDiff(gpu, cpu);
@@ -126,16 +132,16 @@ describe('webgpu backend', { skip }, () => {
     assert.ok(diff <= 1e-4 * scale, `max |ΔW| ${diff.toExponential(2)} > 1e-4 × ${scale.toFixed(3)}`);
   });
 
-  test('same seed, same numbers (bit for bit)', () => {
-    const a = train({}, 6), b = train({}, 6);
-    assert.deepEqual(a.getWeights(), b.getWeights());
+  test('same seed, same numbers (bit for bit)', async () => {
+    const a = await train({}, 6), b = await train({}, 6);
+    assert.deepEqual(await a.weights(), await b.weights());
     a.dispose(); b.dispose();
   });
 
-  test('feedback modes: symmetric = two copies bit for bit; fixed-random W′ never changes', () => {
+  test('feedback modes: symmetric = two copies bit for bit; fixed-random W′ never changes', async () => {
     // The paper's reciprocity as two arrays: reciprocal mode with W′ a copy of W, same updates.
-    const startNet = train({ feedback: 'symmetric', layers: NET.slice(0, 3) }, 0);
-    const start = startNet.getWeights();
+    const startNet = await train({ feedback: 'symmetric', layers: NET.slice(0, 3) }, 0);
+    const start = await startNet.weights();
     startNet.dispose();
     const a = new Network({ inputShape: [H, H, 1], layers: NET.slice(0, 3), numClasses: 4, init: 0.3, seed: 1, feedback: 'symmetric' });
     const b = new Network({ inputShape: [H, H, 1], layers: NET.slice(0, 3), numClasses: 4, init: 0.3, seed: 1, feedback: 'reciprocal' });
@@ -145,29 +151,29 @@ describe('webgpu backend', { skip }, () => {
       const rng = new Rng(7);
       for (let s = 0; s < 8; s++) {
         const xb = tf.tensor4d(x.subarray(s * B * H * H, (s + 1) * B * H * H), [B, H, H, 1]);
-        trainStep(net, deepagrel, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.3, epsilon: 0.2, beta: 1 }, rng);
+        await trainStep(net, deepagrel, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.3, epsilon: 0.2, beta: 1 }, rng);
         xb.dispose();
       }
     }
-    const wa = a.getWeights(), wb = b.getWeights();
+    const wa = await a.weights(), wb = await b.weights();
     for (const name of Object.keys(wa)) {
       assert.deepEqual(wb[name].W, wa[name].W, `${name}: W differs from the two-copy reference`);
       assert.deepEqual(wb[name].Wfb, wa[name].W, `${name}: W′ drifted from W`);
     }
     a.dispose(); b.dispose();
     const fixed = new Network({ inputShape: [H, H, 1], layers: NET.slice(0, 3), numClasses: 4, init: 0.3, seed: 1, feedback: 'fixed-random' });
-    const fb0 = fixed.weightedLayers().map(l => l.Wfb!.dataSync().slice());
-    const w0 = fixed.weightedLayers().map(l => l.W!.dataSync().slice());
+    const w0 = await fixed.weights();
     const rng = new Rng(7);
     for (let s = 0; s < 4; s++) {
       const xb = tf.tensor4d(x.subarray(s * B * H * H, (s + 1) * B * H * H), [B, H, H, 1]);
-      trainStep(fixed, deepagrel, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.3, epsilon: 0.2, beta: 1 }, rng);
+      await trainStep(fixed, deepagrel, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.3, epsilon: 0.2, beta: 1 }, rng);
       xb.dispose();
     }
-    fixed.weightedLayers().forEach((l, i) => {
-      assert.deepEqual(l.Wfb!.dataSync(), fb0[i]);
-      assert.notDeepEqual(l.W!.dataSync(), w0[i]);
-    });
+    const w1 = await fixed.weights();
+    for (const name of Object.keys(w0)) {
+      assert.deepEqual(w1[name].Wfb, w0[name].Wfb);
+      assert.notDeepEqual(w1[name].W, w0[name].W);
+    }
     fixed.dispose();
   });
 
@@ -191,7 +197,7 @@ describe('webgpu backend', { skip }, () => {
         await useBackend(backend);
         const ins = inputs(new Rng(21));
         const out = op(...ins);
-        const v = out.dataSync().slice();
+        const v = (await out.data()).slice();
         tf.dispose([...ins, out]);
         return v;
       };
@@ -203,25 +209,27 @@ describe('webgpu backend', { skip }, () => {
     });
   }
 
-  test('matMul with a long inner dimension avoids split-K (float atomics): same bits every run', () => {
+  test('matMul with a long inner dimension avoids split-K (float atomics): same bits every run', async () => {
     assert.ok(wouldSplitK([4, 3000], [3000, 64], false, false, 8), 'this shape takes split-K in tfjs-backend-webgpu 4.22');
     assert.ok(!wouldSplitK([100, 3000], [3000, 1000], false, false, 8));
     const r = new Rng(5);
     const a = rand(r, [4, 3000]), b = rand(r, [3000, 64]);
     const before = webgpuRouteCounts.splitKAvoided;
-    const first = tf.matMul(a, b).dataSync().slice();
+    const c0 = tf.matMul(a, b);
+    const first = await c0.data();
+    c0.dispose();
     for (let i = 0; i < 4; i++) {
       const c = tf.matMul(a, b);
-      assert.deepEqual(c.dataSync(), first, `run ${i + 2} differs from the first`);
+      assert.deepEqual(await c.data(), first, `run ${i + 2} differs from the first`);
       c.dispose();
     }
     assert.equal(webgpuRouteCounts.splitKAvoided - before, 5);
     tf.dispose([a, b]);
   });
 
-  test('numTensors and GPU memory stay flat over epochs', () => {
+  test('numTensors and GPU memory stay flat over epochs', async () => {
     const seen: { tensors: number; bytes: number }[] = [];
-    const net = train({}, 3 * 8, s => {
+    const net = await train({}, 3 * 8, s => {
       if (s % 8 === 7) seen.push({ tensors: tf.memory().numTensors, bytes: webgpuMemory().numBytesInGPU });
     });
     net.dispose();

@@ -1,5 +1,6 @@
-// The fused dense update (backend/weight-update.ts): on native it writes W ← keep·W + scale·preᵀ·post
-// into W's own buffer in one sgemm. These tests hold it to the general path (ΔW, then W + ΔW, which
+// The fused dense update (src/ops.ts addProductInPlace; the native backend's kernel
+// DeepagrelAddProductInPlace, backend/native-ops.ts): on native it writes W ← keep·W + scale·preᵀ·post
+// into W's own buffer in one sgemm. These tests hold it to the generic form (ΔW, then W + ΔW, which
 // the wasm backend takes), check that it really ran where it should and not where it must not
 // (reciprocal W', a buffer someone else holds), and that it leaks nothing.
 import { describe, test } from 'node:test';
@@ -7,7 +8,7 @@ import assert from 'node:assert/strict';
 import { initBackend, tf } from '../../src/backend.ts';
 import { Network } from '../../src/network.ts';
 import type { FeedbackMode } from '../../src/layers/layer.ts';
-import { ADD_PRODUCT_IN_PLACE, addProductInPlace } from '../../src/backend/weight-update.ts';
+import { ADD_PRODUCT_IN_PLACE, addProductInPlace } from '../../src/ops.ts';
 import { Rng } from '../../src/rng.ts';
 import { nativeSkip, randomImages } from '../helpers.ts';
 
@@ -71,12 +72,13 @@ describe('fused dense update', { skip: nativeSkip() }, () => {
     const W = variable([[1, 2], [3, 4]]);
     const a = tf.tensor2d([[1, 2]]), b = tf.tensor2d([[10, 20]]);   // B = 1: aᵀ·b = [[10, 20], [20, 40]]
     const view = W.reshape([4]);
-    assert.equal(addProductInPlace(W, a, b, 0.5, 1), false, 'declines while a view shares the buffer');
+    assert.equal(addProductInPlace(W, a, b, 0.5, 0), false, 'the generic form while a view shares the buffer');
     assert.deepEqual([...view.dataSync()], [1, 2, 3, 4]);
+    assert.deepEqual([...W.dataSync()], [1 + 5, 2 + 10, 3 + 10, 4 + 20]);
     view.dispose();
     const before = tf.memory();
-    assert.equal(addProductInPlace(W, a, b, 0.5, 0.9), true);
-    assert.deepEqual([...W.dataSync()], [0.9 + 5, 1.8 + 10, 2.7 + 10, 3.6 + 20].map(Math.fround));
+    assert.equal(addProductInPlace(W, a, b, 0.5, 0.1), true, 'in place once W owns its buffer');
+    assert.deepEqual([...W.dataSync()], [0.9 * 6 + 5, 0.9 * 12 + 10, 0.9 * 13 + 10, 0.9 * 24 + 20].map(Math.fround));
     const after = tf.memory();
     assert.equal(after.numTensors, before.numTensors, 'no tensor left behind');
     assert.equal(after.numBytes, before.numBytes);
@@ -90,15 +92,15 @@ describe('fused dense update', { skip: nativeSkip() }, () => {
     net.dispose();
   });
 
-  test('declines off native and for shapes it does not cover', async () => {
+  test('the generic form off native and for shapes the kernel does not cover; the numbers of ΔW then W + ΔW', async () => {
     await initBackend({ backend: 'wasm' });
     const W = variable([[0, 0], [0, 0]]), a = tf.ones([1, 2]), b = tf.ones([1, 2]);
-    assert.equal(addProductInPlace(W, a, b, 1, 1), false);
+    assert.equal(addProductInPlace(W, a, b, 1, 0), false);
+    assert.deepEqual([...W.dataSync()], [1, 1, 1, 1]);
     await initBackend({ backend: 'native' });
-    assert.equal(addProductInPlace(W, a, tf.ones([1, 3]), 1, 1), false, 'post has the wrong width');
-    assert.equal(addProductInPlace(W, tf.ones([2, 2]), b, 1, 1), false, 'batch sizes differ');
-    assert.equal(addProductInPlace(W, tf.ones([1, 2], 'int32'), b, 1, 1), false, 'not float32');
-    assert.deepEqual([...W.dataSync()], [0, 0, 0, 0]);
+    assert.throws(() => addProductInPlace(W, a, tf.ones([1, 3]), 1, 0), /matMul|inner|shape/i, 'post has the wrong width: the generic form says so');
+    assert.throws(() => addProductInPlace(W, tf.ones([2, 2]), b, 1, 0), /matMul|inner|shape/i, 'batch sizes differ');
+    assert.deepEqual([...W.dataSync()], [1, 1, 1, 1]);
     W.dispose(); a.dispose(); b.dispose();
   });
 
@@ -107,16 +109,16 @@ describe('fused dense update', { skip: nativeSkip() }, () => {
     const W = variable([[1, 2], [3, 4]]);
     const snapshot = tf.clone(W);
     const a = tf.tensor2d([[1, 1]]), b = tf.tensor2d([[1, 1]]);
-    assert.equal(addProductInPlace(W, a, b, 1, 1), false, 'the clone holds the buffer');
+    assert.equal(addProductInPlace(W, a, b, 1, 0), false, 'the clone holds the buffer');
     const plus1 = tf.add(W, 1);
     W.assign(plus1);
-    assert.equal(addProductInPlace(W, a, b, 1, 1), false, 'the tensor W was assigned from holds the buffer too');
+    assert.equal(addProductInPlace(W, a, b, 1, 0), false, 'the tensor W was assigned from holds the buffer too');
     plus1.dispose();
     assert.deepEqual([...snapshot.dataSync()], [1, 2, 3, 4]);
-    assert.deepEqual([...W.dataSync()], [2, 3, 4, 5]);
+    assert.deepEqual([...W.dataSync()], [4, 5, 6, 7]);
     snapshot.dispose();
-    assert.equal(addProductInPlace(W, a, b, 1, 1), true, 'sole owner again after assign');
-    assert.deepEqual([...W.dataSync()], [3, 4, 5, 6]);
+    assert.equal(addProductInPlace(W, a, b, 1, 0), true, 'sole owner again after assign');
+    assert.deepEqual([...W.dataSync()], [5, 6, 7, 8]);
     W.dispose(); a.dispose(); b.dispose();
   });
 });

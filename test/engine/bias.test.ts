@@ -62,16 +62,18 @@ for (const backend of BACKENDS_UNDER_TEST) {
     const x = images(8, 3);
     try {
       // Give the biases a first step, then compare the second step's update with the deltas.
-      trainStep(n, rule, x, new Int32Array(8).map((_, i) => i % 4), { lr: 0.5, epsilon: 0.2, beta: 1 }, new Rng(9));
-      const before = n.getWeights();
+      await trainStep(n, rule, x, new Int32Array(8).map((_, i) => i % 4), { lr: 0.5, epsilon: 0.2, beta: 1 }, new Rng(9));
+      const before = await n.weights();
       const q = n.forward(x, true);
-      const qv = q.dataSync(); q.dispose();
+      const qv = await q.data() as Float32Array; q.dispose();
       const actions = new Int32Array(8).map((_, i) => (i * 3) % 4);
       const out = rule.signal(qv, 4, actions, new Int32Array(8).map((_, i) => i % 4));
       tf.tidy(() => n.feedback(tf.tensor2d(out.signal, [8, 4])));
-      const dW = n.weightDeltas(0.5).map(t => t.dataSync().slice()), db = n.biasDeltas(0.5).map(t => t.dataSync().slice());
+      const deltas = [n.weightDeltas(0.5), n.biasDeltas(0.5)];
+      const [dW, db] = await Promise.all(deltas.map(ts => Promise.all(ts.map(t => t.data() as Promise<Float32Array>))));
+      tf.dispose(deltas.flat());
       n.update(0.5);
-      const after = n.getWeights();
+      const after = await n.weights();
       n.weightedLayers().forEach((l, i) => {
         const w0 = before[l.name], w1 = after[l.name];
         for (let j = 0; j < w0.W.length; j += 7) assert.ok(Math.abs(w1.W[j] - (w0.W[j] + dW[i][j])) < 1e-6, `${l.name} W[${j}]`);

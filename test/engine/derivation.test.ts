@@ -14,8 +14,8 @@ for (const backend of BACKENDS_UNDER_TEST) {
     before(async () => { await useBackend(backend); });
     for (const c of DERIVATION_CASES) {
       for (const rule of [deepagrel, ebp]) {
-        test(`${rule.name} update = −α·∇ (${c.name})`, () => {
-          for (const row of compareWithAutodiff(rule, c)) {
+        test(`${rule.name} update = −α·∇ (${c.name})`, async () => {
+          for (const row of await compareWithAutodiff(rule, c)) {
             assert.ok(row.maxUpdate > 0, `${row.layer}: all-zero update (vacuous comparison)`);
             assert.ok(row.relativeError <= 1e-5, `${row.layer}: relative error ${row.relativeError.toExponential(2)} > 1e-5`);
           }

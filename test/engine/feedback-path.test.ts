@@ -18,7 +18,7 @@ const make: Record<string, (mode: FeedbackMode) => WeightedLayer> = {
   loccon2d: mode => new LocallyConnected2D('l', [5, 5, 2], 3, 2, 1, 'valid', 'linear', { init: 0.5, feedback: mode, weightDecay: 0, rng: new Rng(3) }),
 };
 
-function maxDiff(a: tf.Tensor, b: tf.Tensor): number { return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]); }
+const maxAbs = (t: tf.Tensor) => tf.max(tf.abs(t));
 
 for (const backend of BACKENDS_UNDER_TEST) {
   for (const [kind, build] of Object.entries(make)) {
@@ -27,17 +27,21 @@ for (const backend of BACKENDS_UNDER_TEST) {
         await useBackend(backend);
         const layer = build(mode);
         const r = new Rng(9);
-        tf.tidy(() => {
+        // max |vjp through W′|, max |sent − vjp through W′|, max |sent − vjp through W|
+        const stats = tf.tidy(() => {
           const x = tf.tensor(r.uniformArray(4 * layer.inputShape.reduce((p, d) => p * d, 1), -1, 1), [4, ...layer.inputShape]);
           const fb = tf.tensor(r.uniformArray(4 * layer.outputShape.reduce((p, d) => p * d, 1), -1, 1), [4, ...layer.outputShape]);
           layer.forward(x, true);
           const sent = layer.feedback(fb, true)!;
           const vjp = (V: tf.Tensor) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(layer.call(xx, V), fb)))(x);
-          const scale = tf.max(tf.abs(vjp(layer.Wfb))).dataSync()[0];
-          assert.ok(maxDiff(sent, vjp(layer.Wfb)) <= 1e-5 * scale, `${kind} ${mode}: feedback is not W′ᵀ·(g ⊙ fb)`);
-          if (mode === 'symmetric') assert.equal(layer.Wfb, layer.W, 'symmetric mode keeps one array for W and W′');
-          else assert.ok(maxDiff(sent, vjp(layer.W)) > 0.05 * scale, `${kind} ${mode}: feedback matches Wᵀ·(g ⊙ fb) — it went through W`);
+          return tf.stack([maxAbs(vjp(layer.Wfb)), maxAbs(tf.sub(sent, vjp(layer.Wfb))), maxAbs(tf.sub(sent, vjp(layer.W)))]);
         });
+        const [scale, viaWfb, viaW] = await stats.data();
+        stats.dispose();
+        layer.release();
+        assert.ok(viaWfb <= 1e-5 * scale, `${kind} ${mode}: feedback is not W′ᵀ·(g ⊙ fb)`);
+        if (mode === 'symmetric') assert.equal(layer.Wfb, layer.W, 'symmetric mode keeps one array for W and W′');
+        else assert.ok(viaW > 0.05 * scale, `${kind} ${mode}: feedback matches Wᵀ·(g ⊙ fb) — it went through W`);
         layer.dispose();
       });
     }

@@ -26,20 +26,20 @@ const CASES: Record<string, LayerSpec[]> = {
   dropout: [{ type: 'dense', units: 32 }, { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 16 }],
 };
 
-function accuracy(net: Network, x: Float32Array, y: Int32Array): number {
+async function accuracy(net: Network, x: Float32Array, y: Int32Array): Promise<number> {
   const q = tf.tidy(() => net.forward(tf.tensor4d(x, [y.length, H, H, 1])));
-  const a = greedy(q.dataSync(), 4); q.dispose();
+  const a = greedy(await q.data() as Float32Array, 4); q.dispose();
   return a.reduce((c, v, i) => c + (v === y[i] ? 1 : 0), 0) / y.length;
 }
 
-function trainOn(layers: LayerSpec[], rule = deepagrel, steps = STEPS) {
+async function trainOn(layers: LayerSpec[], rule = deepagrel, steps = STEPS) {
   const net = new Network({ inputShape: [H, H, 1], layers, numClasses: 4, init: 0.3, seed: 1 });
   const { x, y } = quadrantTask(steps * B, H, H, 1, 2);
   const rng = new Rng(3);
   let reward = 0;
   for (let s = 0; s < steps; s++) {
     const xb = tf.tensor4d(x.subarray(s * B * H * H, (s + 1) * B * H * H), [B, H, H, 1]);
-    reward = trainStep(net, rule, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.5, epsilon: 0.2, beta: 1 }, rng).reward;
+    reward = (await trainStep(net, rule, xb, y.subarray(s * B, (s + 1) * B), { lr: 0.5, epsilon: 0.2, beta: 1 }, rng)).reward;
     xb.dispose();
   }
   return { net, lastReward: reward };
@@ -49,9 +49,9 @@ for (const backend of BACKENDS_UNDER_TEST) {
   for (const [kind, layers] of Object.entries(CASES)) {
     test(`${backend}: DeepAGREL learns the 4-class task with a ${kind} layer (> 95% in ${STEPS} updates)`, async () => {
       await useBackend(backend);
-      const { net } = trainOn(layers);
+      const { net } = await trainOn(layers);
       const test = quadrantTask(400, H, H, 1, 77);
-      const acc = accuracy(net, test.x, test.y);
+      const acc = await accuracy(net, test.x, test.y);
       assert.ok(acc > 0.95, `${kind}: greedy accuracy ${acc}`);
       net.dispose();
     });
@@ -59,27 +59,27 @@ for (const backend of BACKENDS_UNDER_TEST) {
 
   test(`${backend}: EBP learns the same task on the same engine`, async () => {
     await useBackend(backend);
-    const { net } = trainOn(CASES.dense, ebp);
+    const { net } = await trainOn(CASES.dense, ebp);
     const t = quadrantTask(400, H, H, 1, 77);
-    assert.ok(accuracy(net, t.x, t.y) > 0.95);
+    assert.ok(await accuracy(net, t.x, t.y) > 0.95);
     net.dispose();
   });
 
   test(`${backend}: same seed, same numbers`, async () => {
     await useBackend(backend);
-    const a = trainOn(CASES.dropout, deepagrel, 20).net, b = trainOn(CASES.dropout, deepagrel, 20).net;
-    assert.deepEqual(a.getWeights(), b.getWeights());
+    const a = (await trainOn(CASES.dropout, deepagrel, 20)).net, b = (await trainOn(CASES.dropout, deepagrel, 20)).net;
+    assert.deepEqual(await a.weights(), await b.weights());
     a.dispose(); b.dispose();
   });
 }
 
 test('across backends: the same 20 steps (conv, loccon, dropout) give the same weights within float tolerance', async () => {
   const layers: LayerSpec[] = [CASES.conv2d[0], CASES.loccon2d[0], ...CASES.dropout];
-  let reference: { backend: string; w: ReturnType<Network['getWeights']> } | undefined;
+  let reference: { backend: string; w: Awaited<ReturnType<Network['weights']>> } | undefined;
   for (const backend of BACKENDS_UNDER_TEST) {
     await useBackend(backend);
-    const { net } = trainOn(layers, deepagrel, 20);
-    const w = net.getWeights();
+    const { net } = await trainOn(layers, deepagrel, 20);
+    const w = await net.weights();
     net.dispose();
     if (!reference) { reference = { backend, w }; continue; }
     for (const [name, { W }] of Object.entries(w)) {
@@ -98,11 +98,11 @@ test('batch size 1 (per-trial learning) works', async () => {
   const rng = new Rng(3);
   for (let s = 0; s < 1500; s++) {
     const xb = tf.tensor4d(x.subarray(s * H * H, (s + 1) * H * H), [1, H, H, 1]);
-    trainStep(net, deepagrel, xb, y.subarray(s, s + 1), { lr: 0.1, epsilon: 0.2, beta: 1 }, rng);
+    await trainStep(net, deepagrel, xb, y.subarray(s, s + 1), { lr: 0.1, epsilon: 0.2, beta: 1 }, rng);
     xb.dispose();
   }
   const t = quadrantTask(400, H, H, 1, 77);
-  assert.ok(accuracy(net, t.x, t.y) > 0.95);
+  assert.ok(await accuracy(net, t.x, t.y) > 0.95);
   net.dispose();
 });
 
@@ -112,9 +112,9 @@ test('tf.memory().numTensors is the same after 1 and after 50 training steps', a
   const { x, y } = quadrantTask(B, H, H, 1, 2);
   const xb = tf.tensor4d(x, [B, H, H, 1]);
   const rng = new Rng(1);
-  trainStep(net, deepagrel, xb, y, { lr: 0.1, epsilon: 0.1, beta: 1 }, rng);
+  await trainStep(net, deepagrel, xb, y, { lr: 0.1, epsilon: 0.1, beta: 1 }, rng);
   const after1 = tf.memory().numTensors;
-  for (let s = 0; s < 49; s++) trainStep(net, s % 2 ? deepagrel : ebp, xb, y, { lr: 0.1, epsilon: 0.1, beta: 1 }, rng);
+  for (let s = 0; s < 49; s++) await trainStep(net, s % 2 ? deepagrel : ebp, xb, y, { lr: 0.1, epsilon: 0.1, beta: 1 }, rng);
   assert.equal(tf.memory().numTensors, after1);
   xb.dispose(); net.dispose();
 });
@@ -126,11 +126,11 @@ test('bad hyper-parameters: errors name the value and the allowed range', async 
   const xb = tf.zeros([2, H, H, 1]);
   const y = Int32Array.of(0, 1);
   const step = (o: object) => () => trainStep(net, deepagrel, xb, y, { lr: 0.1, epsilon: 0.1, beta: 1, ...o }, new Rng(1));
-  assert.throws(step({ lr: 0 }), /lr \(learning rate α\) must be a finite number > 0, got 0/);
-  assert.throws(step({ lr: -1 }), /got -1/);
-  assert.throws(step({ epsilon: 1.5 }), /epsilon .* must be in \[0, 1\], got 1.5/);
-  assert.throws(step({ epsilon: -0.1 }), /epsilon/);
-  assert.throws(step({ beta: 0 }), /beta .* > 0, got 0/);
+  await assert.rejects(step({ lr: 0 }), /lr \(learning rate α\) must be a finite number > 0, got 0/);
+  await assert.rejects(step({ lr: -1 }), /got -1/);
+  await assert.rejects(step({ epsilon: 1.5 }), /epsilon .* must be in \[0, 1\], got 1.5/);
+  await assert.rejects(step({ epsilon: -0.1 }), /epsilon/);
+  await assert.rejects(step({ beta: 0 }), /beta .* > 0, got 0/);
   assert.throws(() => new Network({ ...ok, layers: [{ type: 'dropout', rate: 1 }] }), /dropout rate must be in \[0, 1\), got 1/);
   assert.throws(() => new Network({ ...ok, layers: [{ type: 'dropout', rate: -0.2 }] }), /got -0.2/);
   assert.throws(() => new Network({ ...ok, layers: [{ type: 'maxpool' } as any] }), /unknown layer type "maxpool"; allowed: dense, conv2d, loccon2d, dropout, flatten/);

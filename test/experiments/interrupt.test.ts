@@ -5,6 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import * as readline from 'node:readline';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import { resolvePreset, type ExperimentConfig } from '../../src/presets.ts';
 import { readRunFile, parseRunText } from '../../src/results/reader.ts';
 import { InterruptedError, requestInterrupt, activeRuns, interruptSignal } from '../../src/interrupt.ts';
 import { quadrantDataset } from '../helpers.ts';
-import { useBackend } from '../engine/backends.ts';
+import { WEBGPU, useBackend } from '../engine/backends.ts';
 import { tempDir } from '../tmp-dir.ts';
 
 before(async () => { await useBackend('cpu'); });
@@ -158,3 +159,40 @@ for (const [how, send] of [
     assert.match(again.stdout, /sweep: 2 finished, 0 skipped, 0 running elsewhere, 0 failed$/m);
   });
 }
+
+// Issue 29: on WebGPU the training step reads its Q-values with `await q.data()`, so the event
+// loop stays free while the GPU works: Ctrl-C (and Jupyter's interrupt, live curves) are answered
+// in the middle of a GPU step, and the run stops once that step is done.
+test('Ctrl-C during a GPU training step (webgpu; lavapipe in CI) is answered within a second; the run stops after that step', { skip: WEBGPU.reason ? `no WebGPU adapter (${WEBGPU.reason})` : false, timeout: 300_000 }, async () => {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./gpu-interrupt-child.ts', import.meta.url))],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEEPAGREL_BACKEND: '' } });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const events: { event: string; at: number; batch?: number; error?: string | null; maxGapMs?: number; seen: number }[] = [];
+  let sentAt = 0, sentAfterBatch = 0;
+  const lines = readline.createInterface({ input: child.stdout! });
+  lines.on('line', (line) => {
+    const e = { ...JSON.parse(line), seen: performance.now() };
+    events.push(e);
+    // After three warm steps, in the middle of the fourth: steps take a second or more there.
+    if (e.event === 'batch' && e.batch === 3 && !sentAt) {
+      setTimeout(() => { sentAt = performance.now(); sentAfterBatch = events.filter(x => x.event === 'batch').length; child.kill('SIGINT'); }, 250);
+    }
+  });
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  assert.equal(code, 0, stderr.slice(-2000));
+  assert.ok(sentAt > 0, `the run ended before the interrupt: ${JSON.stringify(events)}`);
+  const answer = events.find(e => e.event === 'answer');
+  assert.ok(answer, `no answer to SIGINT: ${JSON.stringify(events)}`);
+  const latency = answer!.seen - sentAt;
+  const batches = events.filter(e => e.event === 'batch');
+  const end = events.find(e => e.event === 'end')!;
+  console.log(`# SIGINT during GPU step ${sentAfterBatch + 1}: answered after ${latency.toFixed(0)} ms; steps ${batches.map((b, i) => i ? b.at - batches[i - 1].at : b.at).join(', ')} ms; longest event-loop stall after the first step ${end.maxGapMs} ms`);
+  assert.equal(sentAfterBatch, 3, 'the signal went out during step 4');
+  assert.ok(latency < 1000, `Ctrl-C answered after ${latency.toFixed(0)} ms`);
+  // Answered while the step was still running (its batch event came after the answer), and the
+  // run stopped once that step was done: no later step started.
+  assert.ok(answer!.at < batches[3]?.at, `the answer came after step 4 had ended: ${JSON.stringify(events)}`);
+  assert.equal(batches.length, 4, `steps trained: ${batches.length}`);
+  assert.match(end.error ?? '', /^Interrupted: mnist-conv-deepagrel-s1 stopped in epoch 1 after batch 4\/8; /);
+});

@@ -7,9 +7,9 @@ import { useBackend } from '../engine/backends.ts';
 
 before(async () => { await useBackend('cpu'); });
 
-test('rows for both rules and every weighted layer; all within the tolerance; summary and table', () => {
+test('rows for both rules and every weighted layer; all within the tolerance; summary and table', async () => {
   const cases = DERIVATION_CASES.filter((c) => c.name.startsWith('dense (depth 4)') || c.name.startsWith('loccon (depth 3)'));
-  const rows = autodiffRows(11, cases);
+  const rows = await autodiffRows(11, cases);
   assert.equal(rows.length, 2 * (4 + 3));
   assert.deepEqual([...new Set(rows.map((r) => r.rule))], ['DeepAGREL', 'EBP']);
   assert.ok(rows.every((r) => r.ok && r.relativeError <= TOLERANCE && r.maxUpdate > 0));

@@ -11,9 +11,9 @@ before(async () => { await useBackend('cpu'); });
 
 const input = (seed: number) => ({ x: new Rng(seed).uniformArray(64, 0, 1), shape: [8, 8, 1], label: 3 });
 
-test('silent units: zero feedback and zero plasticity; active units: feedback = arriving, plasticity > 0', () => {
+test('silent units: zero feedback and zero plasticity; active units: feedback = arriving, plasticity > 0', async () => {
   for (const seed of [1, 2, 3]) {
-    const t = gatingTrial({ ...input(seed), layers: [{ type: 'dense', units: 24 }, { type: 'dense', units: 12 }], seed, init: 0.3 });
+    const t = await gatingTrial({ ...input(seed), layers: [{ type: 'dense', units: 24 }, { type: 'dense', units: 12 }], seed, init: 0.3 });
     const v = gatingViolations(t);
     assert.equal(v.leaks, 0);
     assert.ok(v.silent > 0 && v.active > 0, `seed ${seed}: ${JSON.stringify(v)}`);
@@ -36,25 +36,25 @@ test('silent units: zero feedback and zero plasticity; active units: feedback = 
   }
 });
 
-test('the second hidden layer can be shown too; only hidden dense layers are accepted; no tensors leak', () => {
+test('the second hidden layer can be shown too; only hidden dense layers are accepted; no tensors leak', async () => {
   const before = tf.memory().numTensors;
-  const t = gatingTrial({ ...input(4), layers: [{ type: 'dense', units: 16 }, { type: 'dense', units: 10 }], layer: 'dense2', seed: 4, init: 0.3 });
+  const t = await gatingTrial({ ...input(4), layers: [{ type: 'dense', units: 16 }, { type: 'dense', units: 10 }], layer: 'dense2', seed: 4, init: 0.3 });
   assert.equal(t.layer, 'dense2');
   assert.equal(t.drive.length, 10);
   assert.equal(gatingViolations(t).leaks, 0);
-  assert.throws(() => gatingTrial({ ...input(4), layer: 'output' }), /'output' is not a hidden dense layer; layers: flatten1 \(flatten\), dense1/);
+  await assert.rejects(gatingTrial({ ...input(4), layer: 'output' }), /'output' is not a hidden dense layer; layers: flatten1 \(flatten\), dense1/);
   // (Network init currently leaves its initial weight tensors behind, one per weight array: uniformWeights in src/layers/layer.ts.)
   assert.ok(tf.memory().numTensors - before <= 3 + 3, `${tf.memory().numTensors - before} tensors left`);
 });
 
-test('sampleOf scales an image to [0, 1]; the figure has four panels, units sorted by drive', () => {
+test('sampleOf scales an image to [0, 1]; the figure has four panels, units sorted by drive', async () => {
   const ds = quadrantDataset(10, 2);
   const s = sampleOf(ds.train, 3);
   assert.deepEqual(s.shape, [8, 8, 1]);
   assert.equal(s.label, ds.train.labels[3]);
   assert.ok(s.x.every((v) => v >= 0 && v <= 1));
   assert.throws(() => sampleOf(ds.train, 10), /sample index must be an integer in \[0, 10\)/);
-  const t = gatingTrial({ ...s, layers: [{ type: 'dense', units: 12 }], numClasses: 4, init: 0.3 });
+  const t = await gatingTrial({ ...s, layers: [{ type: 'dense', units: 12 }], numClasses: 4, init: 0.3 });
   const fig = gatingFigure(t);
   assert.equal(fig.data.length, 4);
   const drive = fig.data[0].y as number[];
