@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
-import { registerWebgpuKernels } from './webgpu-kernels.ts';
+import { registerWebgpuKernels, watchForSplitK } from './webgpu-kernels.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -182,6 +182,7 @@ export async function startWebgpuBackend(): Promise<{ info: AdapterInfo; version
       });
       const backend = new mod.WebGPUBackend(device, (adapter as GPUAdapter & { info: GPUAdapterInfo }).info);
       installReads(backend as unknown as WebGPUInternals);
+      watchForSplitK(backend);
       started = { info: chosen!.info, device };
       return backend;
     }, 3);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WEBGPU, useBackend } from '../engine/backends.ts';
 import { initBackend } from '../../src/backend.ts';
 import { gpuReads, webgpuMemory } from '../../src/backend/webgpu.ts';
-import { webgpuRouteCounts, wouldSplitK } from '../../src/backend/webgpu-kernels.ts';
+import { registerWebgpuKernels, unregisterWebgpuKernels, webgpuRouteCounts, wouldSplitK } from '../../src/backend/webgpu-kernels.ts';
 import { Network, type LayerSpec, type NetworkConfig } from '../../src/network.ts';
 import { trainStep } from '../../src/step.ts';
 import { deepagrel } from '../../src/rules/deepagrel.ts';
@@ -226,6 +226,70 @@ describe('webgpu backend', { skip }, () => {
     assert.equal(webgpuRouteCounts.splitKAvoided - before, 5);
     tf.dispose([a, b]);
   });
+
+  // Convolutions that tfjs-backend-webgpu runs as one matrix product with split-K's shape (batch 1,
+  // K ≥ 2000, a small output): [input, filter, stride, padding] for tf.conv2d.
+  const SPLIT_K_CONVS: [string, number[], number[], number, 'same' | 'valid'][] = [
+    ['1×1 conv on a 1×1×2048 input (the kernel covers the input)', [16, 1, 1, 2048], [1, 1, 2048, 16], 1, 'valid'],
+    ['1×1 conv, batch 1 ([1, 9, 2048] × [1, 2048, 16])', [1, 3, 3, 2048], [1, 1, 2048, 16], 1, 'same'],
+    ['8×8 kernel on an 8×8×32 input (the kernel covers the input)', [16, 8, 8, 32], [8, 8, 32, 16], 1, 'valid'],
+    ['3×3 kernel, small output, batch 1 (im2col: [1, 4, 2304] × [1, 2304, 64])', [1, 4, 4, 256], [3, 3, 256, 64], 1, 'valid'],
+  ];
+  test('convolutions that reach split-K (1×1, kernel = input, small-output im2col): the stock kernel takes it, the guard does not; same bits every run', async () => {
+    for (const [name, xs, fs, stride, pad] of SPLIT_K_CONVS) {
+      const r = new Rng(11);
+      const x = rand(r, xs) as tf.Tensor4D, f = rand(r, fs) as tf.Tensor4D;
+      const conv = async () => { const y = tf.conv2d(x, f, stride, pad); const v = await y.data(); y.dispose(); return v; };
+      // The tripwire sees what the stock kernel runs: split-K, for each of these shapes.
+      const ran0 = webgpuRouteCounts.splitKRan;
+      unregisterWebgpuKernels();
+      try { await conv(); } finally { registerWebgpuKernels(); }
+      assert.equal(webgpuRouteCounts.splitKRan - ran0, 1, `${name}: the stock kernel should take split-K here`);
+      // Guarded: the small-output program, the same bits every time, nothing past the guard.
+      const avoided0 = webgpuRouteCounts.splitKAvoided;
+      const first = await conv();
+      for (let i = 0; i < 3; i++) assert.deepEqual(await conv(), first, `${name}: run ${i + 2} differs from the first`);
+      assert.equal(webgpuRouteCounts.splitKAvoided - avoided0, 4, `${name}: the guard should take every call`);
+      assert.equal(webgpuRouteCounts.splitKRan - ran0, 1, `${name}: split-K ran past the guard`);
+      tf.dispose([x, f]);
+    }
+  });
+
+  // Nets with those convolutions, trained: the same seed gives the same bits on webgpu, and the
+  // same weights as cpu within float tolerance.
+  const SPLIT_K_NETS: [string, number[], LayerSpec[], number][] = [
+    ['1×1 conv after a 1×1×2048 input', [1, 1, 2048], [{ type: 'conv2d', filters: 16, kernelSize: 1 }, { type: 'flatten' }, { type: 'dense', units: 12 }], 16],
+    ['1×1 conv, batch 1', [3, 3, 2048], [{ type: 'conv2d', filters: 16, kernelSize: 1 }, { type: 'flatten' }, { type: 'dense', units: 12 }], 1],
+    ['conv whose kernel covers the input', [8, 8, 32], [{ type: 'conv2d', filters: 16, kernelSize: 8 }, { type: 'flatten' }, { type: 'dense', units: 12 }], 16],
+  ];
+  for (const [name, inputShape, layers, batch] of SPLIT_K_NETS) {
+    test(`${name}: same seed, same numbers on webgpu; equal to cpu within float tolerance`, async () => {
+      const size = inputShape.reduce((p, d) => p * d, 1);
+      const run = async (steps: number) => {
+        const net = new Network({ inputShape, layers, numClasses: 4, init: 0.05, seed: 1 });
+        const data = new Rng(2), rng = new Rng(3);
+        for (let s = 0; s < steps; s++) {
+          const xb = tf.tensor(data.uniformArray(batch * size, 0, 1), [batch, ...inputShape]);
+          await trainStep(net, deepagrel, xb, Int32Array.from({ length: batch }, (_, i) => (s + i) % 4), { lr: 0.3, epsilon: 0.2, beta: 1 }, rng);
+          xb.dispose();
+        }
+        const w = await net.weights();
+        net.dispose();
+        return w;
+      };
+      const avoided0 = webgpuRouteCounts.splitKAvoided, ran0 = webgpuRouteCounts.splitKRan;
+      const a = await run(4), b = await run(4);
+      assert.ok(webgpuRouteCounts.splitKAvoided > avoided0, 'the net should reach the guarded shapes');
+      assert.equal(webgpuRouteCounts.splitKRan, ran0, 'split-K ran past the guard');
+      assert.deepEqual(a, b, 'same seed, same numbers');
+      await useBackend('cpu');
+      const ref = await run(4);
+      await useBackend('webgpu');
+      const { diff, scale } = maxDiff(a, ref);
+      assert.ok(diff > 0 || scale > 0, 'vacuous comparison');
+      assert.ok(diff <= 1e-4 * scale, `webgpu vs cpu: max |ΔW| ${diff.toExponential(2)} > 1e-4 × ${scale.toFixed(3)}`);
+    });
+  }
 
   test('numTensors and GPU memory stay flat over epochs', async () => {
     const seen: { tensors: number; bytes: number }[] = [];
