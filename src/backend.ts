@@ -68,8 +68,8 @@ export interface InitBackendOptions {
   threads?: number;
 }
 
-const REQUESTS: readonly BackendRequest[] = ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu', 'auto'];
-const MAX_THREADS = 256;
+export const REQUESTS: readonly BackendRequest[] = ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu', 'auto'];
+export const MAX_THREADS = 256;
 const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 /** The TensorFlow backend is never installed by `npm install` (its install script downloads a
  *  libtensorflow of several hundred MB, built for CUDA 11.2 / cuDNN 8.1): a user opts in. */

@@ -7,18 +7,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, PRESETS, resolvePreset } from './presets.ts';
-import { PathError } from './safe-fs.ts';
+import { PathError, checkName } from './safe-fs.ts';
 import { runExperiment } from './train.ts';
 import { InterruptedError, installCliInterrupt } from './interrupt.ts';
 import { progressEvents } from './progress.ts';
-import { initBackend, commandLineThreads } from './backend.ts';
+import { initBackend, commandLineThreads, REQUESTS, MAX_THREADS, type BackendRequest } from './backend.ts';
 import { BACKEND_HELP, backendCommand, skippedNativeLine } from './cli/backend.ts';
 import { readRuns, NOT_TABLE1, LR_STUDY_EXPERIMENT, experimentMatches } from './results/reader.ts';
 import { runName } from './results/writer.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
-import { UsageError, intFlag, parseLrGrid, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
-import { runSweep, sweepJobs, jobRunId, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV, type Job } from './cli/sweep.ts';
+import { UsageError, intFlag, seedFlag, parseLrGrid, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
+import { runSweep, sweepJobs, jobRunId, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV, type Job } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -29,12 +29,30 @@ const COMMON = {
   threads: { type: 'string' as const },
 };
 
+/** Options whose value is a folder or file: an empty one would quietly mean the current folder (or be ignored). */
+const PATH_OPTIONS = ['results', 'checkpoints', 'data-dir', 'out', 'run'];
+/** Options whose value becomes one folder or file name under the results and checkpoint roots. */
+const NAME_OPTIONS = ['experiment', 'run-id'];
+
 function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>(argv: string[], options: T) {
+  // "--lr -1" is a value, not an option: hand it to the range check ("lr must be … > 0") instead of
+  // Node's "argument is ambiguous".
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    if (name && options[name]?.type === 'string' && /^-(\d|\.\d)/.test(argv[i + 1] ?? '')) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
+  let values: Record<string, any>;
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, any>;
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, any>;
   } catch (e: any) {
     throw new UsageError(e.message);
   }
+  for (const flag of PATH_OPTIONS) for (const v of [values[flag]].flat())
+    if (v === '') throw new UsageError(`--${flag} is empty; give a folder or file (or leave the option out for its default)`);
+  for (const flag of NAME_OPTIONS) if (values[flag] !== undefined) checkName(values[flag], `--${flag}`);
+  return values;
 }
 
 /** Bad preset names and option values are usage errors (exit code 2), like unknown flags. */
@@ -42,8 +60,16 @@ function usage<T>(f: () => T): T {
   try { return f(); } catch (e: any) { throw e instanceof UsageError ? e : new UsageError(e?.message ?? String(e)); }
 }
 
+/** --backend and --threads, checked before anything starts (a bad one is a usage error, exit 2). */
+function backendOptions(values: Record<string, any>): { backend?: BackendRequest; threads?: number } {
+  if (values.backend !== undefined && !(REQUESTS as readonly string[]).includes(values.backend))
+    throw new UsageError(`--backend must be one of ${REQUESTS.join(', ')}, got ${JSON.stringify(values.backend)}`);
+  return { backend: values.backend, threads: intFlag(values, 'threads', 1, MAX_THREADS) };
+}
+
 async function setupBackend(values: Record<string, any>) {
-  const info = await initBackend({ backend: values.backend, threads: intFlag(values, 'threads', 1) ?? commandLineThreads() });
+  const o = backendOptions(values);
+  const info = await initBackend({ backend: o.backend, threads: o.threads ?? commandLineThreads() });
   const skipped = skippedNativeLine(info);   // say why the faster path is off, once, on stderr
   if (skipped) console.error(skipped);
   return info;
@@ -56,9 +82,11 @@ results/<experiment>/<preset>-s<seed>.jsonl and a checkpoint after every epoch.
 Re-running the same command resumes from the last checkpoint; a finished run is skipped.
 
   --preset NAME        a Table 1 row, e.g. mnist-conv-deepagrel (see: deepagrel presets)
-  --seed N             seed for init, shuffling, dropout and action selection (default 1)
+  --seed N             seed for init, shuffling, dropout and action selection: an integer
+                       from 0 to 4294967295 (default 1); each seed its own random stream
   --data-dir DIR       folder with the official dataset files (default: env DEEPAGREL_DATA, cache, download)
-  --experiment NAME    results/<NAME>/ (default table1)
+  --experiment NAME    results/<NAME>/ (default table1); NAME and --run-id are one file name each:
+                       letters, digits, . _ + - = , @ (no /, no leading dot)
   --results DIR        results root (default results)
   --checkpoints DIR    checkpoint root (default checkpoints)
   --protocol TEXT      label for records and tables (default: "paper" or the overrides); either
@@ -68,7 +96,9 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
   --keep-weights       keep the finished run's weights (<checkpoints>/<experiment>/<run>.final.ckpt)
                        for deepagrel evaluate; without it a finished run's checkpoint is deleted
   --backend NAME       tensorflow | native | wasm | cpu (default: best available; see deepagrel backend)
-  --threads N          compute threads (default: all cores; sweeps divide the cores among workers)
+  --threads N          compute threads, 1 to 256 (default: all cores; sweeps divide the cores among workers)
+Exit codes: 0 done (or already finished), 2 a bad option (nothing written), 3 another process is
+training this run, 5 the run diverged (its record is kept), 130 interrupted (resumable), 1 other errors.
 Overrides of the preset:
 ${overrideHelp()}`;
 
@@ -83,27 +113,33 @@ const train: Command = async argv => {
     'run-id': { type: 'string' }, 'keep-weights': { type: 'boolean' } });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   if (!v.preset) throw new UsageError('train needs --preset (see: deepagrel presets)');
-  const seed = intFlag(v, 'seed', 0) ?? 1;
+  const seed = seedFlag(v) ?? 1;
   const cfg = usage(() => resolvePreset(v.preset, collectOverrides(v)));
+  backendOptions(v);
+  const runId = v['run-id'] ?? defaultRunId(cfg, seed);
+  if (runId !== undefined) checkName(runId, '--run-id');
   await setupBackend(v);
   // Ctrl-C: the run stops after the current batch, keeps its checkpoint and says how to resume.
   const removeInterrupt = installCliInterrupt();
   let res;
   try {
     res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
-      checkpointRoot: v.checkpoints, protocol: v.protocol, runId: v['run-id'] ?? defaultRunId(cfg, seed), resume: !v['no-resume'], keepWeights: v['keep-weights'], events: progressEvents(`${cfg.preset} s${seed}`) });
+      checkpointRoot: v.checkpoints, protocol: v.protocol, runId, resume: !v['no-resume'], keepWeights: v['keep-weights'], events: progressEvents(`${cfg.preset} s${seed}`) });
   } catch (e) {
     if (!(e instanceof InterruptedError)) throw e;
     console.error(`\n${e.message}${e.info.file ? ` Record: ${e.info.file}` : ''}`);
     return EXIT_INTERRUPTED;
   } finally { removeInterrupt(); }
   res.network?.dispose();
-  if (res.skipped) {
-    console.log(`${res.record?.file}: already finished (${res.record?.end?.status}); nothing to do`);
-    return process.env[SWEEP_WORKER_ENV] ? EXIT_SKIPPED : 0;
+  const end = res.record?.end;
+  if (res.skipped) console.log(`${res.record?.file}: already finished (${end?.status}); nothing to do`);
+  else if (res.record?.file) console.log(`run record: ${res.record.file}`);
+  // Diverged is an outcome the record keeps, but not a success: scripts and sweeps see it in the exit code.
+  if (end?.status === 'diverged') {
+    console.error(`deepagrel train: ${res.record?.file}: the run diverged (${end.message ?? 'non-finite weights'}); its record is kept; a smaller --lr is another run`);
+    return EXIT_DIVERGED;
   }
-  if (res.record?.file) console.log(`run record: ${res.record.file}`);
-  return 0;
+  return res.skipped && process.env[SWEEP_WORKER_ENV] ? EXIT_SKIPPED : 0;
 };
 
 const SWEEP_HELP = `deepagrel sweep --presets <glob> --seeds <list> [--workers N] [--shard i/n] [train options]
@@ -119,6 +155,7 @@ Runs every (preset, seed) job, each in its own process, at most --workers at onc
                        goes to results/lr-study/ unless --experiment says otherwise (notebook 08)
   --dry-run            list the jobs and exit
   --keep-weights       every finished run keeps its weights (for deepagrel evaluate)
+Exit code 1 when a job failed; a run that diverged counts as failed (its record is kept).
 SLURM job array (10 tasks share one results folder): scripts/slurm/sweep.sbatch, e.g.
   sbatch --array=1-10 --export=ALL,PRESETS='cifar10-*',SEEDS=1-10,RESULTS=/shared/results scripts/slurm/sweep.sbatch
 All train options (--data-dir, --experiment, --results, overrides) are passed to every job:
@@ -138,12 +175,13 @@ const sweep: Command = async argv => {
   const experiment: string = v.experiment ?? (lrs.length > 1 ? LR_STUDY_EXPERIMENT : 'table1');
   const configOf = (j: Job) => ({ ...resolvePreset(j.preset, { ...collectOverrides(v), ...(j.lr ? { lr: Number(j.lr) } : {}) }) });
   for (const j of jobs) usage(() => configOf(j));   // validate up front
+  backendOptions(v);
+  const workers = intFlag(v, 'workers', 1, 1024);
   if (v['dry-run']) {
     console.log(`${jobs.length} job(s) into ${path.join(v.results ?? 'results', experiment)}:`);
     for (const j of jobs) console.log(`${j.preset}${j.lr ? ` α=${j.lr}` : ''} seed ${j.seed} → ${jobRunId(j)}`);
     return 0;
   }
-  const workers = intFlag(v, 'workers', 1);
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads'),
     ...(v['keep-weights'] ? ['--keep-weights'] : [])];
@@ -291,7 +329,7 @@ const firstStepsCmd: Command = async argv => {
   const configs = usage(() => ['deepagrel', 'ebp'].map(rule => resolvePreset(`${v.setting}-${rule}`)));
   const scales = String(v['input-scale'] ?? '1,255').split(',').map(Number);
   if (scales.some(s => !(s > 0 && Number.isFinite(s)))) throw new UsageError(`--input-scale expects positive numbers, e.g. 1,255; got ${v['input-scale']}`);
-  const seed = intFlag(v, 'seed', 1) ?? 1, batches = intFlag(v, 'batches', 1) ?? 3;
+  const seed = seedFlag(v) ?? 1, batches = intFlag(v, 'batches', 1) ?? 3;
   await setupBackend(v);
   const { loadDataset } = await import('./data/datasets.ts');
   const { firstSteps, renderFirstSteps } = await import('./first-steps.ts');
@@ -335,7 +373,8 @@ const evaluateCmd: Command = async argv => {
 const backendCmd: Command = async argv => {
   const v = parse(argv, { ...COMMON, json: { type: 'boolean' } });
   if (v.help) { console.log(BACKEND_HELP); return 0; }
-  return backendCommand(v, intFlag(v, 'threads', 1) ?? commandLineThreads());
+  const o = backendOptions(v);
+  return backendCommand(v, o.threads ?? commandLineThreads());
 };
 
 const presets: Command = async argv => {

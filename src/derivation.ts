@@ -60,7 +60,7 @@ function crossEntropy(q: tf.Tensor2D, labels: Int32Array): tf.Scalar {
 export async function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 11, opts: { batch?: number; classes?: number; lr?: number } = {}): Promise<LayerComparison[]> {
   const B = opts.batch ?? 6, n = opts.classes ?? 5, lr = opts.lr ?? 0.3;
   const net = new Network({ inputShape: c.inputShape, layers: c.layers, numClasses: n, init: 0.4, bias: c.bias ?? false, seed });
-  const rng = new Rng(seed + 1);
+  const rng = new Rng((seed + 1) >>> 0);
   // Biases start at zero; give them values so a bias left out of the forward pass shows.
   const biased = net.biasedLayers();
   for (const l of biased) tf.tidy(() => l.b!.assign(tf.tensor(rng.uniformArray(l.b!.size, -0.2, 0.2), l.b!.shape)));

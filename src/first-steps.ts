@@ -62,7 +62,7 @@ export function firstSteps(configs: ExperimentConfig[], data: ImageSet, numClass
     for (let k = 0; k < batches; k++) {
       net.setWeights(init);
       const { x, labels } = batch(k);
-      try { trainStepSync(net, rule, x, labels, { lr: cfg.lr, epsilon: cfg.epsilon, beta: cfg.beta }, new Rng(o.seed + k)); } finally { x.dispose(); }
+      try { trainStepSync(net, rule, x, labels, { lr: cfg.lr, epsilon: cfg.epsilon, beta: cfg.beta }, new Rng((o.seed + k) >>> 0)); } finally { x.dispose(); }
       const after = net.getWeights();
       layers.forEach((row, i) => {
         const w0 = init[row.layer].W, w1 = after[row.layer].W;

@@ -130,6 +130,9 @@ function range(cfg: ExperimentConfig, key: keyof ExperimentConfig, ok: (v: numbe
   if (typeof v !== 'number' || !ok(v)) throw new ConfigError(`${key} must be ${allowed}, got ${JSON.stringify(v)}`);
 }
 
+/** The largest epoch cap (and patience) a run may have. */
+export const MAX_EPOCHS = 100_000;
+
 export function validateConfig(cfg: ExperimentConfig): void {
   const int = (lo: number) => (v: number) => Number.isInteger(v) && v >= lo;
   range(cfg, 'lr', v => v > 0 && Number.isFinite(v), 'a finite number > 0');
@@ -140,9 +143,11 @@ export function validateConfig(cfg: ExperimentConfig): void {
   range(cfg, 'beta', v => v > 0 && Number.isFinite(v), 'a finite number > 0');
   range(cfg, 'batchSize', int(1), 'an integer ≥ 1');
   range(cfg, 'valSize', int(0), 'an integer ≥ 0');
-  range(cfg, 'patience', int(1), 'an integer ≥ 1');
-  range(cfg, 'maxEpochs', int(1), 'an integer ≥ 1');
-  range(cfg, 'augmentFactor', int(1), 'an integer ≥ 1');
+  // Caps far above any real run (hundreds of epochs, ×10 augmentation): a typo like 1e12 is refused, not started.
+  const upTo = (lo: number, hi: number) => (v: number) => int(lo)(v) && v <= hi;
+  range(cfg, 'patience', upTo(1, MAX_EPOCHS), `an integer from 1 to ${MAX_EPOCHS}`);
+  range(cfg, 'maxEpochs', upTo(1, MAX_EPOCHS), `an integer from 1 to ${MAX_EPOCHS}`);
+  range(cfg, 'augmentFactor', upTo(1, 1000), 'an integer from 1 to 1000');
   range(cfg, 'weightDecay', v => v >= 0 && v < 1, 'in [0, 1)');
   range(cfg, 'perClass', int(0), 'an integer ≥ 0 (0 = all)');
   range(cfg, 'testLimit', int(0), 'an integer ≥ 0 (0 = all)');

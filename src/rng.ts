@@ -25,13 +25,24 @@ export function maskDraw(k0: number, k1: number, j: number): number {
   return triple32((triple32((j + k0) >>> 0) ^ k1) >>> 0);
 }
 
+/** Seeds are integers 0…2³²−1: the generator's seed is 32 bits wide, so within that range every
+ *  seed is its own stream, and nothing outside it is taken (2³² or 1e30 would fold onto seed 0). */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** Why `seed` is not a seed ("seed must be …, got …"), or null when it is one. */
+export function seedProblem(seed: unknown, what = 'seed'): string | null {
+  if (typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED) return null;
+  return `${what} must be an integer from 0 to ${MAX_SEED}, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`;
+}
+
 export class Rng {
   private a: number; private b: number; private c: number; private d: number;
 
   constructor(seed: number | RngState) {
     if (typeof seed === 'number') {
-      if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
-      let x = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+      const bad = seedProblem(seed);
+      if (bad) throw new RangeError(bad);
+      let x = (seed ^ 0x9e3779b9) >>> 0;
       const next = () => {              // splitmix32: spreads a small seed over 128 bits
         x = (x + 0x9e3779b9) >>> 0;
         let z = x;

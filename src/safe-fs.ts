@@ -11,6 +11,26 @@ export class PathError extends Error {
   constructor(message: string) { super(message); this.name = 'PathError'; }
 }
 
+/** Longest experiment or run name: the files made from it (<run>.ckpt.lock.new-<host>-<pid>-…) stay under 255 bytes. */
+export const MAX_NAME = 100;
+
+/** Why `name` cannot be one folder or file name inside the results or checkpoint root, or null.
+ *  One safe path segment: letters, digits, . _ + - = , @ — not empty, not starting with a dot or a
+ *  dash (no "..", no hidden ".jsonl", no option look-alike), no / or \ (nothing outside the root). */
+export function nameProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name === '') return 'is empty; give a name';
+  if (name.length > MAX_NAME) return `is ${name.length} characters long; at most ${MAX_NAME}`;
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._+=,@-]*$/.test(name))
+    return 'must be one folder or file name: letters, digits and . _ + - = , @, starting with a letter, digit or _ (no / or \\, no leading dot)';
+  return null;
+}
+
+/** Throws a PathError (the CLI exits 2) unless `name` is one safe path segment; `what` names the option, e.g. "--run-id". */
+export function checkName(name: unknown, what: string): void {
+  const bad = nameProblem(name);
+  if (bad) throw new PathError(`${what} ${JSON.stringify(name)} ${bad}`);
+}
+
 const REASONS: Record<string, string> = {
   ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded', EROFS: 'read-only file system',
   EACCES: 'permission denied', EPERM: 'operation not permitted', ENOTDIR: 'a part of the path is not a folder',

@@ -10,7 +10,7 @@ import { Network } from './network.ts';
 import { getRule } from './rules/index.ts';
 import { trainStep, DivergenceError, type StepOptions } from './step.ts';
 import { greedy } from './action.ts';
-import { Rng } from './rng.ts';
+import { Rng, seedProblem } from './rng.ts';
 import { ConfigError, type ExperimentConfig, PRESETS, validateConfig } from './presets.ts';
 import { loadDataset } from './data/datasets.ts';
 import { splitValidation, subsetPerClass, takeIndices } from './data/split.ts';
@@ -24,7 +24,7 @@ import { RunWriter, runFilePath, runName } from './results/writer.ts';
 import { DATA_NOT_EXACT, readRunFile, runDifferences, runStatus, withDataNote } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
 import { checkpointPaths, cleanUpFinishedRun, keepFinalCheckpoint, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type Weights } from './checkpoint.ts';
-import { ensureWritableDir } from './safe-fs.ts';
+import { checkName, ensureWritableDir, PathError } from './safe-fs.ts';
 import { EarlyStopping } from './early-stopping.ts';
 import { RunLock } from './run-lock.ts';
 import { initBackend, backendInfo } from './backend.ts';
@@ -147,10 +147,16 @@ function packageVersion(): string {
 export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Promise<RunResult> {
   validateConfig(cfg);
   const seed = opts.seed;
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
+  const badSeed = seedProblem(seed);
+  if (badSeed) throw new ConfigError(badSeed);
   const record = opts.record ?? true;
   const experiment = opts.experiment ?? 'table1';
   const runId = opts.runId ?? runName(cfg.preset, seed);
+  // Both become paths under the results and checkpoint roots: one safe name each, never "../x" or "".
+  checkName(experiment, 'experiment');
+  checkName(runId, 'run name');
+  for (const [what, dir] of [['results root', opts.resultsRoot], ['checkpoint root', opts.checkpointRoot], ['data folder', opts.dataDir]] as const)
+    if (dir === '') throw new PathError(`${what} is empty; give a folder (or leave it out for the default)`);
   const resultsRoot = opts.resultsRoot ?? 'results';
   const { ckpt: ckptFile, lock: lockFile, kept: keptFile } = checkpointPaths(opts.checkpointRoot ?? 'checkpoints', experiment, runId);
   const runFile = runFilePath({ experiment, runId }, resultsRoot);

@@ -12,7 +12,7 @@ test('same seed, same stream; different seeds differ; state round-trips', () => 
   const next = [a.next(), a.next()];
   const d = new Rng(0); d.setState(s);
   assert.deepEqual([d.next(), d.next()], next);
-  assert.throws(() => new Rng(NaN), /seed must be a finite number/);
+  assert.throws(() => new Rng(NaN), /seed must be an integer from 0 to 4294967295, got NaN/);
 });
 
 test('uniform ranges, integer draws, shuffles are permutations', () => {

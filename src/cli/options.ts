@@ -1,6 +1,7 @@
 // Command-line options shared by `train` and `sweep`: each maps onto one ExperimentConfig field.
 
 import type { ExperimentConfig } from '../presets.ts';
+import { MAX_SEED } from '../rng.ts';
 
 type Parse = (v: string, flag: string) => unknown;
 
@@ -15,10 +16,11 @@ const num: Parse = (v, flag) => {
   if (!DECIMAL.test(v.trim()) || !Number.isFinite(x)) throw new UsageError(`--${flag} expects a number, got ${JSON.stringify(v)} (plain decimal, e.g. 0.01 or 1e-3)`);
   return x;
 };
+// Counts are written in digits: "1e12", "0x10", "" and "3.0" are not what anybody types for an epoch cap.
+const DIGITS = /^\d+$/;
 const int: Parse = (v, flag) => {
-  const x = num(v, flag) as number;
-  if (!Number.isInteger(x)) throw new UsageError(`--${flag} expects an integer, got ${JSON.stringify(v)}`);
-  return x;
+  if (!DIGITS.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--${flag} expects an integer, got ${JSON.stringify(v)} (digits, e.g. 30)`);
+  return Number(v);
 };
 const str: Parse = v => v;
 const bool: Parse = (v, flag) => {
@@ -27,12 +29,19 @@ const bool: Parse = (v, flag) => {
   throw new UsageError(`--${flag} expects true or false, got ${JSON.stringify(v)}`);
 };
 
-/** An integer flag ≥ min (parseArgs gives strings): undefined when absent, else one message naming the flag. */
-export function intFlag(values: Record<string, unknown>, flag: string, min: number): number | undefined {
-  if (values[flag] === undefined) return undefined;
-  const x = Number(values[flag]);
-  if (!(Number.isInteger(x) && x >= min)) throw new UsageError(`--${flag} expects an integer ≥ ${min}, got ${values[flag]}`);
+/** An integer flag in [min, max], in digits (parseArgs gives strings): undefined when absent, else one message naming the flag. */
+export function intFlag(values: Record<string, unknown>, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const v = values[flag];
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!(typeof v === 'string' && DIGITS.test(v) && x >= min && x <= max))
+    throw new UsageError(`--${flag} expects an integer ${max < Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}` : `≥ ${min}`}, got ${JSON.stringify(v)}`);
   return x;
+}
+
+/** A seed flag: an integer 0…2³²−1 in digits (every seed its own stream; see Rng), like each seed of --seeds. */
+export function seedFlag(values: Record<string, unknown>, flag = 'seed'): number | undefined {
+  return intFlag(values, flag, 0, MAX_SEED);
 }
 
 /** flag → [config field, parser, help]. */
@@ -93,7 +102,7 @@ export function parseSeeds(spec: string): number[] {
     const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
     if (b < a) throw new UsageError(`--seeds range ${part} is empty (end before start)`);
     if (b - a + 1 + seen.size > MAX_SEEDS) throw new UsageError(`--seeds ${spec} gives more than ${MAX_SEEDS} seeds; split the sweep`);
-    if (!Number.isSafeInteger(b) || b > 2 ** 32 - 1) throw new UsageError(`--seeds: seed ${m[2] ?? m[1]} is too large (at most ${2 ** 32 - 1})`);
+    if (!Number.isSafeInteger(b) || b > MAX_SEED) throw new UsageError(`--seeds: seed ${m[2] ?? m[1]} is too large (seeds are integers from 0 to ${MAX_SEED})`);
     for (let s = a; s <= b; s++) seen.add(s);
   }
   if (seen.size === 0) throw new UsageError(`--seeds is empty`);

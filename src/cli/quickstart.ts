@@ -13,7 +13,7 @@ import { loadDataset } from '../data/datasets.ts';
 import { learningCurves } from '../results/curves.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
-import { UsageError, intFlag } from './options.ts';
+import { UsageError, intFlag, seedFlag } from './options.ts';
 import { exportFormats } from '../plots/export.ts';
 
 export interface QuickstartOptions {
@@ -70,10 +70,10 @@ export async function quickstartCommand(argv: string[]): Promise<number> {
     console.log('deepagrel quickstart [--per-class 1000] [--epochs 10] [--seed 1]\n\nDeepAGREL vs EBP, FC net 1500-1000-500 on a class-balanced MNIST subset (offline).');
     return 0;
   }
+  const o: QuickstartOptions = { perClass: intFlag(v, 'per-class', 1), epochs: intFlag(v, 'epochs', 1), seed: seedFlag(v), events: rule => progressEvents(rule === 'deepagrel' ? 'DeepAGREL' : 'EBP') };
   const info = await initBackend({ threads: commandLineThreads() });
   const skipped = skippedNativeLine(info);
   if (skipped) console.error(skipped);
-  const o: QuickstartOptions = { perClass: intFlag(v, 'per-class', 1), epochs: intFlag(v, 'epochs', 1), seed: intFlag(v, 'seed', 1), events: rule => progressEvents(rule === 'deepagrel' ? 'DeepAGREL' : 'EBP') };
   console.log(`DeepAGREL quick start — MNIST, FC 1500-1000-500, ${o.perClass ?? 1000} images/class, ${o.epochs ?? 10} epochs, backend ${info.name} (${info.threads} thread${info.threads > 1 ? 's' : ''})`);
   // Ctrl-C: the run stops after the current batch (checkpoint and record kept), as in `deepagrel train`.
   const removeInterrupt = installCliInterrupt();

@@ -21,6 +21,8 @@ export const EXIT_SKIPPED = 4;
 export const SWEEP_WORKER_ENV = 'DEEPAGREL_SWEEP_WORKER';
 /** Exit code of `train` stopped by Ctrl-C or SIGTERM (the run keeps its checkpoint), as a shell reports SIGINT. */
 export const EXIT_INTERRUPTED = 130;
+/** Exit code of `train` whose run diverged (its record is kept, ended "diverged"); a sweep counts the job as failed. */
+export const EXIT_DIVERGED = 5;
 
 /** presets × α values × seeds (seeds innermost, so a shard or an interrupted sweep covers whole α
  *  values first). Runs of a grid (two or more α) are <preset>-lr<α>-s<seed>; with one α, a run at
@@ -53,7 +55,7 @@ export interface SweepOptions {
 }
 
 /** Runs the jobs; resolves with what became of them (and the signal that stopped the sweep, if one did). */
-export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; locked: number; failed: Job[]; interrupted: Job[]; stoppedBy: NodeJS.Signals | null }> {
+export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped: number; locked: number; failed: Job[]; diverged: Job[]; interrupted: Job[]; stoppedBy: NodeJS.Signals | null }> {
   const log = o.log ?? (l => process.stdout.write(l + '\n'));
   const workers = Math.max(1, o.workers ?? os.availableParallelism());
   // The cores are divided among the workers; DEEPAGREL_THREADS overrides, and `--threads` among
@@ -74,13 +76,16 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
     + `(stored → asked for):\n${mismatched.join('\n')}\nNothing was run. Give these settings another --experiment (or --results), or delete those files to train them again.`);
   for (const { job } of finished) cleanUpFinishedRun(o.checkpointRoot ?? 'checkpoints', o.experiment, jobRunId(job));
   const todo = o.jobs.filter(j => !finished.some(f => f.job === j));
-  let skipped = o.jobs.length - todo.length;
+  // A run that diverged is finished (its record stays) but failed: every sweep over it says so.
+  const failed: Job[] = [], diverged: Job[] = [];
+  for (const { job, file } of finished) if (readRunFile(file).end?.status === 'diverged') { failed.push(job); diverged.push(job); }
+  let skipped = o.jobs.length - todo.length - diverged.length;
   log(`sweep: ${o.jobs.length} jobs, ${skipped} already finished, ${todo.length} to run on ${workers} worker(s), ${threadsShown} thread(s) each`);
   // Through the launcher, which registers tsx itself: the parent may run under `npx deepagrel`
   // (tsx registered in-process, so process.execArgv does not carry it to a child). Node flags
   // reach the workers through NODE_OPTIONS, which the child inherits.
   const cli = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
-  const failed: Job[] = [], interrupted: Job[] = [];
+  const interrupted: Job[] = [];
   let next = 0, done = 0, locked = 0;
   // Stopping a sweep (Ctrl-C, kill, a scheduler): no new job starts, and each running job stops
   // after its batch and keeps its checkpoint. The workers get SIGTERM, which `train` takes as that
@@ -109,6 +114,7 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
       if (code === 0) done++;
       else if (code === EXIT_SKIPPED) skipped++;        // finished by another sweep after this one looked
       else if (code === EXIT_LOCKED) locked++;          // another sweep is on it: not a failure
+      else if (code === EXIT_DIVERGED) { failed.push(job); diverged.push(job); }   // train said why
       else if (code === EXIT_INTERRUPTED || signal === 'SIGINT' || signal === 'SIGTERM' || (signal && stoppedBy)) interrupted.push(job);   // resumable from its checkpoint
       else { failed.push(job); log(`${tag} failed with exit code ${code ?? signal}`); }
       resolve();
@@ -121,6 +127,7 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
   // done + skipped + locked + failed + interrupted + not started = jobs: a run another sweep finished meanwhile counts as skipped, not finished.
   const notStarted = todo.length - next;
   log(`sweep: ${done} finished, ${skipped} skipped, ${locked} running elsewhere, ${failed.length} failed`
+    + (diverged.length ? ` (${diverged.length} diverged: ${diverged.map(jobRunId).join(', ')}; their records are kept, a smaller α is another run)` : '')
     + (interrupted.length || notStarted ? `, ${interrupted.length} interrupted, ${notStarted} not started (the same command resumes them)` : ''));
-  return { done, skipped, locked, failed, interrupted, stoppedBy };
+  return { done, skipped, locked, failed, diverged, interrupted, stoppedBy };
 }

@@ -18,7 +18,7 @@ import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
 import type { DisplaySink } from '../plots/display.ts';
 import { LiveCurves } from './live.ts';
-import { pct, quickLabel, type RunRoots } from './params.ts';
+import { checkSeeds, pct, quickLabel, type RunRoots } from './params.ts';
 
 export const MODES: readonly FeedbackMode[] = ['symmetric', 'reciprocal', 'fixed-random'];
 export const EXPERIMENT = 'feedback-weights';
@@ -59,6 +59,7 @@ export interface FeedbackRunOptions {
 
 /** Train every mode × seed (validation accuracy drawn live); returns the run records. */
 export async function trainFeedbackModes(o: FeedbackRunOptions): Promise<RunRecord[]> {
+  checkSeeds(o.seeds);
   const live = new LiveCurves({ title: quickLabel(o.setup.quick, 'MNIST, feedback-weight modes: validation accuracy (live)'), sink: o.sink, log: o.log });
   const runs: RunRecord[] = [];
   for (const mode of o.modes ?? MODES) {

@@ -74,7 +74,7 @@ export async function gatingTrial(o: GatingOptions): Promise<GatingTrial> {
     keep.push(a);
     const [q, drive] = await Promise.all([h, a].map(async (t) => Array.from(await t.data())));
     // 2. Action selection, 4. reward and δ.
-    const [action] = selectAction(q, n, { epsilon: o.epsilon ?? 0.05, beta: 1 }, new Rng((o.seed ?? 1) + 1));
+    const [action] = selectAction(q, n, { epsilon: o.epsilon ?? 0.05, beta: 1 }, new Rng(((o.seed ?? 1) + 1) >>> 0));
     const out = getRule('deepagrel').signal(q, n, Int32Array.of(action), [o.label]);
     const delta = out.signal[action], reward = out.reward[0];
     // 3. Feedback pass from the selected output, z_s = 1 (the feedback network's own activity) ...

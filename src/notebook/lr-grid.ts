@@ -12,7 +12,7 @@ import type { PlotlyFigure } from '../plots/types.ts';
 import type { DisplaySink } from '../plots/display.ts';
 import type { Dataset } from '../data/types.ts';
 import { LiveCurves } from './live.ts';
-import { quickLabel, type RunRoots } from './params.ts';
+import { checkSeeds, quickLabel, type RunRoots } from './params.ts';
 import { loadRuns, describeRuns } from './runs.ts';
 import { LR_STUDY_EXPERIMENT } from '../results/reader.ts';
 import { OVERRIDES } from '../cli/options.ts';
@@ -58,6 +58,7 @@ export function checkGrid(grid: Record<string, number[]>): void {
 
 export async function lrGrid(o: LrGridOptions): Promise<LrGridResult> {
   checkGrid(o.grid);
+  checkSeeds(o.seeds);
   const log = o.log === undefined ? (line: string) => console.log(line) : o.log;
   const notes: string[] = [];
   const note = (s: string) => { notes.push(s); log?.(s); };

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlotlyFigure } from '../plots/types.ts';
 import { tempDirRemovedAtExit } from '../temp-dir.ts';
+import { seedProblem } from '../rng.ts';
 
 /** QUICK from the environment: 1/true/yes/on (any case) → true; unset, empty, 0/false/no/off → false. */
 export function quickMode(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -79,6 +80,18 @@ export function rateFor(rates: RuleRates | undefined, rule: string): number | un
   const lr = rates?.[rule as 'deepagrel' | 'ebp'];
   if (lr !== undefined && !(Number.isFinite(lr) && lr > 0)) throw new Error(`learning rate for ${rule} must be a finite number > 0, got ${lr}`);
   return lr;
+}
+
+/** A first cell's seed list (SEEDS), checked before anything trains: integers 0…2³²−1 (each seed its
+ *  own stream, as on the command line), none twice. One message naming the list otherwise. */
+export function checkSeeds(seeds: unknown, name = 'SEEDS'): number[] {
+  if (!Array.isArray(seeds) || seeds.length === 0) throw new Error(`${name} must be a non-empty list of seeds, e.g. [1, 2, 3]; got ${JSON.stringify(seeds)}`);
+  for (const s of seeds) {
+    const bad = seedProblem(s, `each seed in ${name}`);
+    if (bad) throw new Error(bad);
+  }
+  if (new Set(seeds).size !== seeds.length) throw new Error(`${name} lists a seed twice: ${JSON.stringify(seeds)}`);
+  return seeds;
 }
 
 /** 0.9734 → "97.34%"; null/undefined → "n/a". */

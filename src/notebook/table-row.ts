@@ -18,7 +18,7 @@ import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
 import { showFigure, type DisplaySink } from '../plots/display.ts';
 import { LiveCurves } from './live.ts';
-import { quickLabel, rateFor, type RuleRates, type RunRoots } from './params.ts';
+import { checkSeeds, quickLabel, rateFor, type RuleRates, type RunRoots } from './params.ts';
 import { describeRuns, loadRuns, NOT_TABLE1, type RunFilter } from './runs.ts';
 
 export interface RowSpec { dataset: string; arch: PaperArch; augment: boolean }
@@ -114,6 +114,7 @@ export interface RowResult {
 export const DEFAULT_ROW_FILTER: RunFilter = { excludeExperiments: NOT_TABLE1 };
 
 export async function tableRow(spec: RowSpec, o: RowOptions): Promise<RowResult> {
+  checkSeeds(o.seeds);
   const presets = rowPresets(spec);
   const title = rowTitle(spec);
   const log = o.log === undefined ? (line: string) => console.log(line) : o.log;
