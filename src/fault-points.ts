@@ -6,6 +6,8 @@
 //   DEEPAGREL_PAUSE_FILE=path   test can preempt it at a known place, on a machine of any speed. Only
 //                               the process that creates `path` first pauses (it writes its pid,
 //                               SLURM array task and `detail` there), so many workers may share it.
+//                               Removing `path` lets the paused process go on (a slow step, e.g. a
+//                               shared file system taking seconds, at a known place).
 import * as fs from 'node:fs';
 
 const parse = (v: string | undefined) => /^([\w:-]+):(\d+)$/.exec(v ?? '');
@@ -31,5 +33,6 @@ export function pausePoint(name: string, detail = ''): void {
   if (!file || !arrived(pause, name)) return;
   const note = JSON.stringify({ pid: process.pid, task: process.env.SLURM_ARRAY_TASK_ID ?? null, detail });
   try { fs.writeFileSync(file, note, { flag: 'wx' }); } catch { return; }   // another process paused first
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120_000);
+  const cell = new Int32Array(new SharedArrayBuffer(4)), until = Date.now() + 120_000;
+  while (Date.now() < until && fs.existsSync(file)) Atomics.wait(cell, 0, 0, 20);
 }

@@ -27,6 +27,7 @@ import { checkpointPaths, cleanUpFinishedRun, keepFinalCheckpoint, saveCheckpoin
 import { checkName, ensureWritableDir, PathError } from './safe-fs.ts';
 import { EarlyStopping } from './early-stopping.ts';
 import { RunLock } from './run-lock.ts';
+import { pausePoint } from './fault-points.ts';
 import { initBackend, backendInfo } from './backend.ts';
 import { InterruptedError, interruptSignal, listening, yieldToEventLoop } from './interrupt.ts';
 
@@ -162,19 +163,29 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   const runFile = runFilePath({ experiment, runId }, resultsRoot);
   const resume = opts.resume ?? true;
 
-  if (record && resume && runStatus(runFile) === 'finished') {
-    cleanUpFinishedRun(opts.checkpointRoot ?? 'checkpoints', experiment, runId, opts.keepCheckpoint);
+  /** The finished run, if it is one (then nothing is trained); refused when made with other settings. */
+  const finishedRun = (): RunResult | null => {
+    if (!(record && resume) || runStatus(runFile) !== 'finished') return null;
     const finished = readRunFile(runFile);
     // Never a stand-in for other settings: a re-run with another epoch cap, subset, ... is refused.
     const differs = runDifferences(finished.header, { ...cfg }, opts.protocol);
     if (differs.length) throw new ConfigError(`${runFile}: a finished run made with other settings (stored → asked for: ${differs.join(', ')}); `
       + 'nothing was trained. Give these settings another run name (--run-id) or experiment (--experiment), or delete that file to train it again.');
     return { record: finished, skipped: true };
+  };
+  if (record && resume && runStatus(runFile) === 'finished') {
+    cleanUpFinishedRun(opts.checkpointRoot ?? 'checkpoints', experiment, runId, opts.keepCheckpoint);
+    return finishedRun()!;
   }
   if (record) { ensureWritableDir(resultsRoot, '--results'); ensureWritableDir(opts.checkpointRoot ?? 'checkpoints', '--checkpoints'); }
+  pausePoint('run:before-lock', runFile);     // a slow file system between "finished?" and the lock (tests)
   const lock = record ? RunLock.acquire(lockFile) : null;
-  if (lock) removeStaleTemps(ckptFile);
   try {
+    // Asked again under the lock: another process may have finished the run since the first look
+    // (it held the lock meanwhile), and training it again would replace its record.
+    const done = finishedRun();
+    if (done) { removeCheckpoint(ckptFile, opts.keepCheckpoint); return done; }
+    if (lock) removeStaleTemps(ckptFile);
     return await listening(() => trainRun(cfg, opts, { seed, record, experiment, runId, resultsRoot, ckptFile, keptFile, runFile, resume, lock }));
   } finally { lock?.release(); }
 }
