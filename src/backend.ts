@@ -2,9 +2,12 @@
 //
 // Order for 'auto' (the default): the TensorFlow backend from @tensorflow/tfjs-node-gpu or
 // @tensorflow/tfjs-node when the user installed one on purpose (never by `npm install`: an opt-in,
-// TENSORFLOW_OPT_IN), then 'webgpu' on a hardware adapter only (Dawn;
-// backend/webgpu.ts; a software adapter such as lavapipe runs only when forced), then 'native'
-// (our oneDNN kernels, native/, built at npm install when oneDNN is there), then 'wasm'.
+// TENSORFLOW_OPT_IN), then 'webgpu' on a discrete GPU (Dawn; backend/webgpu.ts) — on an integrated
+// GPU, an adapter of unknown kind or a software one (lavapipe) only when a short probe
+// (backend/webgpu-probe.ts) measures its training step faster than the CPU path's, or when
+// DEEPAGREL_WEBGPU_ADAPTER names it — then 'native' (our oneDNN kernels, native/, built at npm
+// install when oneDNN is there), then 'wasm'. BackendInfo.webgpu keeps what the WebGPU choice rested
+// on (the adapters, their kinds, the pick, the probe's numbers), and run headers record it.
 // 'cpu' (pure JS, slow) only when asked.
 // Why each backend before the chosen one was skipped is kept in BackendInfo.skipped.
 //
@@ -34,7 +37,8 @@ import { NATIVE_KERNELS } from './backend/native-kernels.ts';
 import { NATIVE_OPS, setNativeOps } from './backend/native-ops.ts';
 import { nativeFixHint, loadNativeAddon, nativeUnavailableReason, type NativeLibraryInfo } from './backend/native-addon.ts';
 import { withWasmThreads } from './backend/wasm-threads.ts';
-import { adapterLine, findAdapter, gpuDeviceNodes, startWebgpuBackend, webgpuPackageVersion, type AdapterInfo } from './backend/webgpu.ts';
+import { adapterLine, adapterSummary, findAdapter, gpuDeviceNodes, startWebgpuBackend, webgpuPackageVersion, type AdapterInfo, type AdapterSelection } from './backend/webgpu.ts';
+import { PROBE, probeStepMs, type ProbeResult } from './backend/webgpu-probe.ts';
 
 export { tf };
 
@@ -56,10 +60,20 @@ export interface BackendInfo {
   kernels: string;
   /** native: the library under the kernels. */
   library?: NativeLibraryInfo;
-  /** webgpu: the adapter (vendor, architecture, device, software or not). */
+  /** webgpu: the adapter (vendor, architecture, device, software or not, its kind). */
   adapter?: AdapterInfo;
+  /** Where WebGPU was considered (forced, or by 'auto' on a machine with a GPU device): every
+   *  adapter found with its kind, the one picked and how, whether it was taken and why, and the
+   *  probe's numbers when one ran. Present also when 'auto' went on to a CPU backend. */
+  webgpu?: WebgpuChoice;
   /** 'auto': each backend tried before this one, and why it was not taken. */
   skipped?: { backend: BackendName; reason: string }[];
+}
+
+export interface WebgpuChoice extends AdapterSelection {
+  /** "forced (DEEPAGREL_BACKEND=webgpu)", "auto: a discrete GPU", "auto: not taken: …", … */
+  decision: string;
+  probe?: ProbeResult;
 }
 
 export interface InitBackendOptions {
@@ -138,7 +152,7 @@ async function init(opts: InitBackendOptions): Promise<BackendInfo> {
       break;
     }
     case 'webgpu': {
-      info = await startWebgpu();
+      info = await startWebgpu('forced (DEEPAGREL_BACKEND=webgpu or --backend webgpu)');
       break;
     }
     case 'native': {
@@ -150,10 +164,11 @@ async function init(opts: InitBackendOptions): Promise<BackendInfo> {
       const skipped: NonNullable<BackendInfo['skipped']> = [];
       const tensorflow = await startTensorflow();
       if (!tensorflow) skipped.push({ backend: 'tensorflow', reason: `${tensorflowTried!.reasons.join('; ')} (an opt-in: ${TENSORFLOW_OPT_IN})` });
-      const webgpu = tensorflow ? undefined : await autoWebgpu(skipped);
+      const considered: { choice?: WebgpuChoice } = {};
+      const webgpu = tensorflow ? undefined : await autoWebgpu(skipped, threads, considered);
       const native = tensorflow || webgpu ? undefined : await startNative(threads);
       if (!tensorflow && !webgpu && !native) skipped.push({ backend: 'native', reason: `${nativeUnavailableReason()}; to get it: ${nativeFixHint()}` });
-      info = { ...(tensorflow ?? webgpu ?? native ?? await startWasm(threads)), skipped };
+      info = { ...(tensorflow ?? webgpu ?? native ?? await startWasm(threads)), skipped, ...(considered.choice && !webgpu ? { webgpu: considered.choice } : {}) };
       break;
     }
     case 'wasm': info = await startWasm(threads); break;
@@ -186,8 +201,8 @@ function parseThreads(option: number | undefined): number | undefined {
   return value;
 }
 
-/** 'webgpu' when asked for: any adapter, software included (reported as such); one clear error when none. */
-async function startWebgpu(): Promise<BackendInfo> {
+/** 'webgpu' on the picked adapter (forced: any, software included, reported as such); one clear error when none. */
+async function startWebgpu(decision: string, probe?: ProbeResult): Promise<BackendInfo> {
   let started: Awaited<ReturnType<typeof startWebgpuBackend>>;
   try {
     started = await startWebgpuBackend();
@@ -195,19 +210,24 @@ async function startWebgpu(): Promise<BackendInfo> {
     throw new Error(`backend 'webgpu' requested but ${(e as Error).message}; or use DEEPAGREL_BACKEND=native or wasm`);
   }
   nativeOff();
-  const { info: adapter, version } = started;
+  const { info: adapter, selection, version } = started;
+  const kind = adapter.kind === 'unknown' ? 'adapter of unknown kind' : adapter.kind === 'software' ? 'software adapter' : `${adapter.kind} GPU`;
   return {
     name: 'webgpu', threads: 1, simd: true, adapter,
-    kernels: `tfjs-backend-webgpu (WGSL) on ${adapterLine(adapter)}`,
+    kernels: `tfjs-backend-webgpu (WGSL) on ${adapterLine(adapter)} — adapter #${adapter.index} of ${selection.adapters.length}, ${kind}; ${decision}`,
     versions: { 'tfjs-core': tf.version_core, 'tfjs-backend-webgpu': version, webgpu: webgpuPackageVersion() },
+    webgpu: { ...selection, decision, ...(probe ? { probe } : {}) },
   };
 }
 
 /**
- * 'auto': WebGPU only on a hardware adapter. On Linux without a GPU device node Dawn is not even
- * loaded (it would only find software Vulkan, and says so on stderr).
+ * 'auto' and WebGPU: a discrete GPU is taken; an adapter DEEPAGREL_WEBGPU_ADAPTER names, too; an
+ * integrated GPU, an adapter of unknown kind or a software one only when the probe measures its
+ * training step faster than the CPU path's (autoWebgpuDecision). On Linux without a GPU device
+ * node Dawn is not even loaded (it would only find software Vulkan, and says so on stderr).
+ * `considered.choice`: what the choice rested on, also when WebGPU was not taken.
  */
-async function autoWebgpu(skipped: NonNullable<BackendInfo['skipped']>): Promise<BackendInfo | undefined> {
+async function autoWebgpu(skipped: NonNullable<BackendInfo['skipped']>, threads: number | undefined, considered: { choice?: WebgpuChoice }): Promise<BackendInfo | undefined> {
   const nodes = gpuDeviceNodes();
   if (nodes.length === 0) {
     skipped.push({ backend: 'webgpu', reason: 'no GPU device here (/dev/dri/renderD*, /dev/nvidia0, /dev/dxg); DEEPAGREL_BACKEND=webgpu tries software Vulkan' });
@@ -215,16 +235,48 @@ async function autoWebgpu(skipped: NonNullable<BackendInfo['skipped']>): Promise
   }
   const found = await findAdapter();
   if ('reason' in found) { skipped.push({ backend: 'webgpu', reason: found.reason }); return undefined; }
-  if (found.info.software) {
-    skipped.push({ backend: 'webgpu', reason: `only a software adapter (${adapterLine(found.info)}): slower than the CPU backends; DEEPAGREL_BACKEND=webgpu uses it anyway` });
+  const decided = await autoWebgpuDecision(found.info, process.env.DEEPAGREL_WEBGPU_ADAPTER, () => probeAgainstCpu(threads));
+  if (!decided.take) {
+    skipped.push({ backend: 'webgpu', reason: decided.why });
+    considered.choice = { ...found.selection, decision: `auto: not taken: ${decided.why}`, ...(decided.probe ? { probe: decided.probe } : {}) };
     return undefined;
   }
   try {
-    return await startWebgpu();
+    return await startWebgpu(`auto: ${decided.why}`, decided.probe);
   } catch (e) {
     skipped.push({ backend: 'webgpu', reason: (e as Error).message });
     return undefined;
   }
+}
+
+/**
+ * The probe: ms per training step on the CPU path 'auto' would take otherwise (native, else wasm),
+ * then on the picked WebGPU adapter (stopping once a step takes twice the CPU's). Leaves webgpu
+ * selected (or the CPU path, when webgpu cannot start: then `error` says why).
+ */
+export async function probeAgainstCpu(threads?: number): Promise<ProbeResult | { error: string }> {
+  const cpu = await startNative(threads) ?? await startWasm(threads);
+  const c = await probeStepMs();
+  try { await startWebgpuBackend(); } catch (e) { return { error: (e as Error).message }; }
+  const g = await probeStepMs(2 * c.ms);
+  return { net: PROBE.net, batch: PROBE.batch, webgpuMs: g.ms, cpuMs: c.ms, cpuBackend: cpu.name, steps: { webgpu: g.steps, cpu: c.steps } };
+}
+
+/**
+ * Whether 'auto' takes the adapter WebGPU picked, and why. `named`: DEEPAGREL_WEBGPU_ADAPTER.
+ * `probe` runs only for an integrated, unknown or software adapter: the CPU path's and the
+ * adapter's ms per training step (or why the adapter could not start).
+ */
+export async function autoWebgpuDecision(adapter: AdapterInfo, named: string | undefined,
+  probe: () => Promise<ProbeResult | { error: string }>): Promise<{ take: boolean; why: string; probe?: ProbeResult }> {
+  const what = adapterSummary(adapter);
+  if (named?.trim()) return { take: true, why: `named by DEEPAGREL_WEBGPU_ADAPTER (${what})` };
+  if (adapter.kind === 'discrete') return { take: true, why: `a discrete GPU (${what}; ${adapter.kindReason})` };
+  const p = await probe();
+  if ('error' in p) return { take: false, why: `${what}: it failed to start (${p.error})` };
+  const numbers = `the probe's training step (${p.net}, batch ${p.batch}) took ${p.webgpuMs} ms on it against ${p.cpuMs} ms on ${p.cpuBackend}`;
+  if (p.webgpuMs < p.cpuMs) return { take: true, why: `${what} (${adapter.kindReason}): ${numbers}: faster`, probe: p };
+  return { take: false, why: `${what} (${adapter.kindReason}): ${numbers}: slower; DEEPAGREL_BACKEND=webgpu uses it anyway`, probe: p };
 }
 
 function packageVersion(pkg: string): string {

@@ -246,7 +246,10 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       ...(backend.package ? { package: backend.package } : {}),
       ...(backend.library ? { library: { library: backend.library.library, version: backend.library.version, isa: backend.library.isa, runtime: backend.library.runtime } } : {}),
       ...(backend.adapter ? { adapter: { vendor: backend.adapter.vendor, architecture: backend.adapter.architecture, device: backend.adapter.device,
-        description: backend.adapter.description, software: backend.adapter.software, api: backend.adapter.api } } : {}) },
+        description: backend.adapter.description, software: backend.adapter.software, api: backend.adapter.api, kind: backend.adapter.kind } } : {}),
+      // What the backend choice rested on: why faster backends were skipped, and the WebGPU adapters and probe.
+      ...(backend.skipped?.length ? { skipped: backend.skipped } : {}),
+      ...(backend.webgpu ? { webgpu: backend.webgpu } : {}) },
     versions: { node: process.versions.node, tfjs: tf.version.tfjs, ...backend.versions, workbook: packageVersion() },
     git: gitInfo(), startedAt: new Date().toISOString(),
   };

@@ -19,6 +19,13 @@ export function describeBackend(info: BackendInfo): string[] {
   ];
   if (info.library) lines.push(`library  ${info.library.library} ${info.library.version}, ${info.library.isa}, ${info.library.runtime} (${info.library.maxThreads} cores)`);
   for (const s of info.skipped ?? []) lines.push(`skipped  ${s.backend}: ${s.reason}`);
+  // WebGPU's adapters (DEEPAGREL_WEBGPU_ADAPTER takes the number or a part of the name) and the decision.
+  if (info.webgpu) {
+    for (const a of info.webgpu.adapters) {
+      lines.push(`adapter  #${a.index} ${[a.vendor, a.architecture].filter(Boolean).join(' ')} (${a.name}): ${a.kind} (${a.kindReason})${a.index === info.webgpu.chosen ? ` ← picked: ${info.webgpu.how}` : ''}`);
+    }
+    lines.push(`webgpu   ${info.webgpu.decision}`);
+  }
   if (info.name !== 'native' && !(info.skipped ?? []).some(s => s.backend === 'native')) {
     const why = nativeUnavailableReason();
     lines.push(why ? `native   off: ${why}; to get it: ${nativeFixHint()}` : 'native   available (DEEPAGREL_BACKEND=native or --backend native selects it)');

@@ -25,8 +25,17 @@ export interface RunHeader {
    *  one line, and the native library with its version, instruction set and threading runtime. */
   backend: { name: string; threads: number; simd?: boolean; package?: string; kernels?: string;
     library?: { library: string; version: string; isa: string; runtime: string };
-    /** webgpu: the adapter the run used. */
-    adapter?: { vendor: string; architecture: string; device: string; description: string; software: boolean; api: string } };
+    /** webgpu: the adapter the run used (newer records: its kind, 'discrete' | 'integrated' | 'software' | 'unknown'). */
+    adapter?: { vendor: string; architecture: string; device: string; description: string; software: boolean; api: string; kind?: string };
+    /** 'auto' (newer records): each backend tried before this one and why it was not taken. */
+    skipped?: { backend: string; reason: string }[];
+    /** Where WebGPU was considered (newer records): every adapter found with its kind and what that
+     *  rests on, the one picked and how, the decision, and the probe's ms per step when one ran. */
+    webgpu?: {
+      adapters: { index: number; name: string; vendor: string; architecture: string; description: string; kind: string; kindReason: string }[];
+      chosen: number; how: string; decision: string;
+      probe?: { net: string; batch: number; webgpuMs: number; cpuMs: number; cpuBackend: string; steps: { webgpu: number; cpu: number } };
+    } };
   versions: Record<string, string>;  // node, tfjs, workbook, ...
   git?: { commit: string; dirty: boolean };
   startedAt: string;             // ISO time
