@@ -41,7 +41,7 @@ export function checkpointPaths(root: string, experiment: string, runId: string)
 }
 
 const MAGIC = 'DAGCKPT2';
-const MAGIC_V1 = 'DAGCKPT1';        // before checksums; still read, with the weights checked for NaN/Inf
+const MAGIC_V1 = 'DAGCKPT1';        // before checksums: refused unless accepted knowingly (UnverifiedCheckpointError)
 const SUM = 32;                      // SHA-256 trailer
 
 /** A checkpoint that cannot be used; the message names the file and the way out. */
@@ -50,6 +50,24 @@ export class CheckpointError extends Error {
     super(`${file}: ${problem}; not loading it. Way out: rerun \`deepagrel train\` with --no-resume to start this run over, or delete ${file} (and ${file}.prev)`);
     this.name = 'CheckpointError';
   }
+}
+
+/** A checkpoint of the first format (DAGCKPT1), from before checksums: nothing in it can show that its
+ *  weights are the ones written (an edited weight reads like a trained one), so it is not used unless
+ *  the user accepts that (`acceptUnverified`; CLI: --accept-unverified-checkpoint). Not a corrupt file:
+ *  a run never falls back past it or sets it aside. */
+export class UnverifiedCheckpointError extends CheckpointError {
+  constructor(file: string) {
+    super(file, 'a checkpoint of the first format (DAGCKPT1, written before checkpoints had checksums), so nothing shows its weights are the ones that were written');
+    this.name = 'UnverifiedCheckpointError';
+    this.message = `${file}: ${this.problem}; not loading it. Either start the run over (rerun with --no-resume, or delete ${file} and ${file}.prev), `
+      + 'or resume from it knowingly with --accept-unverified-checkpoint (the next checkpoint is written with a checksum)';
+  }
+}
+
+export interface LoadOptions {
+  /** Load a DAGCKPT1 checkpoint anyway (its weights are still checked for NaN/Inf). */
+  acceptUnverified?: boolean;
 }
 
 interface Entry { set: 'weights' | 'best'; layer: string; key: 'W' | 'Wfb' | 'b'; length: number }
@@ -103,11 +121,12 @@ export function saveCheckpoint(file: string, ck: Checkpoint): void {
 }
 
 /** Read and verify one checkpoint file; any defect is a CheckpointError naming the file. */
-export function loadCheckpoint(file: string): Checkpoint {
+export function loadCheckpoint(file: string, opts: LoadOptions = {}): Checkpoint {
   let buf: Buffer;
   try { buf = fs.readFileSync(file); } catch (e) { throw fsError(e, 'read the checkpoint', file); }
   const magic = buf.length >= MAGIC.length ? buf.toString('ascii', 0, MAGIC.length) : '';
   if (magic !== MAGIC && magic !== MAGIC_V1) throw new CheckpointError(file, `not a DeepAGREL checkpoint (expected it to start with "${MAGIC}")`);
+  if (magic === MAGIC_V1 && !opts.acceptUnverified) throw new UnverifiedCheckpointError(file);
   let end = buf.length;
   if (magic === MAGIC) {
     if (buf.length < MAGIC.length + 4 + SUM) throw new CheckpointError(file, `truncated (${buf.length} bytes)`);
@@ -155,17 +174,17 @@ export interface LoadedCheckpoint { checkpoint: Checkpoint; file: string; skippe
  * set aside as <file>.corrupt (kept as evidence, and so the next save does not rotate it into
  * <file>.prev). Null when there is none; a CheckpointError when every one there is bad.
  */
-export function loadLatestCheckpoint(file: string): LoadedCheckpoint | null {
+export function loadLatestCheckpoint(file: string, opts: LoadOptions = {}): LoadedCheckpoint | null {
   const { prev, corrupt } = checkpointSiblings(file);
   const skipped: CheckpointError[] = [];
   for (const f of [file, prev]) {
     if (!fs.existsSync(f)) continue;
     try {
-      const checkpoint = loadCheckpoint(f);
+      const checkpoint = loadCheckpoint(f, opts);
       if (f === prev && fs.existsSync(file)) fs.renameSync(file, corrupt);
       return { checkpoint, file: f, skipped };
     } catch (e) {
-      if (!(e instanceof CheckpointError)) throw e;
+      if (!(e instanceof CheckpointError) || e instanceof UnverifiedCheckpointError) throw e;   // the user decides, not the fallback
       skipped.push(e);
     }
   }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, PRESETS, resolvePreset } from './presets.ts';
 import { PathError, checkName } from './safe-fs.ts';
+import { UnverifiedCheckpointError } from './checkpoint.ts';
 import { runExperiment } from './train.ts';
 import { InterruptedError, installCliInterrupt } from './interrupt.ts';
 import { progressEvents } from './progress.ts';
@@ -93,6 +94,9 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
                        way "data not bit-exact" is added when the data is a re-encoded copy
   --run-id NAME        file name of the run (default <preset>-s<seed>; <preset>-lr<α>-s<seed> at another α than the preset's)
   --no-resume          start over even if a checkpoint exists
+  --accept-unverified-checkpoint
+                       resume from a checkpoint of the first format (DAGCKPT1, before checksums),
+                       which is refused otherwise: nothing shows its weights are the ones written
   --keep-weights       keep the finished run's weights (<checkpoints>/<experiment>/<run>.final.ckpt)
                        for deepagrel evaluate; without it a finished run's checkpoint is deleted
   --backend NAME       tensorflow | native | wasm | cpu (default: best available; see deepagrel backend)
@@ -110,7 +114,7 @@ function defaultRunId(cfg: { preset: string; lr: number }, seed: number): string
 const train: Command = async argv => {
   const v = parse(argv, { ...COMMON, ...overrideOptions(), preset: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' },
     experiment: { type: 'string' }, results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' }, 'no-resume': { type: 'boolean' },
-    'run-id': { type: 'string' }, 'keep-weights': { type: 'boolean' } });
+    'run-id': { type: 'string' }, 'keep-weights': { type: 'boolean' }, 'accept-unverified-checkpoint': { type: 'boolean' } });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   if (!v.preset) throw new UsageError('train needs --preset (see: deepagrel presets)');
   const seed = seedFlag(v) ?? 1;
@@ -124,7 +128,8 @@ const train: Command = async argv => {
   let res;
   try {
     res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
-      checkpointRoot: v.checkpoints, protocol: v.protocol, runId, resume: !v['no-resume'], keepWeights: v['keep-weights'], events: progressEvents(`${cfg.preset} s${seed}`) });
+      checkpointRoot: v.checkpoints, protocol: v.protocol, runId, resume: !v['no-resume'], keepWeights: v['keep-weights'],
+      acceptUnverifiedCheckpoint: v['accept-unverified-checkpoint'], events: progressEvents(`${cfg.preset} s${seed}`) });
   } catch (e) {
     if (!(e instanceof InterruptedError)) throw e;
     console.error(`\n${e.message}${e.info.file ? ` Record: ${e.info.file}` : ''}`);
@@ -164,7 +169,8 @@ ${overrideHelp()}`;
 const sweep: Command = async argv => {
   const v = parse(argv, { ...COMMON, ...overrideOptions(), presets: { type: 'string' }, seeds: { type: 'string' }, workers: { type: 'string' },
     shard: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'data-dir': { type: 'string' }, experiment: { type: 'string' },
-    results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' }, 'keep-weights': { type: 'boolean' } });
+    results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' }, 'keep-weights': { type: 'boolean' },
+    'accept-unverified-checkpoint': { type: 'boolean' } });
   if (v.help) { console.log(SWEEP_HELP); return 0; }
   if (!v.presets) throw new UsageError('sweep needs --presets (e.g. "mnist-*")');
   // --lr: every job at that α (or each α of a grid); a run at another α than its preset's is named
@@ -184,7 +190,7 @@ const sweep: Command = async argv => {
   }
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
   const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads'),
-    ...(v['keep-weights'] ? ['--keep-weights'] : [])];
+    ...(v['keep-weights'] ? ['--keep-weights'] : []), ...(v['accept-unverified-checkpoint'] ? ['--accept-unverified-checkpoint'] : [])];
   const r = await runSweep({ jobs, workers, experiment, resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs, configOf, protocol: v.protocol });
   return r.stoppedBy ? EXIT_INTERRUPTED : r.failed.length || r.interrupted.length ? 1 : 0;
 };
@@ -350,11 +356,13 @@ what the record says (validation and test accuracy of the same weights agree on 
   --run FILE           the run record; its weights: the checkpoint of an unfinished run, or the
                        weights a finished run kept (train/sweep --keep-weights)
   --weights W          best (default: the best-validation weights, which the test accuracy is of) | last
-  --out FILE           also write the evaluation as JSON, with provenance (backend, versions, commit)`;
+  --out FILE           also write the evaluation as JSON, with provenance (backend, versions, commit)
+  --accept-unverified-checkpoint   read weights from a first-format checkpoint (DAGCKPT1, no checksum) too`;
 
 const evaluateCmd: Command = async argv => {
   const v = parse(argv, { ...COMMON, run: { type: 'string' }, weights: { type: 'string' }, sets: { type: 'string' },
-    checkpoints: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
+    checkpoints: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
+    'accept-unverified-checkpoint': { type: 'boolean' } });
   if (v.help) { console.log(EVALUATE_HELP); return 0; }
   if (!v.run) throw new UsageError('evaluate needs --run (a results/<experiment>/<run>.jsonl file)');
   const { evaluateRun, renderEvaluation, EVAL_SETS } = await import('./evaluate.ts');
@@ -364,7 +372,7 @@ const evaluateCmd: Command = async argv => {
   const badSet = sets?.find(s => !(EVAL_SETS as readonly string[]).includes(s));
   if (badSet !== undefined) throw new UsageError(`--sets takes ${EVAL_SETS.join(', ')} (comma-separated), got ${JSON.stringify(badSet)}`);
   await setupBackend(v);
-  const e = await evaluateRun(v.run, { weights, sets: sets as any, checkpointRoot: v.checkpoints, dataDir: v['data-dir'] });
+  const e = await evaluateRun(v.run, { weights, sets: sets as any, checkpointRoot: v.checkpoints, dataDir: v['data-dir'], acceptUnverifiedCheckpoint: v['accept-unverified-checkpoint'] });
   console.log(v.json ? JSON.stringify(e, null, 2) : renderEvaluation(e));
   if (v.out) { await writeAtomic(v.out, JSON.stringify(e, null, 2) + '\n'); console.error(`wrote ${v.out}`); }
   return 0;
@@ -421,7 +429,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`deepagrel ${name}: ${e?.message ?? e}`);
     if (process.env.DEEPAGREL_DEBUG) console.error(e?.stack);
     // Bad option values found only once the data is loaded or a folder is tried are usage errors too.
-    return e instanceof UsageError || e instanceof ConfigError || e instanceof PathError ? 2 : e instanceof RunLockedError ? EXIT_LOCKED : 1;
+    // A first-format checkpoint needs the user's decision (start over, or accept it): like a bad option.
+    return e instanceof UsageError || e instanceof ConfigError || e instanceof PathError || e instanceof UnverifiedCheckpointError ? 2
+      : e instanceof RunLockedError ? EXIT_LOCKED : 1;
   }
 }
 

@@ -26,6 +26,8 @@ export interface EvaluateOptions {
   dataDir?: string;
   /** A dataset already in memory (notebooks, tests). */
   dataset?: Dataset;
+  /** Read weights from a checkpoint of the first format (DAGCKPT1, no checksum) too. */
+  acceptUnverifiedCheckpoint?: boolean;
 }
 
 export interface SetAccuracy {
@@ -59,12 +61,12 @@ export interface Evaluation {
 
 /** The newest readable weights of a run: a finished run's kept weights, else its checkpoint, else
  *  the previous one (an unfinished run has no kept weights of its own). */
-function findWeights(root: string, experiment: string, runId: string, runFile: string, finished: boolean): { file: string; ck: Checkpoint } {
+function findWeights(root: string, experiment: string, runId: string, runFile: string, finished: boolean, acceptUnverified = false): { file: string; ck: Checkpoint } {
   const { ckpt, kept } = checkpointPaths(root, experiment, runId);
   const candidates = [...(finished ? [kept] : []), ckpt, checkpointSiblings(ckpt).prev].filter(f => fs.existsSync(f));
   const bad: CheckpointError[] = [];
   for (const file of candidates) {
-    try { return { file, ck: loadCheckpoint(file) }; } catch (e) {
+    try { return { file, ck: loadCheckpoint(file, { acceptUnverified }) }; } catch (e) {
       if (!fs.existsSync(file)) continue;        // rotated away by the run training now: the next one
       if (!(e instanceof CheckpointError)) throw e;
       bad.push(e);
@@ -84,7 +86,7 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
   // A record predating an option ran the way its default does (the hash is over the stored config).
   const cfg = { ...DEFAULTS, ...header.config } as unknown as ExperimentConfig;
   const which = opts.weights ?? 'best';
-  const { file, ck } = findWeights(opts.checkpointRoot ?? 'checkpoints', header.experiment, header.runId, runFile, !!run.end);
+  const { file, ck } = findWeights(opts.checkpointRoot ?? 'checkpoints', header.experiment, header.runId, runFile, !!run.end, opts.acceptUnverifiedCheckpoint);
   if (ck.state.configHash !== configHash(header.config as unknown as ExperimentConfig, header.seed))
     throw new ConfigError(`${file}: these weights were trained with another configuration or seed than ${runFile} says; not evaluating them`);
   const weights = which === 'best' ? ck.best : ck.weights;

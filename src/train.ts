@@ -64,6 +64,9 @@ export interface RunOptions {
    *  the checkpoints, for `deepagrel evaluate` (default false: they are large). */
   keepWeights?: boolean;
   events?: TrainEvents;
+  /** Resume from a checkpoint of the first format (DAGCKPT1, no checksum), which is refused by default
+   *  because nothing can show its weights are the ones written (CLI: --accept-unverified-checkpoint). */
+  acceptUnverifiedCheckpoint?: boolean;
   /** Stop (as if killed) after this many epochs of this call, leaving the run unfinished. */
   haltAfterEpochs?: number;
   /**
@@ -211,7 +214,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   let startEpoch = 0;
   const stopper = new EarlyStopping(cfg.patience);
   let best: Weights | null = null;
-  let found = record && resume && runStatus(runFile) === 'unfinished' ? loadLatestCheckpoint(ckptFile) : null;
+  let found = record && resume && runStatus(runFile) === 'unfinished' ? loadLatestCheckpoint(ckptFile, { acceptUnverified: opts.acceptUnverifiedCheckpoint }) : null;
   for (const bad of found?.skipped ?? []) console.warn(`${bad.file}: ${bad.problem}; set aside as ${ckptFile}.corrupt, resuming from the previous checkpoint ${found!.file}`);
   // A checkpoint ahead of its run file: an epoch line lost to a full disk before writes were
   // all-or-nothing. That epoch's record cannot be recovered, so the run starts over.

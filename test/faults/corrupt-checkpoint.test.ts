@@ -107,7 +107,20 @@ test('a run with a corrupt latest checkpoint falls back to the previous one and 
   assert.deepEqual(strip(over.record), strip(clean.record));
 });
 
-test('checkpoints from before checksums (DAGCKPT1) still load, unless their weights hold NaN or Inf', () => {
+/** A checkpoint in the first format (DAGCKPT1: no padding rule, no checksum) with the same content as `buf`, a DAGCKPT2 one. */
+function asV1(buf: Buffer): Buffer {
+  const { json, jsonEnd, blobs } = layout(buf);
+  const text = Buffer.from(buf.toString('utf8', json, jsonEnd).trimEnd());
+  const head = Buffer.alloc(12);
+  head.write('DAGCKPT1', 0, 'ascii');
+  head.writeUInt32LE(text.length, 8);
+  return Buffer.concat([head, text, buf.subarray(blobs, buf.length - 32)]);
+}
+
+// Issue 30, item 11: a DAGCKPT1 checkpoint has no checksum, so one with changed weights resumed
+// silently. Nothing in such a file can tell an edited weight from a trained one, so it is refused
+// with one message and both ways on: start over (--no-resume, or delete it), or accept it knowingly.
+test('checkpoints from before checksums (DAGCKPT1) are refused unless accepted knowingly; accepted ones are still checked for NaN or Inf', () => {
   const dir = tmp();
   const v1 = (w: Float32Array) => {
     const json = Buffer.from(JSON.stringify({ state: sample().state, entries: [{ set: 'weights', layer: 'output', key: 'W', length: w.length }] }));
@@ -119,6 +132,57 @@ test('checkpoints from before checksums (DAGCKPT1) still load, unless their weig
   const good = path.join(dir, 'old.ckpt'), bad = path.join(dir, 'old-nan.ckpt');
   fs.writeFileSync(good, v1(Float32Array.from([0.5, -0.25, 1])));
   fs.writeFileSync(bad, v1(Float32Array.from([0.5, Infinity, 1])));
-  assert.deepEqual(Array.from(checkpoint.loadCheckpoint(good).weights.output.W), [0.5, -0.25, 1]);
-  assert.throws(() => checkpoint.loadCheckpoint(bad), new RegExp(`^CheckpointError: ${bad}: W of layer 'output' holds Infinity at index 1`));
+  assert.throws(() => checkpoint.loadCheckpoint(good), (e: Error) => {
+    assert.ok(e instanceof checkpoint.UnverifiedCheckpointError && e instanceof checkpoint.CheckpointError);
+    assert.equal(e.message, `${good}: a checkpoint of the first format (DAGCKPT1, written before checkpoints had checksums), so nothing shows its weights are the ones that were written; `
+      + `not loading it. Either start the run over (rerun with --no-resume, or delete ${good} and ${good}.prev), or resume from it knowingly with --accept-unverified-checkpoint `
+      + '(the next checkpoint is written with a checksum)');
+    return true;
+  });
+  assert.deepEqual(Array.from(checkpoint.loadCheckpoint(good, { acceptUnverified: true }).weights.output.W), [0.5, -0.25, 1]);
+  assert.throws(() => checkpoint.loadCheckpoint(bad, { acceptUnverified: true }), new RegExp(`^CheckpointError: ${bad}: W of layer 'output' holds Infinity at index 1`));
+  // asV1 writes what the first format wrote: accepted, it reads back as the same checkpoint.
+  const v2 = path.join(dir, 'new.ckpt');
+  checkpoint.saveCheckpoint(v2, sample());
+  fs.writeFileSync(good, asV1(fs.readFileSync(v2)));
+  assert.deepEqual(checkpoint.loadCheckpoint(good, { acceptUnverified: true }), checkpoint.loadCheckpoint(v2));
+});
+
+test('a run whose checkpoint is a DAGCKPT1 one with changed weights does not resume silently: one message, exit 2 from the CLI, nothing changed', async () => {
+  const ds = quadrantDataset(200, 100);
+  const dir = tmp();
+  const opts = { seed: 4, dataset: ds, experiment: 'ck', resultsRoot: dir, checkpointRoot: dir };
+  (await runExperiment(tiny(), { ...opts, haltAfterEpochs: 2 })).network?.dispose();
+  const file = path.join(dir, 'ck', 'mnist-fc-deepagrel-s4.ckpt'), record = path.join(dir, 'ck', 'mnist-fc-deepagrel-s4.jsonl');
+  const changed = asV1(fs.readFileSync(file));
+  changed.writeFloatLE(0.123, layout(changed).blobs + 4 * 7);   // one weight of the first layer
+  fs.writeFileSync(file, changed);
+  fs.rmSync(`${file}.prev`);
+  const snapshot = () => fs.readdirSync(path.join(dir, 'ck')).sort().map(f => [f, fs.readFileSync(path.join(dir, 'ck', f)).toString('base64')]);
+  const before = snapshot();
+  const starts: number[] = [];
+  await assert.rejects(runExperiment(tiny(), { ...opts, events: { onStart: (_h, i) => { starts.push(i.resumedFromEpoch); } } }),
+    (e: Error) => e.name === 'UnverifiedCheckpointError' && e.message.startsWith(`${file}: a checkpoint of the first format (DAGCKPT1`));
+  assert.equal(starts.length, 0, 'nothing trained');
+  assert.deepEqual(snapshot(), before, 'record and checkpoint untouched (not set aside as corrupt, no fallback)');
+
+  // The command line: one message, exit code 2 (a decision for the user, like a bad option), nothing written.
+  const { main } = await import('../../src/cli.ts');
+  const errors: string[] = [];
+  const orig = console.error;
+  console.error = (...a: unknown[]) => { errors.push(a.join(' ')); };
+  try {
+    assert.equal(await main(['train', '--preset', 'mnist-fc-deepagrel', '--seed', '4', '--experiment', 'ck', '--results', dir, '--checkpoints', dir, '--backend', 'cpu',
+      '--per-class', '5', '--val-size', '20', '--test-limit', '20', '--batch-size', '10']), 2);
+  } finally { console.error = orig; }
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0], new RegExp(`^deepagrel train: ${file}: a checkpoint of the first format \\(DAGCKPT1.*--no-resume.*--accept-unverified-checkpoint`));
+  assert.deepEqual(snapshot(), before, 'nothing written by the CLI either');
+
+  // Accepted knowingly, the run goes on from it (and its next checkpoint has a checksum).
+  const res = await runExperiment(tiny(), { ...opts, acceptUnverifiedCheckpoint: true, keepCheckpoint: true, events: { onStart: (_h, i) => { starts.push(i.resumedFromEpoch); } } });
+  res.network?.dispose();
+  assert.deepEqual(starts, [2]);
+  assert.equal(res.record?.end?.epochs, 5);
+  assert.equal(fs.readFileSync(file).toString('ascii', 0, 8), 'DAGCKPT2');
 });
