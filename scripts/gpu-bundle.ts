@@ -46,9 +46,10 @@ exec "$u/node" "$u/app/gpu-check.mjs" "$@"
 const README = `DeepAGREL GPU check — self-contained bundle (linux-x64)
 
 Run:      ./run.sh            (about 5 minutes on a modern GPU; --quick: a tiny net, for testing)
-Output:   the adapter, the derivation check on the GPU, MNIST conv step times for both rules
-          (batch 100, median of 20), one epoch of DeepAGREL on MNIST (test accuracy, seconds),
-          and last one line "gpu-check {json}" with all of it. Exit status 0 when it passed.
+Output:   the adapter(s), the derivation check on the GPU, the bench's MNIST conv and CIFAR-10
+          conv step times for both rules (batch 100, median of 20; samples/s, an epoch's estimate),
+          one epoch of DeepAGREL on MNIST (seconds, epochs per hour, test accuracy), and last one
+          line "gpu-check {json}" with all of it. Exit status 0 when it passed.
 
 Needs on the node: a GPU driver with a Vulkan ICD (NVIDIA: the proprietary driver, which installs
 /usr/share/vulkan/icd.d/nvidia_icd.json or /etc/vulkan/icd.d/nvidia_icd.json; AMD/Intel: Mesa's
@@ -63,7 +64,8 @@ and set LD_LIBRARY_PATH to x/usr/lib/x86_64-linux-gnu.
     VK_DRIVER_FILES=/usr/share/vulkan/icd.d/nvidia_icd.json ./run.sh
 (on loaders older than 1.3.207: VK_ICD_FILENAMES). In containers the GPU must be passed in
 (e.g. NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics so that the Vulkan ICD is mounted).
-Several adapters: DEEPAGREL_WEBGPU_ADAPTER=<part of the name> picks one.
+Several adapters: the check lists them numbered; DEEPAGREL_WEBGPU_ADAPTER=<number> or
+<part of the name> picks one (default: the first discrete GPU).
 Without a GPU it can run on Mesa's software Vulkan (lavapipe, Mesa ≥ 24), very slowly: use --quick.
 `;
 

@@ -12,8 +12,9 @@ import { tempDir } from '../tmp-dir.ts';
 const root = path.resolve(import.meta.dirname, '../..');
 const noAdapter = WEBGPU.reason ? `no WebGPU adapter here (${WEBGPU.reason})` : false;
 
-interface Report { ok: boolean; backend: string; adapter?: { software: boolean }; derivation: { pass: boolean; maxRelativeError: number };
-  step: { msMedian: Record<string, number> }; epoch: { testAccuracy: number; seconds: number; trainImages: number } }
+interface Report { ok: boolean; backend: string; adapter?: { software: boolean; kind: string }; derivation: { pass: boolean; maxRelativeError: number };
+  steps: { net: string; batch: number; inputShape: number[]; msMedian: Record<string, number>; samplesPerSec: Record<string, number>; epochSecondsEstimate: Record<string, number> }[];
+  epoch: { testAccuracy: number; seconds: number; epochsPerHour: number; trainImages: number } }
 
 function lastJson(stdout: string): Report {
   const line = stdout.trim().split('\n').at(-1) ?? '';
@@ -27,8 +28,16 @@ function checkReport(r: Report): void {
   assert.equal(typeof r.adapter?.software, 'boolean');
   assert.equal(r.derivation.pass, true);
   assert.ok(r.derivation.maxRelativeError <= 1e-5);
-  for (const rule of ['deepagrel', 'ebp']) assert.ok(r.step.msMedian[rule] > 0, `${rule} step time`);
+  assert.match(r.adapter?.kind ?? '', /^(discrete|integrated|software|unknown)$/);
+  // The bench's two conv nets (narrow in --quick), both rules: step times, samples/s, an epoch's estimate.
+  assert.deepEqual(r.steps.map(s => [s.net, s.inputShape]), [['mnist-conv', [28, 28, 1]], ['cifar-conv', [32, 32, 3]]]);
+  for (const s of r.steps) for (const rule of ['deepagrel', 'ebp']) {
+    assert.ok(s.msMedian[rule] > 0, `${s.net} ${rule} step time`);
+    assert.equal(s.samplesPerSec[rule], Math.round(s.batch / (s.msMedian[rule] / 1000)));
+    assert.ok(s.epochSecondsEstimate[rule] > 0);
+  }
   assert.equal(r.epoch.trainImages, 2000);
+  assert.ok(Math.abs(r.epoch.epochsPerHour - 3600 / r.epoch.seconds) <= 0.1 + 3600 / r.epoch.seconds * 0.06, `${r.epoch.epochsPerHour} epochs/h from ${r.epoch.seconds} s`);
   // The tiny net after one short epoch: well above chance (10%); 43.5% here on cpu and webgpu alike.
   assert.ok(r.epoch.testAccuracy > 0.3, `test accuracy ${r.epoch.testAccuracy}`);
 }
