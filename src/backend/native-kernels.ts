@@ -153,7 +153,7 @@ const transpose: NativeKernel = (addon, { inputs, backend, attrs }) => {
 /**
  * tf.clone shares the buffer (one more reference), as tfjs's cpu and webgl backends do; the stock
  * wasm Identity copies it (0.7 ms for a conv layer's activity, which every layer clones to keep).
- * Safe because no kernel writes into an input — the one in-place kernel (weight-update.ts) checks
+ * Safe because no kernel writes into an input — the one in-place kernel (DeepagrelAddProductInPlace, native-ops.ts; src/ops.ts) checks
  * that nothing else holds the buffer it writes.
  */
 const identity: NativeKernel = (_addon, { inputs, backend }) => {
