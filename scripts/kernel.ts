@@ -29,7 +29,10 @@ export function kernelSpec(): Record<string, unknown> {
     // interrupt by SIGINT (the default), which scripts/tslab-kernel.ts turns into a clean stop of training
     interrupt_mode: 'signal',
     language: 'typescript',
-    metadata: { project: projectRoot, tslab: tslabVersion },
+    // debugger: JupyterLab then opens a debug session with the kernel instead of logging "No active
+    // debugger session" after every executed cell; the kernel answers that there is no debugger
+    // (scripts/tslab-kernel.ts, debugAnswer).
+    metadata: { project: projectRoot, tslab: tslabVersion, debugger: true },
   };
 }
 
@@ -96,6 +99,7 @@ function main(argv: string[]): number {
     console.log(`  Jupyter:    ${python}`);
     console.log(`  starts:     ${(spec.argv as string[]).slice(0, 4).join(' ')}`);
     console.log(`  serves:     ${projectRoot}  (one kernel name for all checkouts: the last \`npm run kernel\` wins;`);
+    console.log('              a notebook of another checkout gets one line saying how to switch instead of running;');
     console.log('              `npm run test:notebooks` always uses a temporary kernelspec of its own checkout)');
     return 0;
   } finally {

@@ -18,9 +18,12 @@
 //     - status: tslab answers execute requests concurrently (they queue inside it) and each sends
 //       its own busy/idle, so JupyterLab showed "Idle" while queued cells still ran. Here an idle
 //       is held back until no request is in flight, then all held ones go out in order.
-//     - kernel_info_reply gets status "ok", debugger: false (JupyterLab otherwise tries its
-//       debugger and logs "No active debugger session"), the real TypeScript version, and a banner
-//       naming the checkout this kernel serves.
+//     - kernel_info_reply gets status "ok", debugger: false, the real TypeScript version, and a
+//       banner naming the checkout this kernel serves.
+//     - debug_request is answered (no debugger: see debugAnswer), so JupyterLab's debugger stops
+//       logging "No active debugger session" for every executed cell.
+//     - a notebook of another checkout gets one line per cell saying how to switch (wrongCheckout).
+//     - a cell ending in an assignment shows no Out[n] (as IPython).
 //     - history_request is answered (tail, range, search) from this kernel's own inputs.
 //     - a cell's last expression comes back as an execute_result (Out[n]), not as stdout text.
 //     - interrupt_request (control channel) is answered, for kernelspecs with interrupt_mode message.
@@ -35,8 +38,9 @@
 import { createRequire } from 'node:module';
 import { createHmac, randomBytes } from 'node:crypto';
 import { format, inspect } from 'node:util';
-import { activeRuns, requestInterrupt } from '../src/interrupt.ts';
+import { interruptSignal, requestInterrupt, runsListeningTo } from '../src/interrupt.ts';
 import { readFileSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -81,17 +85,30 @@ const converterModule = require(join(tslabDir, 'dist', 'converter.js')) as { cre
 if (typeof converterModule.createConverter !== 'function') throw internalsChanged();
 const createConverter = converterModule.createConverter;
 let lastExpression: string | undefined;
+let lastIsAssignment = false;
 converterModule.createConverter = (...a: unknown[]) => {
   const conv = createConverter(...a);
   const convert = conv.convert.bind(conv);
   conv.convert = (...b: unknown[]) => {
     const out = convert(...b);
     lastExpression = out.lastExpressionVar;
+    lastIsAssignment = !!out.lastExpressionVar && typeof b[1] === 'string' && endsWithAssignment(b[1]);
     if (out.lastExpressionVar) out.lastExpressionVar = undefined;
     return out;
   };
   return conv;
 };
+
+/** Does the cell end with an assignment statement (`x = 1;`, `env.A = B;`, `n += 1`)? As in IPython,
+ *  that shows no Out[n] (a first cell ending in `process.env.X = 'auto'` printed 'auto', issue 30);
+ *  in brackets, `(x = 1)`, it does. */
+function endsWithAssignment(src: string): boolean {
+  const file = ts.createSourceFile('cell.ts', src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const last = file.statements[file.statements.length - 1];
+  if (!last || !ts.isExpressionStatement(last) || !ts.isBinaryExpression(last.expression)) return false;
+  const op = last.expression.operatorToken.kind;
+  return op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment;
+}
 
 interface Header { msg_id?: string; msg_type: string; session?: string; username?: string }
 interface TslabMessage { header: Header; content: Record<string, any>; createReply(): TslabMessage & { signAndSend(key: string, sock: unknown): void; content: unknown } }
@@ -145,11 +162,14 @@ function executorError(...args: unknown[]): void {
   else console.error(...args);
 }
 
+/** Errors whose message is all the user needs (no stack): an interrupted run, another checkout's notebook. */
+const ONE_LINE_ERRORS = new Set(['InterruptedError', 'WrongCheckout']);
+
 function toCellError(collected: unknown[][]): CellError {
   const thrown = collected.length === 1 && collected[0].length === 1 ? collected[0][0] : undefined;
   if (thrown instanceof Error) {
     const lines = (thrown.stack ?? `${thrown.name}: ${thrown.message}`).split('\n');
-    return { ename: thrown.name, evalue: thrown.message, traceback: thrown.name === 'InterruptedError' ? [thrown.message] : lines };
+    return { ename: thrown.name, evalue: thrown.message, traceback: ONE_LINE_ERRORS.has(thrown.name) ? [thrown.message] : lines };
   }
   if (collected.length === 1 && collected[0].length === 1) {
     return { ename: 'Error', evalue: inspect(thrown), traceback: [`Uncaught ${inspect(thrown)}`] };
@@ -158,14 +178,49 @@ function toCellError(collected: unknown[][]): CellError {
   return { ename: 'TSError', evalue: lines[0] ?? 'the cell did not compile', traceback: lines };
 }
 
+// --- which checkout: one kernel name ("deepagrel") serves every checkout, the last one registered
+// with `npm run kernel`. Jupyter starts the kernel in the notebook's folder, and the notebook's cells
+// import ./src/... from there: a notebook of another checkout would run that checkout's sources on
+// this one's kernel, and fail with messages pointing elsewhere (issue 30). Every cell of such a
+// notebook gets one line instead: which checkout this kernel serves, and how to switch.
+const WRONG_CHECKOUT = wrongCheckout(process.cwd());
+
+/** The DeepAGREL checkout a notebook folder belongs to: where its `src` link leads, else the
+ *  enclosing checkout; undefined outside any checkout (a notebook anywhere else runs as usual). */
+function checkoutOf(dir: string): string | undefined {
+  const isCheckout = (d: string) => {
+    try { return (JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { name?: string }).name === 'deepagrel-workbook'; } catch { return false; }
+  };
+  try {
+    const src = realpathSync(join(dir, 'src'));
+    if (isCheckout(dirname(src))) return dirname(src);
+  } catch { /* no src here */ }
+  for (let d = realpathSync(dir); ; d = dirname(d)) {
+    if (isCheckout(d)) return d;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+function wrongCheckout(cwd: string): string | undefined {
+  let other: string | undefined;
+  try { other = checkoutOf(cwd); } catch { return undefined; }
+  const own = realpathSync(projectRoot);
+  if (!other || other === own) return undefined;
+  return `This kernel runs the DeepAGREL checkout ${own}, but this notebook belongs to the checkout ${other}. `
+    + `To run it, register that checkout's kernel: cd ${other} && npm run kernel, then Kernel ▸ Restart Kernel.`;
+}
+
 // --- execute: session id for src/plots/display.ts, Out[n] for the last expression
 const handleExecuteImpl = JupyterHandlerImpl.prototype.handleExecuteImpl;
 JupyterHandlerImpl.prototype.handleExecuteImpl = async function (req, ws, wd) {
+  // Another checkout's notebook: the cell fails with the one line (as a thrown error, so the
+  // execution count, the error output and the reply come out as for any failing cell).
+  const run = WRONG_CHECKOUT ? { ...req, code: `throw Object.assign(new Error(${JSON.stringify(WRONG_CHECKOUT)}), { name: 'WrongCheckout' });` } : req;
   lastExpression = undefined;
   let count: { count: number };
   cellErrors = [];
   try {
-    count = await handleExecuteImpl.call(this, req, ws, wd);
+    count = await handleExecuteImpl.call(this, run, ws, wd);
   } catch (e) {
     if (typeof (e as { count?: unknown })?.count === 'number') history.push([SESSION, (e as { count: number }).count, req.code]);
     if (cellErrors.length) { wd.failed = toCellError(cellErrors); wd.error?.(wd.failed); }
@@ -175,12 +230,13 @@ JupyterHandlerImpl.prototype.handleExecuteImpl = async function (req, ws, wd) {
   }
   history.push([SESSION, count.count, req.code]);
   const name = lastExpression;
+  const assignment = lastIsAssignment;
   lastExpression = undefined;
   if (name) {
     const locals = this.executor.locals;
     const value = locals[name];
     delete locals[name];
-    if (value !== undefined && value !== null) {
+    if (value !== undefined && value !== null && !assignment) {
       const text = inspect(value, { depth: 4 });
       historyOut.set(count.count, text);
       wd.executeResult?.({ 'text/plain': text }, count.count);
@@ -237,12 +293,13 @@ ZmqServer.prototype.handleKernelInfo = function (sock, msg) {
   reply.signAndSend(this.connInfo.key, sock);
 };
 
-// --- requests tslab does not know: history_request, interrupt_request
+// --- requests tslab does not know: history_request, interrupt_request, debug_request
 const DELIM = Buffer.from('<IDS|MSG>');
+const OWN_REQUESTS = new Set(['history_request', 'interrupt_request', 'debug_request']);
 const handleShellMessage = ZmqServer.prototype.handleShellMessage;
 ZmqServer.prototype.handleShellMessage = async function (sock, ...frames) {
   const msgType = peekType(frames);
-  if (msgType !== 'history_request' && msgType !== 'interrupt_request') return handleShellMessage.call(this, sock, ...frames);
+  if (!msgType || !OWN_REQUESTS.has(msgType)) return handleShellMessage.call(this, sock, ...frames);
   let msg: Message;
   try { msg = Message.parse(this.connInfo.key, frames); } catch (e) { console.warn(`ignored a ${msgType}: ${(e as Error).message}`); return; }
   this.publishStatus('busy', msg);
@@ -251,6 +308,9 @@ ZmqServer.prototype.handleShellMessage = async function (sock, ...frames) {
     if (msgType === 'history_request') {
       reply.header.msg_type = 'history_reply';
       reply.content = { status: 'ok', history: historyAnswer(msg.content) };
+    } else if (msgType === 'debug_request') {
+      reply.header.msg_type = 'debug_reply';
+      reply.content = debugAnswer(msg.content);
     } else {
       reply.header.msg_type = 'interrupt_reply';
       reply.content = { status: 'ok' };
@@ -334,6 +394,28 @@ class Message {
   }
 }
 
+// --- debug_request: there is no debugger, and the answers say so. JupyterLab 4.6 calls its
+// debugger's displayModules() after every execute_reply of a notebook, and for a kernel it has no
+// debug session with (kernelspec without metadata.debugger) that throws "No active debugger
+// session" into the browser console, once per executed cell (issue 30). With metadata.debugger in
+// the kernelspec (scripts/kernel.ts) it opens a session instead, and asks: debugInfo (answered: not
+// started, nothing to restore), modules and inspectVariables (none). Starting the debugger
+// (initialize, from the bug icon) is refused with one line saying why.
+const NO_DEBUGGER = 'The DeepAGREL TypeScript kernel (tslab) has no debugger: use console.log in a cell, '
+  + 'or run the code from a terminal under node --inspect.';
+let debugSeq = 0;
+function debugAnswer(request: { seq?: number; command?: string }): Record<string, unknown> {
+  const base = { type: 'response', seq: ++debugSeq, request_seq: request.seq ?? 0, command: request.command ?? '' };
+  switch (request.command) {
+    case 'debugInfo':
+      return { ...base, success: true, body: { isStarted: false, hashMethod: 'Murmur2', hashSeed: 0, tmpFilePrefix: join(tmpdir(), 'deepagrel-no-debugger-'),
+        tmpFileSuffix: '.ts', breakpoints: [], stoppedThreads: [], richRendering: false, exceptionPaths: [], copyToGlobals: false } };
+    case 'modules': return { ...base, success: true, body: { modules: [], totalModules: 0 } };
+    case 'inspectVariables': return { ...base, success: true, body: { variables: [] } };
+    default: return { ...base, success: false, message: NO_DEBUGGER, body: {} };
+  }
+}
+
 function historyAnswer(c: Record<string, any>): Array<[number, number, string | [string, string | null]]> {
   const entries = historyEntries(c);
   return c.output ? entries.map(([s, line, src]) => [s, line, [src, historyOut.get(line) ?? null]]) : entries;
@@ -356,14 +438,19 @@ function historyEntries(c: Record<string, any>): Array<[number, number, string]>
   return [];
 }
 
-/** Seconds a training loop gets to stop before tslab abandons the cell the way it always did. */
-const INTERRUPT_GRACE_MS = 20_000;
+/** Time a training loop gets to stop before tslab abandons the cell the way it always did
+ *  (DEEPAGREL_INTERRUPT_GRACE_MS: the tests shorten it). */
+const INTERRUPT_GRACE_MS = Number(process.env.DEEPAGREL_INTERRUPT_GRACE_MS) > 0 ? Number(process.env.DEEPAGREL_INTERRUPT_GRACE_MS) : 20_000;
 let tslabInterrupt: Array<(...args: any[]) => void> = [];
 
 function interruptKernel(_server?: unknown): void {
   const abandonCell = () => { for (const l of tslabInterrupt) l('SIGINT'); };
+  // The runs this interrupt stops are the ones listening to the signal it aborts. The grace timer
+  // looks at those only: a run started after the interrupt (the cell re-run at once) listens to a
+  // fresh signal, and abandoning its cell would leave it training unseen (issue 30, point 1).
+  const stopping = interruptSignal();
   if (requestInterrupt('Kernel interrupt') === 0) { abandonCell(); return; }
-  setTimeout(() => { if (activeRuns() > 0) abandonCell(); }, INTERRUPT_GRACE_MS).unref();
+  setTimeout(() => { if (runsListeningTo(stopping) > 0) abandonCell(); }, INTERRUPT_GRACE_MS).unref();
 }
 
 function globRegExp(glob: string): RegExp {

@@ -13,6 +13,8 @@ export interface InterruptState {
   controller: AbortController;
   /** Training loops now running that check the signal. */
   active: number;
+  /** Per signal: the training loops that started while it was the current one (and still run). */
+  bySignal?: Map<AbortSignal, number>;
 }
 
 const KEY = Symbol.for('deepagrel.interrupt');
@@ -33,6 +35,15 @@ export function activeRuns(): number {
 }
 
 /**
+ * Training loops still running that started under `signal` (one requestInterrupt() aborted). Runs
+ * started afterwards obey a fresh signal and are not counted: the kernel's grace timer must never
+ * abandon a cell that was started after the interrupt (issue 30, point 1).
+ */
+export function runsListeningTo(signal: AbortSignal): number {
+  return state().bySignal?.get(signal) ?? 0;
+}
+
+/**
  * Ask every running training loop to stop. Returns how many were running (0: nothing listens, the
  * caller should fall back to its own way of stopping). Runs started afterwards get a fresh signal.
  */
@@ -47,8 +58,15 @@ export function requestInterrupt(reason = 'interrupted'): number {
 /** For the training loop: count it as listening while `fn` runs. */
 export async function listening<T>(fn: () => Promise<T>): Promise<T> {
   const s = state();
+  const signal = s.controller.signal;
+  const bySignal = (s.bySignal ??= new Map());
   s.active++;
-  try { return await fn(); } finally { s.active--; }
+  bySignal.set(signal, (bySignal.get(signal) ?? 0) + 1);
+  try { return await fn(); } finally {
+    s.active--;
+    const left = (bySignal.get(signal) ?? 1) - 1;
+    if (left > 0) bySignal.set(signal, left); else bySignal.delete(signal);
+  }
 }
 
 /** Let timers, signals and I/O (the kernel's output messages, SIGINT handlers) run. */

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { KernelClient, PROJECT_ROOT } from './client.ts';
+import { kernelSpec } from '../../scripts/kernel.ts';
 
 let k: KernelClient;
 before(async () => { k = await KernelClient.start(); });
@@ -41,6 +42,45 @@ test('an expression\'s value comes back as execute_result (Out[n]), not as stdou
   await k.done(id2);
   assert.equal(k.stdout(id2), 'answer 42\n');
   assert.equal(k.outputs(id2).filter((m) => m.header.msg_type === 'execute_result').length, 0);
+});
+
+test('a cell ending in an assignment shows no Out[n] (a stray Out[1]: \'auto\' in notebook 01); in brackets it does', async () => {
+  const cases: Array<[string, string | undefined]> = [
+    ["const BACKEND = process.env.DEEPAGREL_TEST_UNSET || 'auto'; process.env.DEEPAGREL_TEST_BACKEND = BACKEND;", undefined],
+    ['let z = 1;\nz += 4', undefined],
+    ['(z = 7)', '7'],
+    ['z', '7'],
+  ];
+  for (const [code, out] of cases) {
+    const id = k.execute(code);
+    assert.equal((await k.done(id)).content.status, 'ok', k.stderrOf(id));
+    const result = k.outputs(id).find((m) => m.header.msg_type === 'execute_result');
+    assert.equal(result?.content.data['text/plain'], out, code);
+    assert.equal(k.stdout(id), '', code);
+  }
+});
+
+test('debug_request: JupyterLab\'s debugger gets answers (no debugger, nothing started) instead of a console error per cell', async () => {
+  assert.equal((kernelSpec().metadata as { debugger?: boolean }).debugger, true, 'the kernelspec lets JupyterLab open a debug session');
+  const ask = async (command: string) => {
+    const r = await k.reply(k.send('debug_request', { type: 'request', seq: 7, command, arguments: {} }, 'control'), 5000);
+    assert.equal(r.header.msg_type, 'debug_reply');
+    assert.equal(r.content.request_seq, 7);
+    assert.equal(r.content.command, command);
+    return r.content;
+  };
+  const info = await ask('debugInfo');
+  assert.equal(info.success, true);
+  assert.equal(info.body.isStarted, false);
+  assert.deepEqual([info.body.breakpoints, info.body.stoppedThreads], [[], []]);
+  assert.deepEqual((await ask('modules')).body.modules, []);
+  const start = await ask('initialize');
+  assert.equal(start.success, false);
+  assert.match(start.message, /has no debugger/);
+  // cells still run
+  const id = k.execute('1 + 2');
+  await k.done(id);
+  assert.equal(k.outputs(id).find((m) => m.header.msg_type === 'execute_result')?.content.data['text/plain'], '3');
 });
 
 test('history_request is answered: tail, range, search', async () => {
@@ -112,7 +152,8 @@ const res = await runExperiment(cfg, { seed: 1, dataset: mnist, experiment: 'liv
 res.network?.dispose();`);
   const reply = await k.done(id, 300_000);
   assert.equal(reply.content.status, 'ok', k.stderrOf(id));
-  const updates = k.outputs(id).filter((m) => m.header.msg_type === 'update_display_data');
+  // each new version of the figure (between two, an update of another mime type: see redrawBundle)
+  const updates = k.outputs(id).filter((m) => m.header.msg_type === 'update_display_data' && String(m.content.data['text/plain']).startsWith('<Plotly figure'));
   assert.ok(updates.length >= 4, `${updates.length} updates`);
   // Seconds per epoch, as the cell printed them: epochs 2–4 must show up as a spread of arrivals.
   const secs = [...k.stdout(id).matchAll(/epoch (\d+): .*, ([\d.]+) s\n/g)].map((m) => Number(m[2]));
