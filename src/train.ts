@@ -35,7 +35,8 @@ export interface BatchEvent { epoch: number; batch: number; batches: number; rew
 
 /** Callbacks, Keras-style. All optional; called synchronously from the training loop. */
 export interface TrainEvents {
-  onStart?(header: RunHeader, info: { resumedFromEpoch: number; batchesPerEpoch: number }): void;
+  /** `priorEpochs`: a resumed run's epochs from before the resume (its record's), e.g. to draw its whole curve. */
+  onStart?(header: RunHeader, info: { resumedFromEpoch: number; batchesPerEpoch: number; priorEpochs?: readonly EpochRecord[] }): void;
   onBatch?(e: BatchEvent): void;
   onEpoch?(rec: EpochRecord, run: { bestEpoch: number; bestValAccuracy: number }): void;
   onEnd?(end: RunEnd): void;
@@ -263,7 +264,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   // A resumed run's total time counts the epochs trained before the resume too (as recorded).
   const priorSec = (writer?.priorEpochs ?? []).reduce((s, e) => s + e.wallTimeSec, 0);
   const nBatches = batchesPerEpoch(train.n, cfg.batchSize, cfg.augmentFactor);
-  opts.events?.onStart?.(writer?.header ?? header, { resumedFromEpoch: startEpoch, batchesPerEpoch: nBatches });
+  opts.events?.onStart?.(writer?.header ?? header, { resumedFromEpoch: startEpoch, batchesPerEpoch: nBatches, priorEpochs: writer?.priorEpochs ?? [] });
 
   const epochs: EpochRecord[] = [];
   let status: EndStatus = 'max-epochs', message: string | undefined;

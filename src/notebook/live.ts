@@ -48,12 +48,13 @@ export class LiveCurves {
     });
   }
 
-  /** Events for one run, drawn as the curve `label`. A resumed run's curve starts at its resume epoch. */
+  /** Events for one run, drawn as the curve `label`. A resumed run's curve starts with the epochs
+   *  its record already has (before the interrupt), then goes on. */
   events(label: string): TrainEvents {
     let run: RunRecord | undefined;
     return {
       onStart: (header, info) => {
-        run = { header, epochs: [], file: '' };
+        run = { header, epochs: [...(info.priorEpochs ?? [])], file: '' };
         this.runs.push(run);
         this.labels.set(run, label);
         const resumed = info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : '';
@@ -70,7 +71,7 @@ export class LiveCurves {
       onEnd: (end) => {
         if (run) run.end = end;
         this.log?.(`${label}: ${end.status} after ${end.epochs} epochs, test accuracy ${pct(end.testAccuracy)} (weights of epoch ${end.bestEpoch})`);
-        this.redraw(true);   // the finished state: drawn by JupyterLab's Plotly renderer, kept in the saved notebook
+        this.redraw();   // the finished state, kept in the saved notebook
       },
     };
   }
@@ -85,21 +86,20 @@ export class LiveCurves {
     this.labels.set(run, label);
     this.log?.(`${label}: ${record.header.preset} seed ${record.header.seed} already finished (${record.end?.status ?? 'unfinished'}, `
       + `${record.end?.epochs ?? record.epochs.length} epochs, test accuracy ${pct(record.end?.testAccuracy)}) in ${record.file}: reused, not trained again`);
-    this.redraw(true);
+    this.redraw();
   }
 
   /** Replace the live figure in place with another one (e.g. the final curves); shown anew if none yet. */
   replace(fig: PlotlyFigure): void {
-    this.show(fig, true);
+    this.show(fig);
   }
 
-  private redraw(final = false): void {
-    this.show(this.figure(), final);
+  private redraw(): void {
+    this.show(this.figure());
   }
 
-  private show(fig: PlotlyFigure, final: boolean): void {
-    if (!this.live) this.live = liveFigure(fig, { sink: this.opts.sink, final });
-    else if (final) this.live.finish(fig);
+  private show(fig: PlotlyFigure): void {
+    if (!this.live) this.live = liveFigure(fig, { sink: this.opts.sink });
     else this.live.update(fig);
   }
 }

@@ -8,13 +8,12 @@ import { LiveCurves } from '../../src/notebook/live.ts';
 import { quadrantDataset } from '../helpers.ts';
 import { useBackend } from '../engine/backends.ts';
 import { recorder, type Output } from './helpers.ts';
+import { join } from 'node:path';
+import { tempDir } from '../tmp-dir.ts';
 
 before(async () => { await useBackend('cpu'); });
 
 const spec = (o: Output) => o.bundle['application/vnd.plotly.v1+json'] as PlotlyFigure;
-const isFinal = (o: Output) => 'application/vnd.plotly.v1+json' in o.bundle;
-/** The figure spec inside a live (HTML) output. */
-const liveSpec = (o: Output) => JSON.parse(/var fig = (\{.*\});\n/.exec(String(o.bundle['text/html']))![1].replace(/\\u003c/g, '<').replace(/\\u003e/g, '>').replace(/\\u0026/g, '&')) as PlotlyFigure;
 
 test('one live figure per LiveCurves, redrawn after every epoch of every run, one log line per epoch', async () => {
   const { sink, figures } = recorder();
@@ -29,12 +28,12 @@ test('one live figure per LiveCurves, redrawn after every epoch of every run, on
   const figs = figures();
   // First output creates the display; every later one (2 starts + 6 epochs + 2 ends − 1) replaces it in place.
   assert.equal(figs.length, 10);
-  // HTML only, every version (JupyterLab's Plotly renderer ignores updates)
-  assert.ok(figs.every((o) => !isFinal(o)));
+  // every version in the Plotly mime type: what JupyterLab draws (and a reopened notebook shows)
+  assert.ok(figs.every((o) => spec(o)?.data));
   const id = figs[0].target!.displayId;
   assert.equal(figs[0].target!.update, false);
   assert.ok(figs.slice(1).every((o) => o.target?.displayId === id && o.target.update));
-  const last = liveSpec(figs.at(-1)!);
+  const last = spec(figs.at(-1)!);
   const named = last.data.filter((t) => t.mode === 'lines' && t.showlegend !== false).map((t) => t.name);
   assert.deepEqual(named, ['DEEPAGREL', 'EBP']);
   assert.deepEqual((last.data[0] as { x: number[] }).x, [1, 2, 3]);   // one run per rule: its mean line alone
@@ -55,4 +54,22 @@ test('replace() swaps the live figure for another in place; the metric is config
   assert.equal(figs.length, 2);
   assert.equal(figs[1].target!.update, true);
   assert.equal((live.figure().layout.yaxis as { title: { text: string } }).title.text, 'reward rate (training, exploration included)');
+});
+
+test('a resumed run\'s live curve starts at epoch 1: the epochs before the interrupt come from its record (issue 30)', async () => {
+  const { sink, figures } = recorder();
+  const dir = tempDir('deepagrel-live-resume-');
+  const ds = quadrantDataset(120, 20);
+  const cfg = resolvePreset('mnist-fc-deepagrel', { layers: [{ type: 'dense', units: 8 }], batchSize: 20, valSize: 20, maxEpochs: 4, patience: 4 });
+  const where = { seed: 1, dataset: ds, experiment: 'live-resume', resultsRoot: join(dir, 'results'), checkpointRoot: join(dir, 'checkpoints') };
+  const first = await runExperiment(cfg, { ...where, haltAfterEpochs: 2 });   // stops as if killed after epoch 2
+  first.network?.dispose();
+  const live = new LiveCurves({ sink, log: null });
+  const res = await runExperiment(cfg, { ...where, events: live.events('resumed') });
+  res.network?.dispose();
+  const figs = figures();
+  // the first drawing already has epochs 1–2; the last one all four
+  assert.deepEqual((spec(figs[0]).data.at(-1) as { x: number[] }).x, [1, 2]);
+  assert.deepEqual((spec(figs.at(-1)!).data.at(-1) as { x: number[] }).x, [1, 2, 3, 4]);
+  assert.deepEqual(live.runs[0].epochs.map((e) => e.epoch), [1, 2, 3, 4]);
 });

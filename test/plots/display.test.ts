@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PlotlyFigure } from '../../src/plots/types.ts';
-import { type DisplaySink, type MimeBundle, PLOTLY_LOADED, kernelSink, liveFigure, loadPlotly, showFigure } from '../../src/plots/display.ts';
+import { type DisplaySink, type MimeBundle, PLOTLY_LOADED, figureBundle, kernelSink, liveFigure, loadPlotly, redrawBundle, showFigure } from '../../src/plots/display.ts';
 import { TRUST_HINT } from '../../src/plots/embed.ts';
 
 interface Output { bundle: MimeBundle; target?: { displayId: string; update: boolean } }
@@ -100,22 +100,63 @@ test('liveFigure: one output, replaced in place by each update', () => {
   const [bundle, , first, ...updates] = outputs;
   assert.ok(html(bundle).includes(BUNDLE_MARK));
   assert.deepEqual(first.target, { displayId: live.displayId, update: false });
-  assert.deepEqual(updates.map((o) => o.target), [1, 2].map(() => ({ displayId: live.displayId, update: true })));
-  assert.match(html(updates[1]), /epoch 3/);
+  assert.deepEqual(updates.map((o) => o.target), [1, 2, 3, 4].map(() => ({ displayId: live.displayId, update: true })));
+  assert.match(html(updates[3]), /epoch 3/);
 });
 
-test('liveFigure: every version is HTML only (JupyterLab\'s Plotly renderer ignores updates and stores a PNG per figure)', () => {
+test('liveFigure: every version in the Plotly mime type (JupyterLab draws it: no trust, no page script, no network; issue 30)', () => {
   const { sink, outputs } = recorder();
   const live = liveFigure(fig('epoch 1', [1]), { sink });
   live.update(fig('epoch 2', [1, 2]));
   live.finish(fig('done', [1, 2, 3]));
-  const figs = outputs.slice(2);
-  assert.deepEqual(figs.map((o) => 'application/vnd.plotly.v1+json' in o.bundle), [false, false, false]);
-  assert.ok(figs.every((o) => typeof o.bundle['text/html'] === 'string' && o.target?.displayId === live.displayId));
-  assert.match(html(figs[2]), /"y":\[1,2,3\]/);
-  // a static figure keeps the Plotly mime type (drawn by JupyterLab's renderer, no trust needed)
-  showFigure(fig('static'), { sink });
-  assert.ok('application/vnd.plotly.v1+json' in outputs.at(-1)!.bundle);
+  const figs = outputs.slice(2).filter((o) => String(o.bundle['text/plain']).startsWith('<Plotly figure'));
+  assert.equal(figs.length, 3);
+  for (const o of figs) {
+    assert.ok('application/vnd.plotly.v1+json' in o.bundle && typeof o.bundle['text/html'] === 'string', JSON.stringify(Object.keys(o.bundle)));
+    assert.equal(o.target?.displayId, live.displayId);
+  }
+  assert.deepEqual((figs[2].bundle['application/vnd.plotly.v1+json'] as PlotlyFigure).data, fig('done', [1, 2, 3]).data);
+  // JupyterLab's Plotly renderer draws an output once and ignores updates of it: each new version
+  // comes right after an update of another mime type, so JupyterLab gives it a fresh renderer
+  const updates = outputs.slice(3);
+  assert.equal(updates.length, 4);
+  for (let i = 0; i < updates.length; i += 2) {
+    assert.deepEqual(updates[i].bundle, redrawBundle(fig('x')));
+    assert.ok(!('application/vnd.plotly.v1+json' in updates[i].bundle));
+    assert.ok('application/vnd.plotly.v1+json' in updates[i + 1].bundle);
+  }
+  // what a saved notebook keeps: the last version, drawable offline
+  const kept = saved(outputs);
+  assert.equal(kept.length, 2);
+  assert.match(String(kept[1]['text/plain']), /"done": 1 trace\(s\), live/);
+  assert.ok('application/vnd.plotly.v1+json' in kept[1]);
+});
+
+test('redrawBundle keeps the figure\'s height while the next version is drawn', () => {
+  assert.match(String(redrawBundle({ data: [], layout: { height: 480 } })['text/html']), /height:480px/);
+  assert.match(String(redrawBundle({ data: [], layout: {} })['text/html']), /height:360px/);
+});
+
+test('long numeric arrays go out as Plotly typed arrays: a saved notebook keeps them small (issue 30)', () => {
+  const epochs = Array.from({ length: 140 }, (_, i) => i + 1);
+  const acc = epochs.map((e) => 0.7 - 0.6 / e + 1e-7 / 3);
+  const big: PlotlyFigure = { data: [{ type: 'scatter', x: epochs, y: acc, customdata: epochs.map((e) => [3, 0.01 * e / 3]), marker: { size: [1, 2] }, name: 'DeepAGREL' }], layout: { title: { text: 'long' } } };
+  const bundle = figureBundle(big);
+  const trace = (bundle['application/vnd.plotly.v1+json'] as PlotlyFigure).data[0] as Record<string, any>;
+  assert.deepEqual([trace.x.dtype, trace.y.dtype, trace.customdata.dtype, trace.customdata.shape], ['i2', 'f4', 'f4', '140,2']);
+  assert.deepEqual([...new Int16Array(new Uint8Array(Buffer.from(trace.x.bdata, 'base64')).buffer)].slice(0, 3), [1, 2, 3]);
+  const y = new Float32Array(new Uint8Array(Buffer.from(trace.y.bdata, 'base64')).buffer);
+  assert.ok(y.every((v, i) => Math.abs(v - acc[i]) < 1e-6));
+  assert.deepEqual(trace.marker.size, [1, 2], 'short arrays stay lists');
+  assert.equal(trace.name, 'DeepAGREL');
+  assert.deepEqual(big.data[0].x, epochs, 'the figure itself is untouched');
+  // the HTML carries the same compact form; on disk (nbformat: indented, a number per line) both are small
+  assert.match(html({ bundle }), /"bdata":"/);
+  const onDisk = JSON.stringify(bundle['application/vnd.plotly.v1+json'], null, 1).length;
+  assert.ok(onDisk < 5_000, `${onDisk} bytes`);
+  // non-finite values (a gap in a curve) leave the array as it is
+  const gap = figureBundle({ data: [{ type: 'scatter', y: [...acc.slice(0, 20), NaN] }], layout: {} });
+  assert.ok(Array.isArray(((gap['application/vnd.plotly.v1+json'] as PlotlyFigure).data[0] as { y: unknown }).y));
 });
 
 test('figure HTML cannot be broken out of by figure text', () => {
