@@ -13,7 +13,7 @@ import type { FeedbackMode } from '../layers/layer.ts';
 import type { LayerSpec } from '../network.ts';
 import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
-import { bandTraces, epochBands, learningCurves, PALETTE } from '../results/curves.ts';
+import { bandTraces, epochAxis, epochBands, learningCurves, PALETTE } from '../results/curves.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
 import type { DisplaySink } from '../plots/display.ts';
@@ -76,6 +76,10 @@ export async function trainFeedbackModes(o: FeedbackRunOptions): Promise<RunReco
       if (res.record) runs.push(res.record);
     }
   }
+  // The live figure becomes the accuracy figure (mean ± 2σ per mode), as in notebooks 02–04: one
+  // output instead of a second copy of the same curves (each figure JupyterLab draws keeps a PNG
+  // snapshot of ~90 KB in the saved notebook).
+  if (runs.length) live.replace(feedbackAccuracyFigure(runs, { title: quickLabel(o.setup.quick, `MNIST, ${o.setup.rule}: validation accuracy per feedback mode`) }));
   return runs;
 }
 
@@ -106,7 +110,7 @@ export function alignmentFigure(runs: RunRecord[], opts: { title?: string } = {}
   layers.forEach((layer, i) => {
     const suffix = i === 0 ? '' : String(i + 1);
     const x0 = i * (w + gap);
-    layout[`xaxis${suffix}`] = { domain: [x0, x0 + w], title: { text: 'epoch' }, anchor: `y${suffix}` };
+    layout[`xaxis${suffix}`] = { ...epochAxis(runs.flatMap((r) => r.epochs.map((e) => e.epoch))), domain: [x0, x0 + w], anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { range: [0, 95], title: { text: i === 0 ? 'angle (degrees)' : '' }, anchor: `x${suffix}` };
     (layout.annotations as unknown[]).push({ text: `<b>${layer}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: x0 + w / 2, y: 1.0, xanchor: 'center', yanchor: 'bottom' });
     for (const band of epochBands(runs.filter((r) => modeOf(r) !== 'symmetric'), (e) => e.alignmentDeg?.[layer], modeOf)) {

@@ -112,14 +112,26 @@ export interface LearningCurvesOptions {
   height?: number;
 }
 
-/** Any per-epoch metric, mean ± 2σ per group, in one panel (for notebooks). */
+/**
+ * Any per-epoch metric, mean ± 2σ per group, in one panel (for notebooks). The legend sits below
+ * the plot, under the caption, one entry per row when the entries do not fit in one: beside the
+ * plot, six long entries (a table row's protocols) left the plot area ~90 px wide (issue 30).
+ */
 export function learningCurves(runs: RunRecord[], opts: LearningCurvesOptions): PlotlyFigure {
   const value: EpochValue = typeof opts.metric === 'function' ? opts.metric : (e) => e[opts.metric as EpochMetric];
   const fraction = typeof opts.metric === 'string' && FRACTION_METRICS.has(opts.metric);
-  const bands = epochBands(runs, value, groupFunction(runs, opts.groupBy), fraction ? [0, 1] : undefined);
+  const { groupOf, shared } = groupFunction(runs, opts.groupBy);
+  const bands = epochBands(runs, value, groupOf, fraction ? [0, 1] : undefined);
   const yTitle = opts.yTitle ?? (typeof opts.metric === 'string' ? opts.metric : 'value');
-  const height = opts.height ?? 450;
-  const margin = { t: 50, b: CAPTION_MARGIN };
+  const width = opts.width ?? 800;
+  const plotHeight = opts.height ?? 450;
+  const margin = { t: 50, b: CAPTION_MARGIN, l: 62, r: 20 };
+  const plotWidth = width - margin.l - margin.r;
+  const fitted = fittedCaption([N_PER_EPOCH_NOTE, ...(shared.length ? [`Every run: ${shared.join(', ')}.`] : [])], plotWidth);
+  const below = legendBelow(bands.map((b) => b.group), plotWidth);
+  const bottom = fitted.margin + below.height;
+  const height = plotHeight + (bottom - CAPTION_MARGIN);
+  const inner = height - margin.t - bottom;
   return {
     // A group with one run has no spread: its mean line alone (two flat edge traces add nothing but bytes).
     data: bands.flatMap((b, i) => {
@@ -129,20 +141,93 @@ export function learningCurves(runs: RunRecord[], opts: LearningCurvesOptions): 
       return b.n.every((n) => n <= 1) ? traces.slice(-1) : traces;
     }),
     layout: {
-      width: opts.width ?? 800, height, margin,
+      width, height, margin: { ...margin, b: bottom },
       title: { text: opts.title ?? `${yTitle} per epoch` },
-      xaxis: { title: { text: 'epoch' } },
+      xaxis: epochAxis(bands.flatMap((b) => b.epoch)),
       yaxis: { title: { text: yTitle } },
-      annotations: [caption(N_PER_EPOCH_NOTE, height - margin.t - margin.b)],
+      showlegend: bands.length > 0,
+      legend: { ...below.legend, y: -(fitted.margin - 4) / inner },
+      annotations: [caption(fitted.text, inner)],
     },
   };
 }
 
-function groupFunction(runs: RunRecord[], groupBy: LearningCurvesOptions['groupBy']): (run: RunRecord) => string {
-  if (typeof groupBy === 'function') return groupBy;
-  if (groupBy) return (run) => String(run.header[groupBy]);
-  const protocols = new Set(runs.map((r) => r.header.protocol));
-  return protocols.size > 1 ? (run) => `${run.header.preset} (${run.header.protocol})` : (run) => run.header.preset;
+/**
+ * The legend under a plot (below its caption), aligned with the plot's left edge: one row when the
+ * entries fit the plot's width, else columns of equal width, as many as fit. `height`: the pixels
+ * it needs (added to the bottom margin); `legend` still needs its `y` (in plot-area heights,
+ * negative: below the plot).
+ */
+export function legendBelow(names: string[], plotWidthPx: number): { legend: Record<string, unknown>; height: number } {
+  const ROW = 20;              // px per legend row (12 px text)
+  const SYMBOL = 40;           // the line sample and the gap before the text
+  const text = (name: string) => Math.ceil(6.5 * name.length);   // ~6.5 px per character
+  const oneRow = names.reduce((w, n) => w + SYMBOL + text(n), 0) <= plotWidthPx;
+  const column = SYMBOL + Math.max(0, ...names.map(text));
+  const columns = oneRow ? names.length : Math.max(1, Math.floor(plotWidthPx / column));
+  const rows = names.length === 0 ? 0 : Math.ceil(names.length / columns);
+  return {
+    // tracegroupgap 0: each curve is a legend group of its own (band + mean line), and the gap
+    // between groups would space the rows apart. entrywidth is a column's text (Plotly cuts longer text).
+    legend: { orientation: 'h', x: 0, xanchor: 'left', yanchor: 'top', font: { size: 12 }, tracegroupgap: 0,
+      ...(oneRow ? {} : { entrywidth: column - SYMBOL, entrywidthmode: 'pixels' }) },
+    height: rows * ROW + (rows ? 8 : 0),
+  };
+}
+
+/**
+ * An epoch axis: whole epochs only (a run of 3 epochs got ticks at 1.5 and 2.5), and half an epoch
+ * of room at each end, so the first epoch's tick label does not sit on the y-axis's lowest one at
+ * the origin (they read "0 1" in the corner).
+ */
+export function epochAxis(epochs: number[], title = 'epoch'): Record<string, unknown> {
+  const axis: Record<string, unknown> = { title: { text: title } };
+  if (epochs.length === 0) return axis;
+  const lo = Math.min(...epochs), hi = Math.max(...epochs);
+  return { ...axis, range: [lo - 0.5, hi + 0.5], tickformat: 'd', ...(hi - lo <= 10 ? { tick0: 0, dtick: 1 } : {}) };
+}
+
+/** The default groups: the preset; where runs come from several protocols, also what sets the
+ *  group's protocol apart, with what every run shares (`shared`) said once, in the caption. Presets
+ *  that differ only in the rule (a Table 1 row: cifar10-conv-deepagrel, cifar10-conv-ebp) are
+ *  named by the rule. */
+function groupFunction(runs: RunRecord[], groupBy: LearningCurvesOptions['groupBy']): { groupOf: (run: RunRecord) => string; shared: string[] } {
+  if (typeof groupBy === 'function') return { groupOf: groupBy, shared: [] };
+  if (groupBy) return { groupOf: (run) => String(run.header[groupBy]), shared: [] };
+  const presets = [...new Set(runs.map((r) => r.header.preset))];
+  const byRule = presets.length > 1 && new Set(runs.map((r) => r.header.rule)).size === presets.length
+    && runs.every((r) => r.header.preset.endsWith(`-${r.header.rule}`))
+    && new Set(runs.map((r) => r.header.preset.slice(0, -r.header.rule.length))).size === 1;
+  const name = (run: RunRecord) => (byRule ? RULE_NAME[run.header.rule] ?? run.header.rule : run.header.preset);
+  const protocols = [...new Set(runs.map((r) => r.header.protocol))];
+  if (protocols.length <= 1) return { groupOf: name, shared: [] };
+  const parts = protocols.map(protocolParts);
+  const shared = parts[0].filter((p) => parts.every((q) => q.includes(p)));
+  const groupOf = (run: RunRecord) => {
+    const own = protocolParts(run.header.protocol).filter((p) => !shared.includes(p))
+      // "DeepAGREL α=0.3 (…)" in a legend entry that already names the rule: "α=0.3 (…)"
+      .map((p) => (p.startsWith(`${name(run)} `) ? p.slice(name(run).length + 1) : p));
+    return own.length ? `${name(run)} — ${own.join(', ')}` : name(run);
+  };
+  return { groupOf, shared };
+}
+
+const RULE_NAME: Record<string, string> = { deepagrel: 'DeepAGREL', ebp: 'EBP' };
+
+/** A protocol label's settings: "EBP α tuned (α=0.3, pick), maxEpochs=300" → ["EBP α tuned (α=0.3, pick)",
+ *  "maxEpochs=300"] (commas inside brackets stay); "paper" has none. */
+export function protocolParts(label: string): string[] {
+  if (label === 'paper') return [];
+  const parts: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < label.length; i++) {
+    const c = label[i];
+    if (c === '(' || c === '[') depth++;
+    else if ((c === ')' || c === ']') && depth > 0) depth--;
+    else if (c === ',' && depth === 0) { parts.push(label.slice(start, i).trim()); start = i + 1; }
+  }
+  parts.push(label.slice(start).trim());
+  return parts.filter((p) => p !== '');
 }
 
 /** Bottom margin that leaves room for the x-axis title and a two-line caption. */

@@ -9,7 +9,9 @@
 import type { PlotlyFigure } from '../plots/types.ts';
 import type { RunRecord } from './schema.ts';
 import { datasetLabel, datasetRank, ruleName } from './paper-table1.ts';
-import { bandTraces, caption, CAPTION_MARGIN, epochBands, fittedCaption, N_PER_EPOCH_NOTE, PALETTE, type EpochValue } from './curves.ts';
+import { bandTraces, caption, CAPTION_MARGIN, epochAxis, epochBands, fittedCaption, N_PER_EPOCH_NOTE, PALETTE, protocolParts, type EpochValue } from './curves.ts';
+
+export { protocolParts } from './curves.ts';
 
 export interface Figure3Options {
   /** Panels, left to right. Default: every dataset among the selected runs, in the paper's order. */
@@ -124,7 +126,8 @@ export function figure3(runs: RunRecord[], opts: Figure3Options = {}): PlotlyFig
   datasets.forEach((dataset, i) => {
     const suffix = i === 0 ? '' : String(i + 1);
     const x0 = i * (panelWidth + gap);
-    layout[`xaxis${suffix}`] = { domain: [x0, x0 + panelWidth], title: { text: 'epoch' }, anchor: `y${suffix}` };
+    const epochs = selected.filter((r) => r.header.dataset === dataset).flatMap((r) => r.epochs.map((e) => e.epoch));
+    layout[`xaxis${suffix}`] = { ...epochAxis(epochs), domain: [x0, x0 + panelWidth], anchor: `y${suffix}` };
     // One y-range for every panel, so the panels compare at a glance.
     layout[`yaxis${suffix}`] = { title: { text: i === 0 ? 'fraction correct' : '' }, anchor: `x${suffix}`, range: [0, 1.02] };
     annotations.push({ text: `<b>${datasetLabel(dataset)}</b>`, showarrow: false, xref: 'paper', yref: 'paper',
@@ -206,22 +209,6 @@ function withRule(rule: string, label: string): string {
 function withoutRule(rule: string, label: string): string {
   const name = rule === 'ebp' ? 'EBP ' : 'DeepAGREL ';
   return label.startsWith(name) ? label.slice(name.length) : label;
-}
-
-/** A protocol label's settings: "EBP α tuned (α=0.3, pick), maxEpochs=300" → ["EBP α tuned (α=0.3, pick)",
- *  "maxEpochs=300"] (commas inside brackets stay); "paper" has none. */
-export function protocolParts(label: string): string[] {
-  if (label === 'paper') return [];
-  const parts: string[] = [];
-  let depth = 0, start = 0;
-  for (let i = 0; i < label.length; i++) {
-    const c = label[i];
-    if (c === '(' || c === '[') depth++;
-    else if ((c === ')' || c === ']') && depth > 0) depth--;
-    else if (c === ',' && depth === 0) { parts.push(label.slice(start, i).trim()); start = i + 1; }
-  }
-  parts.push(label.slice(start).trim());
-  return parts.filter((p) => p !== '');
 }
 
 /** The kind of a setting, without the details in brackets: "EBP α tuned (α=0.3, pick)" → "EBP α tuned". */

@@ -8,7 +8,7 @@
 import type { PlotlyFigure } from '../plots/types.ts';
 import type { RunRecord } from './schema.ts';
 import { PRESETS } from '../presets.ts';
-import { epochBands, caption, CAPTION_MARGIN, fittedCaption, PALETTE } from './curves.ts';
+import { epochAxis, epochBands, caption, CAPTION_MARGIN, fittedCaption, PALETTE } from './curves.ts';
 import { meanSdOf } from './stats.ts';
 
 export interface LrCell {
@@ -160,7 +160,9 @@ export function lrSummaryFigure(study: LrStudy, opts: LrFigureOptions = {}): Plo
     layout: {
       width, height, margin,
       title: { text: 'Learning-rate study: best validation accuracy within a fixed budget' },
-      xaxis: { type: 'log', title: { text: 'learning rate α' } },
+      // Ticks at the α values studied: Plotly's own on a log axis spanning a decade or two read
+      // "3 4 … 9 0.1 2 3" (minor digits), which names no α (issue 30).
+      xaxis: { type: 'log', title: { text: 'learning rate α' }, tickvals: lrTicks(cells), ticktext: lrTicks(cells).map(fmtLr) },
       yaxis: { title: { text: 'validation accuracy' }, range: [0, 1.02] },
       legend: { orientation: 'v', x: 1.02, xanchor: 'left', y: 1, yanchor: 'top' },
       annotations: [caption(fitted.text, height - margin.t - margin.b)],
@@ -187,7 +189,8 @@ export function lrCurvesFigure(runs: RunRecord[], opts: LrFigureOptions = {}): P
     const s = i === 0 ? '' : String(i + 1);
     const col = i % cols, row = Math.floor(i / cols);
     const x0 = col * (w + gapX), y1 = 1 - row * (h + gapY);
-    layout[`xaxis${s}`] = { domain: [x0, x0 + w], anchor: `y${s}`, title: { text: row === rows - 1 ? 'epoch' : '' } };
+    const epochs = runs.filter(r => r.header.preset === preset).flatMap(r => r.epochs.map(e => e.epoch));
+    layout[`xaxis${s}`] = { ...epochAxis(epochs, row === rows - 1 ? 'epoch' : ''), domain: [x0, x0 + w], anchor: `y${s}` };
     layout[`yaxis${s}`] = { domain: [y1 - h, y1], anchor: `x${s}`, range: [0, 1.02], title: { text: col === 0 ? 'validation accuracy' : '' } };
     annotations.push({ text: `<b>${preset}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: x0 + w / 2, xanchor: 'center', y: y1, yanchor: 'bottom' });
     const mine = runs.filter(r => r.header.preset === preset && cells.some(c => c.preset === preset && c.lr === lrOf(r) && c.budget === budgetOf(r)));
@@ -200,11 +203,11 @@ export function lrCurvesFigure(runs: RunRecord[], opts: LrFigureOptions = {}): P
       const paper = PRESETS[preset]?.lr === lr;
       const name = `α = ${fmtLr(lr)}${budget ? ` (${budget})` : ''}`;
       data.push({ type: 'scatter', mode: 'lines', name, legendgroup: name, legendrank: 1000 + k, showlegend: !data.some(t => t.name === name), xaxis: `x${s}`, yaxis: `y${s}`,
-        x: band.epoch, y: band.mean, line: { color: rampColor(k, lrs.length), width: paper ? 3 : 1.8, dash: paper ? 'solid' : 'dot' },
+        x: band.epoch, y: band.mean, line: { color: rampColor(k, lrs.length), width: paper ? 3.5 : 2, dash: 'solid' },
         customdata: band.n, hovertemplate: `${name}, epoch %{x}: %{y:.4f} (n = %{customdata})` });
     }
   });
-  const fitted = fittedCaption([`Each panel: one preset on its fixed budget; the paper's α drawn solid and thick.`, ...budgetLines(cells)], (layout.width as number) - margin.l - margin.r);
+  const fitted = fittedCaption([`Each panel: one preset on its fixed budget; the paper's α drawn thick.`, ...budgetLines(cells)], (layout.width as number) - margin.l - margin.r);
   annotations.push(caption(fitted.text, height - margin.t - margin.b));
   layout.height = height + (fitted.margin - margin.b);
   layout.margin = { ...margin, b: fitted.margin };
@@ -219,8 +222,15 @@ function budgetLines(cells: LrCell[]): string[] {
     : [...byBudget].map(([b, presets]) => `Budget ${b}: ${presets.join(', ')}.`);
 }
 
-/** Small α dark blue → large α yellow (viridis stops), so the legend reads as a scale. */
-const RAMP = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'];
+/** Small α dark blue → large α orange-red (plasma, without its light yellow end: viridis ended in
+ *  #fde725, and the largest α was a yellow dotted line on white), so the legend reads as a scale
+ *  and every line has a contrast of at least 3:1 against the white background. */
+export const RAMP = ['#0d0887', '#5302a3', '#8b0aa5', '#b83289', '#db5c68', '#e8602f'];
 function rampColor(k: number, n: number): string {
   return RAMP[n <= 1 ? 0 : Math.round((k / (n - 1)) * (RAMP.length - 1))];
+}
+
+/** The α values of the study, for the axis ticks. */
+function lrTicks(cells: LrCell[]): number[] {
+  return [...new Set(cells.map(c => c.lr))].sort((a, b) => a - b);
 }

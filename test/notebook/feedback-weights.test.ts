@@ -38,6 +38,12 @@ test('three modes trained: separate run files, angles recorded where W′ ≠ W,
   assert.ok(angle(1, 'output').every((a) => a > 0 && a < 95));
   assert.ok(angle(1, 'output')[2] < angle(1, 'output')[0], 'reciprocal W′ turns towards W');
   assert.ok(figures().length >= 1);
+  // the live figure ends as the accuracy figure, mean ± 2σ per mode (the notebook shows no second copy)
+  const last = figures().at(-1)!;
+  assert.equal(last.target?.displayId, figures()[0].target?.displayId);
+  const lastSpec = last.bundle['application/vnd.plotly.v1+json'] as { data: Array<{ name?: string; mode?: string; showlegend?: boolean }>; layout: { title: { text: string } } };
+  assert.equal(lastSpec.layout.title.text, 'QUICK mode: MNIST, deepagrel: validation accuracy per feedback mode');
+  assert.deepEqual(lastSpec.data.filter((t) => t.mode === 'lines' && t.showlegend !== false).map((t) => t.name), ['symmetric', 'reciprocal', 'fixed-random']);
 
   const fig = alignmentFigure(runs, { title: 't' });
   assert.deepEqual(['xaxis', 'xaxis2', 'xaxis3'].map((k) => k in fig.layout), [true, true, true]);
