@@ -17,11 +17,24 @@ export interface ExportOptions {
   width?: number;
   /** CSS pixels; default layout.height, else 450. */
   height?: number;
-  /** PNG only: pixel density, the PNG is width*scale × height*scale. Default 1. */
+  /**
+   * PNG only: pixels per CSS pixel; the PNG is width·scale × height·scale pixels. A CSS pixel is
+   * 1/96 inch, so the PNG prints at the figure's size (width/96 × height/96 in) with 96·scale dpi,
+   * and says so in its pHYs chunk (Word, LaTeX and browsers place it at that size). Default 1 =
+   * screen resolution: Figure 3 (900 × 468) becomes 900 × 468 px, 96 dpi at 9.4 × 4.9 in — too
+   * coarse for print. 300 dpi: scale 3.125 (or `dpi: 300`). SVG and PDF are vector and ignore it.
+   */
   scale?: number;
+  /** PNG only, instead of `scale`: the resolution at the figure's size (scale = dpi / 96). */
+  dpi?: number;
   /** Browser executable; default $DEEPAGREL_CHROMIUM or a system Chromium/Chrome. */
   browserPath?: string;
 }
+
+/** CSS pixels per inch: what `scale` and `dpi` are relative to. */
+export const CSS_PX_PER_INCH = 96;
+/** Print resolution: what exportFormats (the notebooks' export cells) gives PNGs by default. */
+export const PRINT_DPI = 300;
 
 const FORMATS: readonly ExportFormat[] = ['svg', 'png', 'pdf', 'html'];
 
@@ -41,7 +54,7 @@ export async function exportFigure(fig: PlotlyFigure, path: string, opts: Export
   const format = exportFormat(path);
   const width = positive('width', opts.width ?? numberOr(fig.layout.width, 700));
   const height = positive('height', opts.height ?? numberOr(fig.layout.height, 450));
-  const scale = positive('scale', opts.scale ?? 1);
+  const scale = positive('scale', opts.scale ?? (opts.dpi !== undefined ? positive('dpi', opts.dpi) / CSS_PX_PER_INCH : 1));
   const htmlPath = format === 'html' ? path : path.slice(0, -extname(path).length) + '.html';
   await writeFigureHtml(fig, htmlPath);
   if (format === 'html') return [htmlPath];
@@ -60,7 +73,7 @@ export async function exportFigure(fig: PlotlyFigure, path: string, opts: Export
     }, { ...pageOpts, reuse: 'plotly' });
     bytes = format === 'pdf'
       ? await withPage((page) => svgToPdf(page, svgOrPng, width, height), { ...pageOpts, reuse: 'print' })
-      : svgOrPng;
+      : format === 'png' ? withPngDpi(svgOrPng, CSS_PX_PER_INCH * scale) : svgOrPng;
   } catch (err) {
     if (err instanceof BrowserNotFoundError) err.message += `\nThe interactive HTML was written: ${htmlPath}`;
     throw err;
@@ -91,6 +104,61 @@ async function svgToPdf(page: Page, svg: Uint8Array, width: number, height: numb
   return page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: '1' });
 }
 
+/**
+ * The PNG with a pHYs chunk saying `dpi` (as pixels per metre), right after IHDR, replacing one
+ * that is there. Without it a 2813-pixel-wide figure is placed 29 inches wide (at 96 dpi) or
+ * 39 (at 72) by word processors; with it, at the figure's size.
+ */
+export function withPngDpi(png: Uint8Array, dpi: number): Uint8Array {
+  const buf = Buffer.from(png);
+  if (buf.length < 33 || buf.toString('latin1', 12, 16) !== 'IHDR') throw new Error('withPngDpi: not a PNG');
+  const chunks: Buffer[] = [buf.subarray(0, 33)];   // signature + IHDR (13 data bytes)
+  const ppm = Math.round(dpi / 0.0254);
+  const data = Buffer.alloc(9);
+  data.writeUInt32BE(ppm, 0); data.writeUInt32BE(ppm, 4); data[8] = 1;   // unit: metre
+  chunks.push(pngChunk('pHYs', data));
+  for (let at = 33; at + 12 <= buf.length;) {
+    const len = buf.readUInt32BE(at);
+    const type = buf.toString('latin1', at + 4, at + 8);
+    if (type !== 'pHYs') chunks.push(buf.subarray(at, at + 12 + len));
+    at += 12 + len;
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The pixel size and resolution a PNG states (pHYs), or null. */
+export function pngInfo(png: Uint8Array): { width: number; height: number; dpi: number | null } {
+  const buf = Buffer.from(png);
+  const info = { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20), dpi: null as number | null };
+  for (let at = 8; at + 12 <= buf.length;) {
+    const len = buf.readUInt32BE(at);
+    if (buf.toString('latin1', at + 4, at + 8) === 'pHYs' && buf[at + 16] === 1) info.dpi = Math.round(buf.readUInt32BE(at + 8) * 0.0254 * 10) / 10;
+    at += 12 + len;
+  }
+  return info;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+let crcTable: Uint32Array | undefined;
+function crc32(bytes: Uint8Array): number {
+  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  let c = 0xffffffff;
+  for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
 function numberOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
@@ -102,15 +170,18 @@ function positive(name: string, value: number): number {
 
 export interface ExportResult { files: string[]; notes: string[] }
 
-/** Write `<dir>/<name>.<format>` for each format (plus the .html page beside them). A machine
- *  without Chromium gets a note, not an error (the interactive HTML is still written), so a
- *  notebook or `npm start` finishes; any other failure is thrown. */
-export async function exportFormats(fig: PlotlyFigure, dir: string, name: string, formats: ExportFormat[] = ['svg', 'png', 'pdf']): Promise<ExportResult> {
+/** Write `<dir>/<name>.<format>` for each format (plus the .html page beside them): for papers,
+ *  so a PNG gets print resolution (`opts.dpi`, default PRINT_DPI = 300 dpi at the figure's size;
+ *  or `opts.scale`). A machine without Chromium gets a note, not an error (the interactive HTML is
+ *  still written), so a notebook or `npm start` finishes; any other failure is thrown. */
+export async function exportFormats(fig: PlotlyFigure, dir: string, name: string, formats: ExportFormat[] = ['svg', 'png', 'pdf'],
+  opts: Pick<ExportOptions, 'dpi' | 'scale' | 'width' | 'height'> = {}): Promise<ExportResult> {
   const files = new Set<string>();
   const notes: string[] = [];
+  const size = { ...opts, ...(opts.scale === undefined ? { dpi: opts.dpi ?? PRINT_DPI } : {}) };
   for (const format of formats) {
     try {
-      for (const f of await exportFigure(fig, join(dir, `${name}.${format}`))) files.add(f);
+      for (const f of await exportFigure(fig, join(dir, `${name}.${format}`), size)) files.add(f);
     } catch (e) {
       if (!(e instanceof BrowserNotFoundError)) throw e;
       files.add(join(dir, `${name}.html`));

@@ -39,3 +39,13 @@ for (const name of NOTEBOOKS) {
     }
   });
 }
+
+test('05 and 06 end with an export cell: Figure 3 as SVG, PDF and a print-resolution PNG; Table 1 as LaTeX, Markdown, CSV (issue 30)', () => {
+  const last = (name: string) => text(load(name).cells.filter((c) => c.cell_type === 'code').at(-1)!);
+  const first = (name: string) => text(load(name).cells.find((c) => c.cell_type === 'code')!);
+  assert.match(last('05-figure3'), /exportForPaper\(fig, OUT_DIR, 'figure3', \{ formats: FORMATS, dpi: PNG_DPI \}\)/);
+  assert.match(first('05-figure3'), /const FORMATS: ExportFormat\[\] = \['svg', 'pdf', 'png'\];/);
+  assert.match(first('05-figure3'), /const PNG_DPI = 300;/);
+  assert.match(last('06-table1'), /exportTable1\(runs, OUT_DIR\)/);
+  assert.match(first('06-table1'), /const OUT_DIR = runRoots\(QUICK, 'table1'\)\.figuresDir;/);
+});

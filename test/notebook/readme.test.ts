@@ -29,3 +29,10 @@ test('README screenshots exist and are small PNGs', () => {
     assert.ok(statSync(join(root, s)).size < 200_000, `${s} is ${statSync(join(root, s)).size} bytes`);
   }
 });
+
+test('README Notebooks: exporting a figure for a paper — the export cells of 05 and 06, and what `scale` does (issue 30)', () => {
+  assert.match(section, /Notebook 05 ends with an export cell/);
+  assert.match(section, /SVG and PDF[\s\S]{0,40}vector/);
+  assert.match(section, /`scale` multiplies the PNG's pixels/);
+  assert.match(section, /06 ends with[\s\S]{0,40}Table 1/);
+});

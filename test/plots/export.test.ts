@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlotlyFigure } from '../../src/plots/types.ts';
-import { exportFigure } from '../../src/plots/export.ts';
+import { exportFigure, exportFormats, pngInfo } from '../../src/plots/export.ts';
 import { exportCommand } from '../../src/plots/export-cli.ts';
 import { BrowserNotFoundError, closeBrowser, findChromium, withPage } from '../../src/plots/browser.ts';
 import { tempDir } from '../tmp-dir.ts';
@@ -49,6 +49,39 @@ test('PNG: signature and IHDR size = width·scale × height·scale', async () =>
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   assert.equal(png.toString('latin1', 12, 16), 'IHDR');
   assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1280, 720]);
+});
+
+test('PNG for print (issue 30): dpi 300 = scale 3.125, and the file says 300 dpi (pHYs) so it is placed at the figure\'s size', async () => {
+  const out = join(dir, 'print.png');
+  await exportFigure(fig, out, { width: 640, height: 360, dpi: 300 });
+  const png = readFileSync(out);
+  assert.deepEqual(pngInfo(png), { width: 2000, height: 1125, dpi: 300 });
+  // chunks intact: IHDR first, pHYs before the image data, IEND last, every CRC right
+  const chunks: string[] = [];
+  for (let at = 8; at < png.length;) {
+    const len = png.readUInt32BE(at);
+    chunks.push(png.toString('latin1', at + 4, at + 8));
+    at += 12 + len;
+  }
+  assert.equal(chunks[0], 'IHDR');
+  assert.ok(chunks.indexOf('pHYs') < chunks.indexOf('IDAT'));
+  assert.equal(chunks.filter((c) => c === 'pHYs').length, 1);
+  assert.equal(chunks.at(-1), 'IEND');
+  // the browser decodes it (a wrong CRC or length would not)
+  const size = await withPage((page) => page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    return [img.naturalWidth, img.naturalHeight];
+  }, png.toString('base64')));
+  assert.deepEqual(size, [2000, 1125]);
+  // scale stays what it was: the default 1 is screen resolution, 96 dpi
+  const screen = join(dir, 'screen.png');
+  await exportFigure(fig, screen, { width: 640, height: 360 });
+  assert.deepEqual(pngInfo(readFileSync(screen)), { width: 640, height: 360, dpi: 96 });
+  // exportFormats (the notebooks' export cells): print resolution unless told otherwise
+  const formats = await exportFormats(fig, dir, 'paper', ['png'], { width: 320, height: 192 });
+  assert.deepEqual(pngInfo(readFileSync(formats.files[0])), { width: 1000, height: 600, dpi: 300 });
 });
 
 test('PDF: one page of width × height CSS pixels, in points', async () => {
