@@ -11,8 +11,9 @@ const HELP = `deepagrel export <figure.json> --out <file.svg|.png|.pdf|.html> [-
 
 Renders a Plotly figure JSON ({data, layout, config?}) with Plotly in a headless Chromium.
 Always writes the interactive HTML next to --out. Width and height are CSS pixels (default: the
-figure's layout, else 700 × 450); --scale multiplies PNG pixels. SVG/PNG/PDF need Chromium or
-Chrome (Debian: apt install chromium; or set DEEPAGREL_CHROMIUM or --browser).`;
+figure's layout, else 700 × 450); --scale multiplies PNG pixels: a CSS pixel is 1/96 inch, so
+--scale 3.125 gives 300 dpi at the figure's size (the PNG states its dpi). SVG and PDF are vector.
+SVG/PNG/PDF need Chromium or Chrome (Debian: apt install chromium; or set DEEPAGREL_CHROMIUM or --browser).`;
 
 export async function exportCommand(args: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
