@@ -109,10 +109,11 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
   };
 
   /** The same step, stage by stage (mirrors src/step.ts; wasm ops are synchronous, so each
-   *  stage's wall time is its cost; the forward stage ends with the Q-value read, as in trainStep). */
-  const stagedStep = (r: Runner): Record<Stage, number> | null => {
+   *  stage's wall time is its cost; the forward stage ends with the Q-value read, awaited as in
+   *  trainStep, so it works on webgpu too). */
+  const stagedStep = async (r: Runner): Promise<Record<Stage, number> | null> => {
     let out: Record<Stage, number> | null = null;
-    guarded(r, () => {
+    await guardedAsync(r, async () => {
       const n = arch.classes, net = r.net;
       const t0 = performance.now();
       const idx = nextIndices();
@@ -121,7 +122,7 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
       const t1 = performance.now();
       try {
         const q = net.forward(x, true);
-        const qv = q.dataSync();
+        const qv = await q.data();
         q.dispose();
         const t2 = performance.now();
         for (let i = 0; i < qv.length; i++) if (!Number.isFinite(qv[i])) { net.release(); throw new DivergenceError('non-finite Q'); }
@@ -158,7 +159,7 @@ export async function runStepChild(spec: StepSpec): Promise<ChildResult> {
     for (const r of runners) {
       for (let tries = 0; tries < 3; tries++) { const ms = await plainStep(r); if (ms != null) { r.plain.push(ms); break; } }
       for (let tries = 0; tries < 3; tries++) {
-        const st = stagedStep(r);
+        const st = await stagedStep(r);
         if (st) { for (const s of STAGES) r.staged[s].push(st[s]); break; }
       }
     }
