@@ -42,7 +42,12 @@ async function freePort(): Promise<number> {
 export interface Session { kernel: { execution_state: string; id: string }; path: string }
 
 export class Lab {
-  private constructor(readonly proc: ChildProcess, readonly base: string, readonly token: string, readonly dir: string, readonly log: string[]) {}
+  private constructor(readonly proc: ChildProcess, readonly base: string, readonly token: string, readonly dir: string, readonly log: string[],
+    /** The kernelspec this lab starts for "deepagrel" (a test may point it at another checkout). */
+    readonly kernelJson: string) {}
+
+  /** Seconds a training run gets to stop after Kernel ▸ Interrupt before the cell is abandoned (the kernel's default is 20). */
+  static readonly INTERRUPT_GRACE_MS = 5000;
 
   /** Notebooks are copied into a fresh folder with the `src` link, as in the repository. */
   static async start(jupyter: string): Promise<Lab> {
@@ -61,7 +66,7 @@ export class Lab {
     const port = await freePort();
     const token = randomBytes(16).toString('hex');
     const env = {
-      ...process.env, QUICK: '1',
+      ...process.env, QUICK: '1', DEEPAGREL_INTERRUPT_GRACE_MS: String(Lab.INTERRUPT_GRACE_MS),
       JUPYTER_PATH: [jp, process.env.JUPYTER_PATH].filter(Boolean).join(delimiter),
       JUPYTER_CONFIG_DIR: join(dir, 'config'), JUPYTER_RUNTIME_DIR: join(dir, 'runtime'), JUPYTER_DATA_DIR: join(dir, 'data'),
       JUPYTERLAB_SETTINGS_DIR: join(dir, 'settings'), JUPYTERLAB_WORKSPACES_DIR: join(dir, 'workspaces'),
@@ -73,7 +78,7 @@ export class Lab {
     const proc = spawn(jupyter, args, { cwd: nbDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (d) => log.push(String(d)));
     proc.stderr!.on('data', (d) => log.push(String(d)));
-    const lab = new Lab(proc, `http://127.0.0.1:${port}`, token, nbDir, log);
+    const lab = new Lab(proc, `http://127.0.0.1:${port}`, token, nbDir, log, join(jp, 'kernels', 'deepagrel', 'kernel.json'));
     const deadline = Date.now() + 90_000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`jupyter lab exited: ${log.join('')}`);
