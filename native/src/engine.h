@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -38,8 +39,12 @@ void trim(Cache& c);   // drops the oldest entries past the limit (mu held)
 
 // The cached object for `key` (keys are unique across kinds: each starts with its kind), made by
 // `make` on first use. Thread-safe; `make` runs outside the lock.
+// Entries are per calling thread: a oneDNN primitive keeps its scratchpad with it (unless oneDNN
+// is built for concurrent execution), so one primitive run by two threads at once races on it —
+// seen with oneDNN 3.7 as 3 wrong results in 60 convolutions from two Node workers.
 template <typename T>
-std::shared_ptr<T> cached(const std::string& key, const std::function<std::unique_ptr<T>()>& make) {
+std::shared_ptr<T> cached(const std::string& shape_key, const std::function<std::unique_ptr<T>()>& make) {
+  const std::string key = shape_key + "/thread" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
   auto& c = detail::cache();
   {
     std::lock_guard<std::mutex> lock(c.mu);
