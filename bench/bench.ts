@@ -190,6 +190,7 @@ function compareText(c: CompareResult, peak: { library: string; isa?: string; be
     'PyTorch configurations (t threads = torch.set_num_threads(t) and OMP/MKL/OPENBLAS_NUM_THREADS=t; "rounds fastest" = rounds in which it was PyTorch\'s best):', '',
     pytorchConfigTable(archs), '',
     'Ratios per round:', ...roundLines(archs), '',
+    `CPU/wall of our runners (1 thread: below ~0.95 it waited for a core; 2 threads: up to ~2 on an idle machine): ${archs.map(a => `${a.arch} ${a.runners.filter(r => r.engine !== 'pytorch').map(r => `${r.key} ${r.cpuPerWall ?? '–'}`).join(', ')}`).join('; ')}`, '',
     peak ? `FP32 peak (measured: ${peak.best[0]?.n}³ sgemm through the native addon, ${peak.library}, ${peak.isa}; best of ${peak.best[0]?.reps} calls, before and after the comparison): ` +
       peak.best.map(p => `${p.threads} thread${p.threads > 1 ? 's' : ''} ${p.gflopPerSec} GFLOP/s`).join(', ') +
       ` (runs: ${peak.runs.map(r => r.map(p => `${p.threads}t ${p.gflopPerSec}`).join(' ')).join(' | ')})`
