@@ -7,7 +7,9 @@
 // has OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, off = both removed; only where the environment sets one
 // and that torch's BLAS is OpenBLAS, else there is nothing to switch) × libgomp spin (libgomp's
 // default, and GOMP_SPINCOUNT=30000 as our addon uses; only above 1 thread, where OpenMP has
-// threads that spin: under load the short spin has been worth 1.3–1.8× for PyTorch's 2-thread step).
+// threads that spin). Either spin can be PyTorch's best: on 2026-12-07 the short one made Debian's
+// torch 1.13 2-thread MNIST conv step 1.3× faster (1.75× under heavy load), while the torch 2.13
+// wheel's default spin was faster on the conv nets (BENCHMARKS.md).
 // "t threads" pins every pool PyTorch has to t: torch.set_num_threads(t) plus OMP_NUM_THREADS,
 // MKL_NUM_THREADS and OPENBLAS_NUM_THREADS; otherwise Debian's torch at set_num_threads(1) keeps an
 // OpenBLAS pthread per core and its "1-thread" step uses both cores.
