@@ -13,14 +13,15 @@
 //   mask, the threads ~0.1.
 
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { ADD_PRODUCT_IN_PLACE, BERNOULLI_MASK, type AddProductAttrs, type BernoulliMaskAttrs } from '../ops.ts';
 import type { NativeAddon } from './native-addon.ts';
+import { filled, output } from './native-kernels.ts';
 import type { WasmHeap } from './kernel-scope.ts';
 
 const BACKEND = 'wasm';
 
-interface Args<A> { inputs: Record<string, TensorInfo>; backend: WasmHeap & { disposeData(id: object, force?: boolean): boolean }; attrs: A }
+interface Args<A> { inputs: Record<string, TensorInfo>; backend: KernelBackend & WasmHeap; attrs: A }
 
 function configs(addon: NativeAddon): KernelConfig[] {
   const addProduct = ({ inputs, backend, attrs }: Args<AddProductAttrs>): TensorInfo => {
@@ -33,14 +34,8 @@ function configs(addon: NativeAddon): KernelConfig[] {
     return { dataId: w.dataId, shape: w.shape, dtype: w.dtype };
   };
   const mask = ({ backend, attrs }: Args<BernoulliMaskAttrs>): TensorInfo => {
-    const out = backend.makeOutput(attrs.shape, 'float32');
-    try {
-      addon.bernoulliMask(backend.typedArrayFromHeap(out) as Float32Array, attrs.key0, attrs.key1, attrs.threshold, attrs.scale);
-    } catch (e) {
-      backend.disposeData(out.dataId, true);   // a failed kernel gives its output back
-      throw e;
-    }
-    return out;
+    const { out, views: [view] } = output(backend, attrs.shape, []);
+    return filled(backend, out, () => addon.bernoulliMask(view, attrs.key0, attrs.key1, attrs.threshold, attrs.scale));
   };
   return [
     { kernelName: ADD_PRODUCT_IN_PLACE, backendName: BACKEND, kernelFunc: addProduct as unknown as KernelFunc },
