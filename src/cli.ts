@@ -197,6 +197,11 @@ const sweep: Command = async argv => {
 
 /** The runs of the given folders; by default results/ without the runs that are not Table 1 runs
  *  (quick start, learning-rate study, ε check: NOT_TABLE1). */
+/** Each --results folder must exist: one usage error naming the first that does not. */
+function requireFolders(dirs: string[]): void {
+  for (const d of dirs) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
+}
+
 function tableRuns(dirs: string[] | undefined) {
   return dirs ? readRuns(dirs) : readRuns(['results']).filter(r => !experimentMatches(r.header.experiment, NOT_TABLE1));
 }
@@ -224,7 +229,7 @@ const table: Command = async argv => {
   const format = (v.format ?? 'md') as Table1Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(v.format)}`);
   const dirs: string[] = v.results ?? ['results'];
-  for (const d of dirs) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
+  requireFolders(dirs);
   const text = renderTable1(tableRuns(v.results), format, { allRows: v['all-rows'] === true });
   if (v.out) { await writeAtomic(v.out, text); console.log(`wrote ${v.out}`); } else console.log(text);
   return 0;
@@ -249,7 +254,7 @@ DeepAGREL minus EBP per net, and the paper's rows not run.`;
 const findingsCmd: Command = async argv => {
   const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true } });
   if (v.help) { console.log(FINDINGS_HELP); return 0; }
-  for (const d of v.results ?? []) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
+  requireFolders(v.results ?? []);
   const { renderFindings } = await import('./results/findings.ts');
   process.stdout.write(renderFindings(tableRuns(v.results)));
   return 0;
@@ -282,7 +287,7 @@ const lrStudyCmd: Command = async argv => {
     out: { type: 'string' }, scale: { type: 'string' } });
   if (v.help) { console.log(LR_STUDY_HELP); return 0; }
   const dirs: string[] = v.results ?? [path.join('results', LR_STUDY_EXPERIMENT)];
-  for (const d of dirs) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
+  requireFolders(dirs);
   if (v.format !== undefined && !['md', 'json'].includes(v.format)) throw new UsageError(`--format must be md or json, got ${JSON.stringify(v.format)}`);
   const { lrStudy, lrStudyMarkdown, lrSummaryFigure, lrCurvesFigure } = await import('./results/lr-study.ts');
   const runs = readRuns(dirs);
@@ -312,7 +317,7 @@ const status: Command = async argv => {
   const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, checkpoints: { type: 'string' }, json: { type: 'boolean' } });
   if (v.help) { console.log(STATUS_HELP); return 0; }
   const dirs: string[] = v.results ?? ['results'];
-  for (const d of dirs) if (!fs.existsSync(d)) throw new UsageError(`--results ${d}: no such folder`);
+  requireFolders(dirs);
   const { statusRows, renderStatus } = await import('./cli/status.ts');
   const rows = statusRows(dirs, v.checkpoints ?? 'checkpoints');
   process.stdout.write(v.json ? JSON.stringify(rows, null, 2) + '\n' : renderStatus(rows));
