@@ -12,7 +12,8 @@ const pct = (x: number) => x.toFixed(2);
 /** The protocol label without the parts every paper-protocol run has: '' for the paper's own α. */
 function variant(r: Table1Row): string {
   return r.protocol.split(/, (?![^(]*\))/).filter(p => !/^maxEpochs=\d+$/.test(p) && p !== 'data not bit-exact').join(', ')
-    .replace(/^(EBP|DeepAGREL) /, '').replace(/α=[^,) ]+(, | )?/, '');   // the row already names the rule and α
+    .replace(/^(EBP|DeepAGREL) /, '').replace(/α=[^,) ]+(, | )?/, '')   // the row already names the rule and α
+    .replace(/^\((.*)\)$/, '$1');                                        // "(CIFAR-10 gap candidate)" → its words
 }
 
 /** The paper's band (mean ± 2 sd) and where our mean falls. */
@@ -24,10 +25,11 @@ function band(r: Table1Row): { lo: number; hi: number; where: 'inside' | 'below'
 
 function rowText(r: Table1Row): string {
   const b = band(r);
-  if (r.accMean === null) return `${ARCH_LABEL[r.arch]} α ${r.alpha}${variant(r) ? `, ${variant(r).replace(/^\((.*)\)$/, '$1')}` : ''}: ${r.nRunning} run(s) still going, none finished`;
+  const name = `${ARCH_LABEL[r.arch]} α ${r.alpha}${variant(r) ? `, ${variant(r)}` : ''}`;
+  if (r.accMean === null) return `${name}: ${r.nRunning} run(s) still going, none finished`;
   const seeds = `${r.nSeeds} seed${r.nSeeds === 1 ? '' : 's'}`;
   const sd = r.accSd === null ? '' : ` ± ${pct(r.accSd)}`;
-  return `${ARCH_LABEL[r.arch]} α ${r.alpha}${variant(r) ? `, ${variant(r).replace(/^\((.*)\)$/, '$1')}` : ''}: ${pct(r.accMean)}${sd} % (${seeds}${r.nRunning ? `, ${r.nRunning} running` : ''}), ` +
+  return `${name}: ${pct(r.accMean)}${sd} % (${seeds}${r.nRunning ? `, ${r.nRunning} running` : ''}), ` +
     `${b ? `${b.where} the band ${pct(b.lo)}–${pct(b.hi)}` : 'no paper band'}`;
 }
 
