@@ -17,15 +17,10 @@ icd=$dest/lvp_icd.json
 if [ -f "$icd" ] && [ -f "$dest/lib/libvulkan_lvp.so" ]; then echo "export VK_DRIVER_FILES=$icd"; exit 0; fi
 command -v apt-get >/dev/null || { echo "lavapipe.sh: needs apt-get (Debian/Ubuntu); elsewhere install Mesa ≥ 24's Vulkan drivers" >&2; exit 1; }
 suite=${LAVAPIPE_SUITE:-bookworm-backports}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
-echo "deb http://deb.debian.org/debian $suite main" > "$work/sources.list"
-apt_opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache")
-# As root apt downloads as user _apt, who cannot write into our temporary folder.
-[ "$(id -u)" -ne 0 ] || apt_opts+=(-o APT::Sandbox::User=root)
-apt-get "${apt_opts[@]}" update -qq
-(cd "$work" && apt-get "${apt_opts[@]}" download -qq "mesa-vulkan-drivers/$suite")
+. scripts/apt-private.sh
+apt_private_init "$suite"; work=$APT_PRIVATE; trap 'rm -rf "$work"' EXIT
+apt_private update -qq
+(cd "$work" && apt_private download -qq "mesa-vulkan-drivers/$suite")
 dpkg-deb -x "$work"/mesa-vulkan-drivers_*.deb "$work/x"
 mkdir -p "$dest/lib"
 cp "$work/x/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so" "$dest/lib/" 2>/dev/null ||

@@ -19,26 +19,18 @@ suite=${ONEDNN3_SUITE:-trixie}
 cache=$PWD/.cache
 command -v apt-get >/dev/null || { echo "onednn3.sh: needs apt-get (Debian/Ubuntu)" >&2; exit 1; }
 
-apt_private() {   # apt-get with its own lists and cache in $work, reading only $suite
-  local work=$1; shift
-  local opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache")
-  # As root apt downloads as user _apt, who cannot write into our temporary folder.
-  [ "$(id -u)" -ne 0 ] || opts+=(-o APT::Sandbox::User=root)
-  apt-get "${opts[@]}" "$@"
-}
+. scripts/apt-private.sh
 
 fetch() {   # fetch <what> <dest>: what = headers | source
-  local work; work=$(mktemp -d)
-  mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
-  printf 'deb http://deb.debian.org/debian %s main\ndeb-src http://deb.debian.org/debian %s main\n' "$suite" "$suite" > "$work/sources.list"
-  apt_private "$work" update -qq
+  apt_private_init "$suite" deb-src
+  local work=$APT_PRIVATE
+  apt_private update -qq
   if [ "$1" = headers ]; then
-    (cd "$work" && apt_private "$work" download -qq "libdnnl-dev/$suite")
+    (cd "$work" && apt_private download -qq "libdnnl-dev/$suite")
     mkdir -p "$2" && dpkg-deb -x "$work"/libdnnl-dev_*.deb "$2"
     dpkg-deb -f "$work"/libdnnl-dev_*.deb Version > "$2/VERSION"
   else
-    (cd "$work" && apt_private "$work" source --download-only -qq onednn)
+    (cd "$work" && apt_private source --download-only -qq onednn)
     mkdir -p "$2" && tar -xf "$work"/onednn_*.orig.tar.* -C "$2" --strip-components=1
   fi
   rm -rf "$work"
