@@ -1,5 +1,5 @@
 // deepagrel <command>: the workbook from the command line.
-//   train | sweep | status | table | figure3 | lr-study | evaluate | first-steps | backend | presets | datasets | export | quickstart
+//   train | sweep | status | table | figure3 | lr-study | weight-transport | evaluate | first-steps | backend | presets | datasets | export | quickstart
 // Every command has --help; a bad option gets one clear message and exit code 2.
 
 import { parseArgs } from 'node:util';
@@ -14,11 +14,11 @@ import { InterruptedError, installCliInterrupt } from './interrupt.ts';
 import { progressEvents } from './progress.ts';
 import { initBackend, commandLineThreads, REQUESTS, MAX_THREADS, type BackendRequest } from './backend.ts';
 import { BACKEND_HELP, backendCommand, skippedNativeLine } from './cli/backend.ts';
-import { readRuns, NOT_TABLE1, LR_STUDY_EXPERIMENT, experimentMatches } from './results/reader.ts';
+import { readRuns, NOT_TABLE1, LR_STUDY_EXPERIMENT, WEIGHT_TRANSPORT_EXPERIMENT, experimentMatches } from './results/reader.ts';
 import { runName } from './results/writer.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
-import { UsageError, intFlag, seedFlag, parseLrGrid, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
+import { UsageError, intFlag, seedFlag, parseLrGrid, parseFeedbackList, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
 import { runSweep, sweepJobs, jobRunId, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV, type Job } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
@@ -86,13 +86,14 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
   --seed N             seed for init, shuffling, dropout and action selection: an integer
                        from 0 to 4294967295 (default 1); each seed its own random stream
   --data-dir DIR       folder with the official dataset files (default: env DEEPAGREL_DATA, cache, download)
-  --experiment NAME    results/<NAME>/ (default table1); NAME and --run-id are one file name each:
+  --experiment NAME    results/<NAME>/ (default table1; weight-transport with --feedback other than symmetric); NAME and --run-id are one file name each:
                        letters, digits, . _ + - = , @ (no /, no leading dot)
   --results DIR        results root (default results)
   --checkpoints DIR    checkpoint root (default checkpoints)
   --protocol TEXT      label for records and tables (default: "paper" or the overrides); either
                        way "data not bit-exact" is added when the data is a re-encoded copy
-  --run-id NAME        file name of the run (default <preset>-s<seed>; <preset>-lr<α>-s<seed> at another α than the preset's)
+  --run-id NAME        file name of the run (default <preset>-s<seed>; <preset>[-<feedback>][-lr<α>]-s<seed> with
+                       other feedback than symmetric or at another α than the preset's)
   --no-resume          start over even if a checkpoint exists
   --accept-unverified-checkpoint
                        resume from a checkpoint of the first format (DAGCKPT1, before checksums),
@@ -106,9 +107,16 @@ training this run, 5 the run diverged (its record is kept), 130 interrupted (res
 Overrides of the preset:
 ${overrideHelp()}`;
 
-/** A run at another α than its preset's is another run (as sweeps and notebooks name it), never the paper-α one. */
-function defaultRunId(cfg: { preset: string; lr: number }, seed: number): string | undefined {
-  return cfg.lr !== PRESETS[cfg.preset]?.lr ? runName(cfg.preset, seed, String(cfg.lr)) : undefined;
+/** A run at another α than its preset's, or with other feedback than the paper's, is another run (as
+ *  sweeps and notebooks name it), never the paper one: <preset>[-<feedback>][-lr<α>]-s<seed>. */
+function defaultRunId(cfg: { preset: string; lr: number; feedback: string }, seed: number): string | undefined {
+  const lr = cfg.lr !== PRESETS[cfg.preset]?.lr ? String(cfg.lr) : undefined;
+  return lr !== undefined || cfg.feedback !== 'symmetric' ? runName(cfg.preset, seed, lr, cfg.feedback) : undefined;
+}
+
+/** Runs with feedback other than the paper's go to results/weight-transport/, never among Table 1's. */
+function defaultExperiment(cfg: { feedback: string }): string | undefined {
+  return cfg.feedback !== 'symmetric' ? WEIGHT_TRANSPORT_EXPERIMENT : undefined;
 }
 
 const train: Command = async argv => {
@@ -127,9 +135,9 @@ const train: Command = async argv => {
   const removeInterrupt = installCliInterrupt();
   let res;
   try {
-    res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment, resultsRoot: v.results,
+    res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment ?? defaultExperiment(cfg), resultsRoot: v.results,
       checkpointRoot: v.checkpoints, protocol: v.protocol, runId, resume: !v['no-resume'], keepWeights: v['keep-weights'],
-      acceptUnverifiedCheckpoint: v['accept-unverified-checkpoint'], events: progressEvents(`${cfg.preset} s${seed}`) });
+      acceptUnverifiedCheckpoint: v['accept-unverified-checkpoint'], events: progressEvents(`${cfg.preset}${cfg.feedback !== 'symmetric' ? ` ${cfg.feedback}` : ''} s${seed}`) });
   } catch (e) {
     if (!(e instanceof InterruptedError)) throw e;
     console.error(`\n${e.message}${e.info.file ? ` Record: ${e.info.file}` : ''}`);
@@ -158,6 +166,9 @@ Runs every (preset, seed) job, each in its own process, at most --workers at onc
   --lr LIST            one α for every run, or a grid, e.g. 0.003,0.01,0.03,0.1: one run per α;
                        a run at another α than its preset's is named <preset>-lr<α>-s<seed>; a grid
                        goes to results/lr-study/ unless --experiment says otherwise (notebook 08)
+  --feedback LIST      one feedback mode for every run, or several, e.g. symmetric,sign-symmetric,direct:
+                       one run per mode, named <preset>-<mode>-s<seed> (symmetric: <preset>-s<seed>);
+                       into results/weight-transport/ unless --experiment says (notebook 09)
   --dry-run            list the jobs and exit
   --keep-weights       every finished run keeps its weights (for deepagrel evaluate)
 Exit code 1 when a job failed; a run that diverged counts as failed (its record is kept).
@@ -177,15 +188,18 @@ const sweep: Command = async argv => {
   // <preset>-lr<α>-s<seed>. A grid (two or more values) goes to results/lr-study/ unless --experiment says.
   const lrs = v.lr === undefined ? [] : usage(() => parseLrGrid(v.lr));
   delete v.lr;
-  const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard, lrs.length ? lrs : undefined));
-  const experiment: string = v.experiment ?? (lrs.length > 1 ? LR_STUDY_EXPERIMENT : 'table1');
-  const configOf = (j: Job) => ({ ...resolvePreset(j.preset, { ...collectOverrides(v), ...(j.lr ? { lr: Number(j.lr) } : {}) }) });
+  // --feedback: every job with that mode, or one job per mode of a list (feedback/modes.ts).
+  const modes = v.feedback === undefined ? [] : usage(() => parseFeedbackList(v.feedback));
+  delete v.feedback;
+  const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard, lrs.length ? lrs : undefined, modes.length ? modes : undefined));
+  const experiment: string = v.experiment ?? (modes.some(m => m !== 'symmetric') ? WEIGHT_TRANSPORT_EXPERIMENT : lrs.length > 1 ? LR_STUDY_EXPERIMENT : 'table1');
+  const configOf = (j: Job) => ({ ...resolvePreset(j.preset, { ...collectOverrides(v), ...(j.lr ? { lr: Number(j.lr) } : {}), ...(j.feedback ? { feedback: j.feedback } : {}) }) });
   for (const j of jobs) usage(() => configOf(j));   // validate up front
   backendOptions(v);
   const workers = intFlag(v, 'workers', 1, 1024);
   if (v['dry-run']) {
     console.log(`${jobs.length} job(s) into ${path.join(v.results ?? 'results', experiment)}:`);
-    for (const j of jobs) console.log(`${j.preset}${j.lr ? ` α=${j.lr}` : ''} seed ${j.seed} → ${jobRunId(j)}`);
+    for (const j of jobs) console.log(`${j.preset}${j.feedback ? ` ${j.feedback}` : ''}${j.lr ? ` α=${j.lr}` : ''} seed ${j.seed} → ${jobRunId(j)}`);
     return 0;
   }
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
@@ -305,6 +319,32 @@ const lrStudyCmd: Command = async argv => {
   return 0;
 };
 
+const WEIGHT_TRANSPORT_HELP = `deepagrel weight-transport [--results DIR ...] [--format md|csv|json] [--out FIGURE]
+
+The weight-transport table (notebook 09) from the run records: per net, rule and feedback mode,
+α, seeds, epochs, test accuracy (%, mean ± sd over seeds; diverged runs counted apart) and the
+last epoch's angle between each layer's update and the true gradient (bottom layer, top hidden
+layer). Default --results results/weight-transport. --out FILE (.html, .svg, .png, .pdf) also
+writes the accuracy figure. The runs: deepagrel sweep --feedback <modes> (see sweep --help).`;
+
+const weightTransportCmd: Command = async argv => {
+  const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, format: { type: 'string' }, out: { type: 'string' } });
+  if (v.help) { console.log(WEIGHT_TRANSPORT_HELP); return 0; }
+  const dirs: string[] = v.results ?? [path.join('results', WEIGHT_TRANSPORT_EXPERIMENT)];
+  requireFolders(dirs);
+  if (v.format !== undefined && !['md', 'csv', 'json'].includes(v.format)) throw new UsageError(`--format must be md, csv or json, got ${JSON.stringify(v.format)}`);
+  const { transportTable, transportAccuracyFigure } = await import('./notebook/weight-transport.ts');
+  const runs = readRuns(dirs).filter(r => r.end);
+  if (runs.length === 0) throw new UsageError(`no finished runs in ${dirs.join(', ')} (deepagrel sweep --feedback … makes them)`);
+  const t = transportTable(runs);
+  console.log(v.format === 'json' ? JSON.stringify(t.objects(), null, 2) : v.format === 'csv' ? t.toCSV() : t.toMarkdown());
+  if (v.out) {
+    const { exportFigure } = await import('./plots/export.ts');
+    for (const f of await exportFigure(transportAccuracyFigure(runs), v.out)) console.error(`wrote ${f}`);
+  }
+  return 0;
+};
+
 const STATUS_HELP = `deepagrel status [--results DIR ...] [--checkpoints DIR] [--json]
 
 Every run under the results folders (default: results): its state (converged, max-epochs,
@@ -411,6 +451,7 @@ const COMMANDS: Record<string, [Command, string]> = {
   findings: [findingsCmd, "README's findings, written from the run records"],
   figure3: [figure3Cmd, 'Figure 3 from the run records (HTML, SVG, PNG, PDF)'],
   'lr-study': [lrStudyCmd, 'the learning-rate study from a grid sweep (sweep --lr a,b,c): table, pick, figures'],
+  'weight-transport': [weightTransportCmd, 'the weight-transport table (feedback modes × rules, notebook 09) from the run records'],
   evaluate: [evaluateCmd, "a run's weights on its train/validation/test images in test mode (no dropout)"],
   'first-steps': [firstStepsCmd, 'activity and first-update sizes per layer, both rules (why a setting starts slowly)'],
   backend: [backendCmd, 'which backend and kernels run, library versions, threads; why native is off'],

@@ -56,6 +56,23 @@ function crossEntropy(q: tf.Tensor2D, labels: Int32Array): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), q.shape[1]), q) as tf.Scalar;
 }
 
+/**
+ * −α × the autodiff gradient of the rule's loss for the weights of every weighted layer (then the
+ * biases, with `withBiases`), for the batch the network last ran forward in training (the same
+ * dropout masks: Dropout.call reuses them), with these actions and rewards. Caller disposes.
+ */
+export function gradientUpdates(net: Network, rule: Rule, x: tf.Tensor, labels: ArrayLike<number>, actions: Int32Array, reward: Float32Array, lr: number, withBiases = false): tf.Tensor[] {
+  const weighted = net.weightedLayers(), biased = withBiases ? net.biasedLayers() : [], nW = weighted.length;
+  const ys = Int32Array.from(labels);
+  return tf.tidy(() => {
+    const grads = tf.grads((...ps: tf.Tensor[]) => {
+      const qq = net.call(x, ps.slice(0, nW), [...ps.slice(nW), ...(withBiases ? [] : net.biasedLayers().map(l => l.b!))]);
+      return rule.selectsActions ? rpeLoss(qq, actions, reward) : crossEntropy(qq, ys);
+    })([...weighted.map(l => l.W!), ...biased.map(l => l.b!)]);
+    return grads.map(g => tf.mul(g, -lr));
+  });
+}
+
 /** Compare one batch's engine updates with autodiff, layer by layer. */
 export async function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 11, opts: { batch?: number; classes?: number; lr?: number } = {}): Promise<LayerComparison[]> {
   const B = opts.batch ?? 6, n = opts.classes ?? 5, lr = opts.lr ?? 0.3;
@@ -75,18 +92,14 @@ export async function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 
     const out = rule.signal(qv, n, actions, labels);
     tf.tidy(() => net.feedback(tf.tensor2d(out.signal, [B, n])));
     const deltas = [...net.weightDeltas(lr), ...net.biasDeltas(lr)];
-    const weighted = net.weightedLayers(), nW = weighted.length;
-    const grads = tf.grads((...ps: tf.Tensor[]) => {
-      const qq = net.call(x, ps.slice(0, nW), ps.slice(nW));
-      return rule.selectsActions ? rpeLoss(qq, actions, out.reward) : crossEntropy(qq, labels);
-    })([...weighted.map(l => l.W!), ...biased.map(l => l.b!)]);
+    const weighted = net.weightedLayers();
+    const scaled = gradientUpdates(net, rule, x, labels, actions, out.reward, lr, true);
     const names = [...weighted.map(l => [l.name, l.kind]), ...biased.map(l => [`${l.name}.b`, l.kind])];
-    const scaled = grads.map(g => tf.mul(g, -lr));
     const [expected, got] = await Promise.all([scaled, deltas].map(ts => Promise.all(ts.map(t => t.data() as Promise<Float32Array>))));
     const rows = deltas.map((_, i) => ({
       layer: names[i][0], kind: names[i][1], relativeError: relativeError(got[i], expected[i]), maxUpdate: got[i].reduce((m, v) => Math.max(m, Math.abs(v)), 0),
     }));
-    tf.dispose([...deltas, ...grads, ...scaled]);
+    tf.dispose([...deltas, ...scaled]);
     net.release();
     return rows;
   } finally { x.dispose(); net.dispose(); }

@@ -9,7 +9,9 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { Rng, type RngState } from './rng.ts';
-import { FEEDBACK_MODES, type FeedbackMode, type Layer, type WeightOptions } from './layers/layer.ts';
+import type { Layer, WeightOptions } from './layers/layer.ts';
+import { checkFeedbackMode, FEEDBACK, type FeedbackMode } from './feedback/modes.ts';
+import { DirectFeedback } from './feedback/direct.ts';
 import { Dense } from './layers/dense.ts';
 import { Conv2D, type Padding } from './layers/conv2d.ts';
 import { LocallyConnected2D } from './layers/locally-connected2d.ts';
@@ -59,6 +61,8 @@ export class Network {
   private readonly dropoutRng: Rng;
   /** Layers at or below this index need not send feedback further down (nothing learns below). */
   private readonly lowestLearner: number;
+  /** The 'direct' mode's path (feedback/direct.ts); null for the layered modes. */
+  readonly direct: DirectFeedback | null;
 
   constructor(config: NetworkConfig) {
     const cfg: Required<NetworkConfig> = { feedback: 'symmetric', weightDecay: 0, bias: false, ...config };
@@ -66,7 +70,7 @@ export class Network {
     cfg.inputShape.forEach((d, i) => positiveInt(d, `inputShape[${i}]`));
     positiveInt(cfg.numClasses, 'numClasses');
     if (!(cfg.init > 0 && Number.isFinite(cfg.init))) throw new Error(`init (weight range) must be > 0, got ${cfg.init}`);
-    if (!FEEDBACK_MODES.includes(cfg.feedback)) throw new Error(`feedback mode must be one of ${FEEDBACK_MODES.join(', ')}, got ${JSON.stringify(cfg.feedback)}`);
+    checkFeedbackMode(cfg.feedback);
     if (!(cfg.weightDecay >= 0 && cfg.weightDecay < 1)) throw new Error(`weightDecay must be in [0, 1), got ${cfg.weightDecay}`);
     if (typeof cfg.bias !== 'boolean') throw new Error(`bias must be true or false, got ${JSON.stringify(cfg.bias)}`);
     this.config = cfg;
@@ -105,6 +109,8 @@ export class Network {
       }
     });
     this.lowestLearner = this.layers.findIndex(l => l.W !== null);
+    // Drawn after every W (and W'): a direct net's W are those of the symmetric net of the same seed.
+    this.direct = FEEDBACK[cfg.feedback].path === 'direct' ? new DirectFeedback(this.layers, cfg.numClasses, cfg.init, rng) : null;
   }
 
   get inputShape(): number[] { return this.config.inputShape; }
@@ -128,8 +134,10 @@ export class Network {
     return this.layers.reduce((h, l) => l.call(h, l.W ? weights[k++] : null, l.b ? biases[j++] : null), x) as tf.Tensor2D;
   }
 
-  /** Phase 3, feedback pass: `signal` [B, numClasses] enters at the output units and travels down W'. */
+  /** Phase 3, feedback pass: `signal` [B, numClasses] enters at the output units and travels down W'
+   *  (or, in the direct mode, to every hidden layer through its own fixed random matrix). */
   feedback(signal: tf.Tensor2D): void {
+    if (this.direct) { this.direct.feedback(this.layers, signal, this.lowestLearner); return; }
     tf.tidy(() => {
       let fb: tf.Tensor | null = signal;
       for (let i = this.layers.length - 1; i >= 0 && fb; i--) fb = this.layers[i].feedback(fb, i > this.lowestLearner);
@@ -158,19 +166,12 @@ export class Network {
 
   biasedLayers(): Layer[] { return this.layers.filter(l => l.b !== null); }
 
-  /** Per weighted layer: angle in degrees between W' and W (0 = symmetric, ~90 = unrelated). */
+  /** Per weighted layer: angle in degrees between W' and W (0 = symmetric, ~90 = unrelated); {} in
+   *  the direct mode, which has no W'. */
   async alignmentDeg(): Promise<Record<string, number>> {
-    const layers = this.weightedLayers();
-    // 2·atan2(|u − v|, |u + v|) for unit vectors u, v: exact 0 for equal arrays (acos is not).
-    const norms = tf.tidy(() => tf.stack(layers.flatMap(l => {
-      const u = tf.div(l.W!, tf.norm(l.W!)), v = tf.div(l.Wfb!, tf.norm(l.Wfb!));
-      return [tf.norm(tf.sub(u, v)), tf.norm(tf.add(u, v))];
-    })));
-    const ds = await norms.data();   // one read for all layers
-    norms.dispose();
-    const out: Record<string, number> = {};
-    layers.forEach((l, i) => { out[l.name] = (2 * Math.atan2(ds[2 * i], ds[2 * i + 1]) * 180) / Math.PI; });
-    return out;
+    const layers = this.config.feedback === 'direct' ? [] : this.weightedLayers();
+    const deg = await anglesDeg(layers.map(l => [l.W!, l.Wfb!]));
+    return Object.fromEntries(layers.map((l, i) => [l.name, deg[i]]));
   }
 
   paramCount(): number {
@@ -180,7 +181,7 @@ export class Network {
   /** A printable table: layer, output shape, units, parameters. */
   summary(): string {
     const rows = this.layers.map(l => `${l.name.padEnd(12)} ${l.kind.padEnd(9)} [${l.outputShape.join('x')}]`.padEnd(40) + (l.W ? `${l.W.size + (l.b?.size ?? 0)}` : ''));
-    return [`input        [${this.inputShape.join('x')}]`, ...rows, `feedback weights: ${this.config.feedback}; ${this.config.bias ? 'biases; ' : ''}parameters: ${this.paramCount()}`].join('\n');
+    return [`input        [${this.inputShape.join('x')}]`, ...rows, `feedback: ${this.config.feedback} (${FEEDBACK[this.config.feedback].about}); ${this.config.bias ? 'biases; ' : ''}parameters: ${this.paramCount()}`].join('\n');
   }
 
   /** Weights as plain arrays (for checkpoints): W, W' when it is a separate array, b when there is
@@ -233,5 +234,20 @@ export class Network {
   rngState(): RngState { return this.dropoutRng.state(); }
   setRngState(s: RngState): void { this.dropoutRng.setState(s); }
 
-  dispose(): void { for (const l of this.layers) l.dispose(); }
+  dispose(): void { for (const l of this.layers) l.dispose(); this.direct?.dispose(); }
+}
+
+/**
+ * Angle in degrees between the arrays of each pair, read in one go. 2·atan2(|u − v|, |u + v|) for
+ * the unit vectors u, v: exactly 0 for equal arrays (acos is not); NaN when one is all zeros.
+ */
+export async function anglesDeg(pairs: [tf.Tensor, tf.Tensor][]): Promise<number[]> {
+  if (pairs.length === 0) return [];
+  const norms = tf.tidy(() => tf.stack(pairs.flatMap(([a, b]) => {
+    const u = tf.div(a, tf.norm(a)), v = tf.div(b, tf.norm(b));
+    return [tf.norm(tf.sub(u, v)), tf.norm(tf.add(u, v))];
+  })));
+  const ds = await norms.data();
+  norms.dispose();
+  return pairs.map((_, i) => (2 * Math.atan2(ds[2 * i], ds[2 * i + 1]) * 180) / Math.PI);
 }

@@ -5,8 +5,7 @@
 // is silent or inconsistent are explained in PROTOCOL.md.
 
 import type { LayerSpec } from './network.ts';
-import type { FeedbackMode } from './layers/layer.ts';
-import { FEEDBACK_MODES } from './layers/layer.ts';
+import { FEEDBACK_MODES, KOLEN_POLLACK_DECAY, type FeedbackMode } from './feedback/modes.ts';
 import { PAPER_TABLE1, presetName, type PaperArch } from './results/paper-table1.ts';
 import type { RuleName } from './results/schema.ts';
 import { INPUT_NORMS, type InputNorm } from './data/input-norm.ts';
@@ -27,7 +26,7 @@ export interface ExperimentConfig {
   maxEpochs: number;            // cap (the paper has none; ours keeps a runaway run finite)
   augment: boolean;             // random zoom, shift and left-right flip per batch
   augmentFactor: number;        // each training image is seen this many times per epoch
-  feedback: FeedbackMode;       // symmetric (paper) | reciprocal | fixed-random
+  feedback: FeedbackMode;       // symmetric (paper) | sign-symmetric | kolen-pollack | reciprocal | fixed-random | direct (feedback/modes.ts)
   weightDecay: number;
   perClass: number;             // > 0: use only the first N training images of each class (quick runs)
   testLimit: number;            // > 0: evaluate on the first N test images only (quick runs)
@@ -96,6 +95,8 @@ export function resolvePreset(name: string, overrides: Partial<ExperimentConfig>
   if (!base) throw new Error(`unknown preset ${JSON.stringify(name)}; available: ${Object.keys(PRESETS).join(', ')}`);
   for (const k of Object.keys(overrides)) if (!KEYS.has(k)) throw new Error(`unknown experiment option ${JSON.stringify(k)}; allowed: ${[...KEYS].join(', ')}`);
   const cfg = { ...base, ...stripUndefined(overrides) };
+  // Kolen–Pollack is W′ learning with decay: without a λ of the user's, it gets its default one.
+  if (cfg.feedback === 'kolen-pollack' && overrides.weightDecay === undefined) cfg.weightDecay = KOLEN_POLLACK_DECAY;
   // 'none' and false are the defaults: kept absent, so the config (its checkpoint hash, its
   // protocol label) is the very one of runs made before inputNorm and bias existed.
   if (cfg.inputNorm === 'none') delete cfg.inputNorm;
@@ -153,7 +154,7 @@ export function validateConfig(cfg: ExperimentConfig): void {
   range(cfg, 'testLimit', int(0), 'an integer ≥ 0 (0 = all)');
   range(cfg, 'inputScale', v => v > 0 && Number.isFinite(v), 'a finite number > 0');
   if (cfg.rule !== 'deepagrel' && cfg.rule !== 'ebp') throw new Error(`rule must be 'deepagrel' or 'ebp', got ${JSON.stringify(cfg.rule)}`);
-  if (!FEEDBACK_MODES.includes(cfg.feedback)) throw new Error(`feedback must be one of ${FEEDBACK_MODES.join(', ')}, got ${JSON.stringify(cfg.feedback)}`);
+  if (!FEEDBACK_MODES.includes(cfg.feedback)) throw new ConfigError(`feedback must be one of ${FEEDBACK_MODES.join(', ')}, got ${JSON.stringify(cfg.feedback)}`);
   if (cfg.labelMode !== 'fine' && cfg.labelMode !== 'coarse') throw new Error(`labelMode must be 'fine' or 'coarse', got ${JSON.stringify(cfg.labelMode)}`);
   if (cfg.inputNorm !== undefined && !INPUT_NORMS.includes(cfg.inputNorm)) throw new ConfigError(`inputNorm must be one of ${INPUT_NORMS.join(', ')}, got ${JSON.stringify(cfg.inputNorm)}`);
   if (cfg.bias !== undefined && typeof cfg.bias !== 'boolean') throw new ConfigError(`bias must be true or false, got ${JSON.stringify(cfg.bias)}`);

@@ -17,7 +17,7 @@ export function progressEvents(label: string, stream: NodeJS.WriteStream = proce
       maxEpochs = Number(header.config.maxEpochs);
       t0 = Date.now();
       const resumed = info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : '';
-      stream.write(`${label}: ${header.preset} seed ${header.seed} on ${header.backend.name}, ${header.backend.threads} thread${header.backend.threads > 1 ? 's' : ''} (${info.batchesPerEpoch} batches/epoch${resumed})\n`);
+      stream.write(`${label}: ${header.preset} seed ${header.seed}${header.config.feedback && header.config.feedback !== 'symmetric' ? `, ${header.config.feedback} feedback` : ''}, α = ${header.config.lr}, on ${header.backend.name}, ${header.backend.threads} thread${header.backend.threads > 1 ? 's' : ''} (${info.batchesPerEpoch} batches/epoch${resumed})\n`);
     },
     onBatch(e) {
       if (!tty) return;

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { Network } from './network.ts';
+import { gradientAlignmentDeg } from './feedback/alignment.ts';
+import { ownFeedbackArray } from './feedback/modes.ts';
 import { getRule } from './rules/index.ts';
 import { trainStep, DivergenceError, type StepOptions } from './step.ts';
 import { greedy } from './action.ts';
@@ -87,6 +89,7 @@ export interface RunResult {
 }
 
 const STREAM_ACTION = 101;       // seed streams owned by the training loop (data uses 1–4)
+const STREAM_PROBE = 1_000_000;  // + epoch: the alignment probe's actions
 
 /** Greedy accuracy of the network on a set (test-time behaviour: ε = 0). `input`: the run's
  *  input transform (`inputTransform`), or just a pixel scale. Reads each batch's Q-values
@@ -101,6 +104,14 @@ export async function evaluate(net: Network, set: ImageSet, batchSize = 500, inp
     tf.dispose([q, b.x]);
   }
   return correct / set.n;
+}
+
+/** The first (up to) 100 images of a set, input-transformed, kept for the whole run. */
+function probeBatch(set: ImageSet, input: InputTransform): { x: tf.Tensor; y: Int32Array } {
+  const b = evalBatches(set, 100).next().value!;
+  const x = tf.keep(applyInput(b.x, input));
+  if (x !== b.x) b.x.dispose();
+  return { x, y: Int32Array.from(b.y) };
 }
 
 /** The dataset a run's config names (CIFAR-100 in its label mode), from `dataDir` or the defaults. */
@@ -156,7 +167,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   if (badSeed) throw new ConfigError(badSeed);
   const record = opts.record ?? true;
   const experiment = opts.experiment ?? 'table1';
-  const runId = opts.runId ?? runName(cfg.preset, seed);
+  const runId = opts.runId ?? runName(cfg.preset, seed, undefined, cfg.feedback);
   // Both become paths under the results and checkpoint roots: one safe name each, never "../x" or "".
   checkName(experiment, 'experiment');
   checkName(runId, 'run name');
@@ -211,6 +222,11 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   const actionRng = new Rng(deriveSeed(seed, STREAM_ACTION));
   const step: StepOptions = { lr: cfg.lr, epsilon: cfg.epsilon, beta: cfg.beta };
   const hash = configHash(cfg, seed);
+  // Feedback other than the paper's: every epoch, the angle of each layer's update to the true
+  // gradient on a fixed probe batch (the first 100 validation images, else training images), with
+  // actions from a per-epoch stream of its own, so training itself is untouched.
+  const probe = cfg.feedback !== 'symmetric' ? probeBatch(val.n > 0 ? val : train, input) : null;
+  const probeAlignment = async (epoch: number) => gradientAlignmentDeg(net, rule, probe!.x, probe!.y, step, deriveSeed(seed, STREAM_PROBE + epoch));
 
   let startEpoch = 0;
   const stopper = new EarlyStopping(cfg.patience);
@@ -295,6 +311,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       const resumeAfterEpoch = record && resume ? epoch - 1 : 0;
       if (writer) fs.appendFileSync(writer.file, JSON.stringify({ type: 'interrupted', ...cut, resumeAfterEpoch, at: new Date().toISOString() }) + '\n');
       net.dispose();
+      probe?.x.dispose();
       throw new InterruptedError({ runId, ...cut, resumeAfterEpoch, file: writer?.file ?? '' });
     }
     const trainSec = (Date.now() - te) / 1000;
@@ -302,7 +319,8 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     const rec: EpochRecord = {
       type: 'epoch', epoch, trainRewardRate: reward / n, trainAccuracy: correct / n, meanDelta2: loss / n, valAccuracy,
       wallTimeSec: (Date.now() - te) / 1000, samplesPerSec: n / trainSec,
-      ...(cfg.feedback !== 'symmetric' ? { alignmentDeg: await net.alignmentDeg() } : {}),
+      ...(ownFeedbackArray(cfg.feedback) ? { alignmentDeg: await net.alignmentDeg() } : {}),
+      ...(probe ? { gradientAlignmentDeg: await probeAlignment(epoch) } : {}),
     };
     // One read of the weights per epoch serves both the best-so-far copy and the checkpoint.
     const current = await net.weights();
@@ -323,6 +341,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     if (stopper.shouldStop(epoch)) { status = 'converged'; break; }
     if (opts.haltAfterEpochs !== undefined && epoch - startEpoch >= opts.haltAfterEpochs) { halted = true; break; }
   }
+  probe?.x.dispose();
   if (halted) return { record: writer ? readRunFile(writer.file) : null, skipped: false, network: net };
 
   // Test accuracy of the weights with the best validation accuracy (the paper's protocol).

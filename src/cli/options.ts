@@ -2,6 +2,7 @@
 
 import type { ExperimentConfig } from '../presets.ts';
 import { MAX_SEED } from '../rng.ts';
+import { FEEDBACK_MODES, type FeedbackMode } from '../feedback/modes.ts';
 
 type Parse = (v: string, flag: string) => unknown;
 
@@ -53,8 +54,8 @@ export const OVERRIDES: Record<string, [keyof ExperimentConfig, Parse, string]> 
   beta: ['beta', num, 'inverse temperature β of the Boltzmann part'],
   'batch-size': ['batchSize', int, 'trials per batch'],
   init: ['init', num, 'initial weights uniform in [-init, init]'],
-  feedback: ['feedback', str, 'feedback weights: symmetric | reciprocal | fixed-random'],
-  'weight-decay': ['weightDecay', num, 'L2 decay on W and W\''],
+  feedback: ['feedback', str, 'feedback: symmetric (paper) | sign-symmetric | kolen-pollack | reciprocal | fixed-random | direct'],
+  'weight-decay': ['weightDecay', num, 'L2 decay λ on W and W\' (kolen-pollack: default 0.01)'],
   'per-class': ['perClass', int, 'train on the first N images of each class only (0 = all)'],
   'test-limit': ['testLimit', int, 'evaluate on the first N test images only (0 = all)'],
   'val-size': ['valSize', int, 'training images held out for validation'],
@@ -120,6 +121,15 @@ export function parseLrGrid(spec: string): string[] {
   }
   if (new Set(values.map(Number)).size !== values.length) throw new UsageError(`--lr ${spec} lists a value twice`);
   return values.map(v => String(Number(v)));
+}
+
+/** --feedback of a sweep: one mode or a list, each once. */
+export function parseFeedbackList(spec: string): FeedbackMode[] {
+  const values = spec.split(',').map(s => s.trim());
+  for (const v of values) if (!FEEDBACK_MODES.includes(v as FeedbackMode))
+    throw new UsageError(`--feedback expects a mode or a list of modes from ${FEEDBACK_MODES.join(', ')}; got ${JSON.stringify(v)}`);
+  if (new Set(values).size !== values.length) throw new UsageError(`--feedback ${spec} lists a mode twice`);
+  return values as FeedbackMode[];
 }
 
 /** "i/n" (1-based) → {index, count}. */

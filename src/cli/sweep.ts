@@ -10,9 +10,11 @@ import { runFilePath, runName } from '../results/writer.ts';
 import { readRunFile, runDifferences, runStatus } from '../results/reader.ts';
 import { parseSeeds, parseShard, shardJobs } from './options.ts';
 import { cleanUpFinishedRun } from '../checkpoint.ts';
+import type { FeedbackMode } from '../feedback/modes.ts';
 
-/** One run of a sweep; `lr` when --lr was given (canonical form); `lrInName`: the α is part of the run's name. */
-export interface Job { preset: string; seed: number; lr?: string; lrInName?: boolean }
+/** One run of a sweep; `lr` when --lr was given (canonical form); `lrInName`: the α is part of the run's name;
+ *  `feedback` when --feedback was given (a mode other than symmetric is part of the name). */
+export interface Job { preset: string; seed: number; lr?: string; lrInName?: boolean; feedback?: FeedbackMode }
 
 /** Exit code of `train` when another process holds the run's lock. */
 export const EXIT_LOCKED = 3;
@@ -28,15 +30,17 @@ export const EXIT_DIVERGED = 5;
  *  values first). Runs of a grid (two or more α) are <preset>-lr<α>-s<seed>; with one α, a run at
  *  another α than its preset's is named so too (as notebooks name them), so it never takes the
  *  place of a paper-α run; otherwise <preset>-s<seed>. */
-export function sweepJobs(presets: string, seeds: string, shard?: string, lrs?: string[]): Job[] {
+export function sweepJobs(presets: string, seeds: string, shard?: string, lrs?: string[], feedback?: FeedbackMode[]): Job[] {
   const grid: (string | undefined)[] = lrs?.length ? lrs : [undefined];
-  const jobs = matchPresets(presets).flatMap(preset => grid.flatMap(lr => parseSeeds(seeds).map((seed): Job => lr === undefined ? { preset, seed }
-    : { preset, seed, lr, lrInName: grid.length > 1 || Number(lr) !== PRESETS[preset]?.lr })));
+  const modes: (FeedbackMode | undefined)[] = feedback?.length ? feedback : [undefined];
+  const jobs = matchPresets(presets).flatMap(preset => modes.flatMap(fb => grid.flatMap(lr => parseSeeds(seeds).map((seed): Job => ({
+    preset, seed, ...(lr === undefined ? {} : { lr, lrInName: grid.length > 1 || Number(lr) !== PRESETS[preset]?.lr }), ...(fb ? { feedback: fb } : {}),
+  })))));
   return shard ? shardJobs(jobs, parseShard(shard)) : jobs;
 }
 
-export const jobRunId = (j: Job) => runName(j.preset, j.seed, j.lrInName ? j.lr : undefined);
-const jobTag = (j: Job) => j.lr === undefined ? `[${j.preset} s${j.seed}]` : `[${j.preset} α=${j.lr} s${j.seed}]`;
+export const jobRunId = (j: Job) => runName(j.preset, j.seed, j.lrInName ? j.lr : undefined, j.feedback);
+const jobTag = (j: Job) => `[${j.preset}${j.feedback && j.feedback !== 'symmetric' ? ` ${j.feedback}` : ''}${j.lr === undefined ? '' : ` α=${j.lr}`} s${j.seed}]`;
 
 export interface SweepOptions {
   jobs: Job[];
@@ -104,7 +108,8 @@ export async function runSweep(o: SweepOptions): Promise<{ done: number; skipped
     const tag = jobTag(job);
     const env = { ...process.env, DEEPAGREL_THREADS: envThreads, [SWEEP_WORKER_ENV]: '1' };
     const child = spawn(process.execPath, [cli, 'train', '--preset', job.preset, '--seed', String(job.seed),
-      '--experiment', o.experiment, '--results', o.resultsRoot, ...(job.lr === undefined ? [] : ['--lr', job.lr, '--run-id', jobRunId(job)]), ...o.trainArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--experiment', o.experiment, '--results', o.resultsRoot, ...(job.lr === undefined ? [] : ['--lr', job.lr]),
+      ...(job.feedback === undefined ? [] : ['--feedback', job.feedback]), ...(job.lr === undefined && job.feedback === undefined ? [] : ['--run-id', jobRunId(job)]), ...o.trainArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     const relay = (buf: Buffer) => { for (const line of buf.toString().split(/\r|\n/)) if (line.trim()) log(`${tag} ${line.trim()}`); };
     child.stdout.on('data', relay);

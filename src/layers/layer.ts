@@ -16,14 +16,10 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.ts';
+import { afterWChanged, applyWeightDelta, learnsWithW, makeFeedbackWeights, type FeedbackMode } from '../feedback/modes.ts';
 
-/** How the feedback weights W' relate to the feedforward weights W. */
-export type FeedbackMode =
-  | 'symmetric'      // W' = Wᵀ at the start and the same updates: the paper's strict reciprocity
-  | 'reciprocal'     // W' starts independently random, learns by the same local rule
-  | 'fixed-random';  // W' random and frozen: the feedback-alignment control
-
-export const FEEDBACK_MODES: readonly FeedbackMode[] = ['symmetric', 'reciprocal', 'fixed-random'];
+// What W′ is in each feedback mode, and how it follows W: ../feedback/modes.ts.
+export { FEEDBACK_MODES, type FeedbackMode } from '../feedback/modes.ts';
 
 export type Activation = 'relu' | 'linear';
 
@@ -31,7 +27,7 @@ export interface WeightOptions {
   /** Initial weights are uniform in [-init, init] (paper: 0.02 conv nets, 0.05 dense MNIST). */
   init: number;
   feedback: FeedbackMode;
-  /** L2 decay on W and W' per update (reciprocal mode: lets W' come to align with W). */
+  /** L2 decay on W and W' per update (kolen-pollack: lets W' come to align with W). */
   weightDecay: number;
   /** Add a bias per unit (zero at the start, Keras's default; not decayed). */
   bias?: boolean;
@@ -56,7 +52,7 @@ export interface Layer {
   weightDelta(lr: number): tf.Tensor | null;
   /** Δb for learning rate α (averaged over the batch); null without biases. */
   biasDelta(lr: number): tf.Tensor | null;
-  /** W += ΔW, and W' += ΔW in reciprocal mode (in symmetric mode W' is W), plus decay. */
+  /** W += ΔW plus decay, and W' as the feedback mode says (feedback/modes.ts; symmetric: W' is W). */
   applyDelta(dW: tf.Tensor, lr: number): void;
   /** Phase 5: the four-factor update for learning rate α (applyDelta(weightDelta(α)), or fused). */
   update(lr: number): void;
@@ -69,7 +65,7 @@ export interface Layer {
   readonly W: tf.Variable | null;
   /** Biases, one per unit (conv: per filter; loccon: per position and filter); null without. */
   readonly b: tf.Variable | null;
-  /** Feedback weights, same layout as W (W' is used transposed); === W in symmetric mode. */
+  /** Feedback weights, same layout as W (W' is used transposed); === W in symmetric and direct mode. */
   readonly Wfb: tf.Variable | null;
   dispose(): void;
 }
@@ -84,24 +80,10 @@ export function uniformWeights(shape: number[], a: number, rng: Rng): tf.Variabl
   return v;
 }
 
-/** W and W' for a layer, according to the feedback mode. W' is drawn after W from the same stream. */
-export function makeWeights(shape: number[], opts: WeightOptions, name: string): { W: tf.Variable; Wfb: tf.Variable } {
+/** W and W' for a layer, according to the feedback mode. A random W' is drawn after W from the same stream. */
+export function makeWeights(shape: number[], opts: WeightOptions): { W: tf.Variable; Wfb: tf.Variable } {
   const W = uniformWeights(shape, opts.init, opts.rng);
-  if (opts.feedback === 'symmetric') return { W, Wfb: W };
-  return { W, Wfb: uniformWeights(shape, opts.init, opts.rng) };
-}
-
-/**
- * Apply ΔW to W (and to W' where it learns), with optional L2 decay α·λ·W.
- * Symmetric mode stores one array for W and W': identical start + identical updates keep them
- * identical, so this is bit-for-bit the same as updating two copies, at half the memory traffic.
- */
-export function applyWeightDelta(W: tf.Variable, Wfb: tf.Variable, dW: tf.Tensor, mode: FeedbackMode, lr: number, weightDecay: number): void {
-  tf.tidy(() => {
-    const step = (V: tf.Variable) => weightDecay > 0 ? V.add(dW).sub(V.mul(lr * weightDecay)) : V.add(dW);
-    W.assign(step(W));
-    if (mode === 'reciprocal') Wfb.assign(step(Wfb));
-  });
+  return { W, Wfb: makeFeedbackWeights(W, opts.feedback, () => uniformWeights(shape, opts.init, opts.rng)) };
 }
 
 /** Gate of ReLU units: 1 where the unit is active (y > 0), else 0 (Fig. 2: silent units pass no feedback). */
@@ -144,7 +126,7 @@ export abstract class WeightedLayer implements Layer {
   /** `biasShape`: the trailing part of the output shape that has its own bias (conv: [filters]). */
   constructor(readonly name: string, readonly inputShape: number[], readonly outputShape: number[],
               weightShape: number[], readonly activation: Activation, w: WeightOptions, biasShape: number[] = outputShape) {
-    ({ W: this.W, Wfb: this.Wfb } = makeWeights(weightShape, w, name));
+    ({ W: this.W, Wfb: this.Wfb } = makeWeights(weightShape, w));
     // Zeros, drawn from no stream: a net with biases starts from the same W as one without.
     if (w.bias) { const zeros = tf.zeros(biasShape); this.b = tf.variable(zeros, true); zeros.dispose(); } else this.b = null;
     this.mode = w.feedback;
@@ -213,8 +195,9 @@ export abstract class WeightedLayer implements Layer {
   update(lr: number): void {
     this.checkPhases('update');
     // W ← (1 − αλ)·W + α/B Σ_b pre ⊗ post in one pass where the backend can; a learning W'
-    // (reciprocal mode) needs the same ΔW twice, so it takes the general path.
-    if (!(this.mode !== 'reciprocal' && this.accumulateSynapticSum(lr / this.batch, lr * this.weightDecay))) {
+    // (kolen-pollack, reciprocal) needs the same ΔW twice, so it takes the general path.
+    if (!learnsWithW(this.mode) && this.accumulateSynapticSum(lr / this.batch, lr * this.weightDecay)) afterWChanged(this.W, this.Wfb, this.mode);
+    else {
       const dW = this.weightDelta(lr);
       this.applyDelta(dW, lr);
       dW.dispose();

@@ -9,7 +9,7 @@
 
 import * as aq from 'arquero';
 import type { Dataset } from '../data/types.ts';
-import type { FeedbackMode } from '../layers/layer.ts';
+import { learnsWithW, type FeedbackMode } from '../feedback/modes.ts';
 import type { LayerSpec } from '../network.ts';
 import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
@@ -22,12 +22,13 @@ import { checkSeeds, pct, quickLabel, type RunRoots } from './params.ts';
 
 export const MODES: readonly FeedbackMode[] = ['symmetric', 'reciprocal', 'fixed-random'];
 export const EXPERIMENT = 'feedback-weights';
-const MODE_COLOR: Record<string, string> = { symmetric: PALETTE[0], reciprocal: PALETTE[2], 'fixed-random': PALETTE[3] };
+export const MODE_COLOR: Record<string, string> = { symmetric: PALETTE[0], reciprocal: PALETTE[2], 'fixed-random': PALETTE[3],
+  'sign-symmetric': PALETTE[1], 'kolen-pollack': PALETTE[4], direct: PALETTE[5] };
 
 export interface FeedbackSetup {
   rule: 'deepagrel' | 'ebp';
   layers: LayerSpec[];
-  /** Weight decay λ in reciprocal mode (ΔW and ΔW′ also subtract α·λ·W). */
+  /** Weight decay λ where W′ learns (reciprocal, kolen-pollack: ΔW and ΔW′ also subtract α·λ·W). */
   weightDecay: number;
   quick: boolean;
   /** Further preset overrides (maxEpochs, perClass, …). */
@@ -42,7 +43,7 @@ export function feedbackConfig(mode: FeedbackMode, s: FeedbackSetup): Experiment
     ? { perClass: 500, maxEpochs: 8, patience: 8, valSize: 500, testLimit: 2000 }
     : { maxEpochs: 100, patience: 10 };
   return resolvePreset(`mnist-fc-${s.rule}`, {
-    layers: s.layers, feedback: mode, weightDecay: mode === 'reciprocal' ? s.weightDecay : 0, ...size, ...s.overrides,
+    layers: s.layers, feedback: mode, weightDecay: learnsWithW(mode) ? s.weightDecay : 0, ...size, ...s.overrides,
     ...(s.lr !== undefined ? { lr: s.lr } : {}),
   });
 }
@@ -83,26 +84,31 @@ export async function trainFeedbackModes(o: FeedbackRunOptions): Promise<RunReco
   return runs;
 }
 
-const modeOf = (r: RunRecord) => String(r.header.config.feedback ?? 'symmetric');
+export const modeOf = (r: RunRecord) => String(r.header.config.feedback ?? 'symmetric');
 
-/** Weighted layers named in the runs' alignment records, bottom to top. */
-export function alignmentLayers(runs: RunRecord[]): string[] {
+/** The per-epoch angles a run records: W′ to Wᵀ, or the update to the true gradient (feedback/alignment.ts). */
+export type AngleMetric = 'alignmentDeg' | 'gradientAlignmentDeg';
+
+/** Weighted layers named in the runs' angle records, bottom to top. */
+export function alignmentLayers(runs: RunRecord[], metric: AngleMetric = 'alignmentDeg'): string[] {
   const names: string[] = [];
-  for (const r of runs) for (const e of r.epochs) for (const k of Object.keys(e.alignmentDeg ?? {})) if (!names.includes(k)) names.push(k);
+  for (const r of runs) for (const e of r.epochs) for (const k of Object.keys(e[metric] ?? {})) if (!names.includes(k)) names.push(k);
   return names;
 }
 
 /**
- * One panel per weighted layer: the angle between W′ and Wᵀ per epoch, mean ± 2σ over seeds, per
- * mode. Symmetric runs record no angle (W′ is W): drawn as a dashed line at 0°.
+ * One panel per weighted layer: the angle per epoch (W′ to Wᵀ, or with `metric`
+ * 'gradientAlignmentDeg' each layer's update to the true gradient), mean ± 2σ over seeds, per
+ * mode. Symmetric runs record no angle (W′ is W, its update is the gradient): a dashed line at 0°.
  */
-export function alignmentFigure(runs: RunRecord[], opts: { title?: string } = {}): PlotlyFigure {
-  const layers = alignmentLayers(runs);
+export function alignmentFigure(runs: RunRecord[], opts: { title?: string; metric?: AngleMetric; yMax?: number } = {}): PlotlyFigure {
+  const metric = opts.metric ?? 'alignmentDeg';
+  const layers = alignmentLayers(runs, metric);
   const gap = 0.06;
   const w = layers.length ? (1 - gap * (layers.length - 1)) / layers.length : 1;
   const layout: Record<string, unknown> = {
     width: 980, height: 420, hovermode: 'closest', margin: { l: 60, r: 20, t: 80, b: 60 },
-    title: { text: opts.title ?? "Angle between feedback weights W′ and Wᵀ, per layer" },
+    title: { text: opts.title ?? (metric === 'alignmentDeg' ? "Angle between feedback weights W′ and Wᵀ, per layer" : 'Angle between each layer\'s update and the true gradient') },
     legend: { orientation: 'h', x: 0, y: -0.18 }, annotations: [] as unknown[],
   };
   const data: Array<Record<string, unknown>> = [];
@@ -111,13 +117,13 @@ export function alignmentFigure(runs: RunRecord[], opts: { title?: string } = {}
     const suffix = i === 0 ? '' : String(i + 1);
     const x0 = i * (w + gap);
     layout[`xaxis${suffix}`] = { ...epochAxis(runs.flatMap((r) => r.epochs.map((e) => e.epoch))), domain: [x0, x0 + w], anchor: `y${suffix}` };
-    layout[`yaxis${suffix}`] = { range: [0, 95], title: { text: i === 0 ? 'angle (degrees)' : '' }, anchor: `x${suffix}` };
+    layout[`yaxis${suffix}`] = { range: [0, opts.yMax ?? 95], title: { text: i === 0 ? 'angle (degrees)' : '' }, anchor: `x${suffix}` };
     (layout.annotations as unknown[]).push({ text: `<b>${layer}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: x0 + w / 2, y: 1.0, xanchor: 'center', yanchor: 'bottom' });
-    for (const band of epochBands(runs.filter((r) => modeOf(r) !== 'symmetric'), (e) => e.alignmentDeg?.[layer], modeOf)) {
+    for (const band of epochBands(runs.filter((r) => modeOf(r) !== 'symmetric'), (e) => e[metric]?.[layer], modeOf)) {
       data.push(...bandTraces(band, { name: band.group, color: MODE_COLOR[band.group] ?? PALETTE[7], xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: i === 0 }));
     }
     if (runs.some((r) => modeOf(r) === 'symmetric')) {
-      data.push({ type: 'scatter', mode: 'lines', x: [1, maxEpoch], y: [0, 0], name: 'symmetric (W′ = Wᵀ by construction)',
+      data.push({ type: 'scatter', mode: 'lines', x: [1, maxEpoch], y: [0, 0], name: metric === 'alignmentDeg' ? 'symmetric (W′ = Wᵀ by construction)' : 'symmetric (the gradient: Appendix A)',
         line: { color: MODE_COLOR.symmetric, dash: 'dash', width: 2 }, xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: i === 0, hoverinfo: 'name' });
     }
   });

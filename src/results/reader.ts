@@ -13,7 +13,7 @@ import { DEFAULTS } from '../presets.ts';
  *  budget), the ε check, the input-norm screen and the JPEG-effect pairs on the 4,000-image subset
  *  (other budgets, settings or data). `table` and `figure3` leave them out of the default results
  *  folder. A trailing * matches any continuation (experimentMatches). */
-export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'quick', 'quick-lr', 'lr-study', 'lr-study-*', 'epsilon-check', 'input-norm-screen', 'jpeg-effect-*'];
+export const NOT_TABLE1 = ['quickstart', 'feedback-weights', 'weight-transport', 'weight-transport-*', 'quick', 'quick-lr', 'lr-study', 'lr-study-*', 'epsilon-check', 'input-norm-screen', 'jpeg-effect-*'];
 
 /** Whether an experiment name is one of `patterns`: exact names, or prefixes ending in '*'. */
 export function experimentMatches(experiment: string, patterns: readonly string[]): boolean {
@@ -56,6 +56,8 @@ export function configDifferences(stored: Record<string, unknown>, wanted: Recor
 
 /** Where a learning-rate grid goes by default (results/lr-study/), and where `lr-study` reads. */
 export const LR_STUDY_EXPERIMENT = 'lr-study';
+/** Where runs with feedback other than the paper's go unless --experiment says (notebook 09). */
+export const WEIGHT_TRANSPORT_EXPERIMENT = 'weight-transport';
 
 export class RunFileError extends Error {
   constructor(readonly file: string, readonly line: number | undefined, detail: string) {

@@ -55,7 +55,9 @@ export interface EpochRecord {
   valAccuracy: number;           // greedy accuracy on the validation split
   wallTimeSec: number;           // seconds spent in this epoch (train + validation)
   samplesPerSec: number;         // training samples per second in this epoch
-  alignmentDeg?: Record<string, number>;  // per layer: angle between W' and W (feedback-weight modes)
+  alignmentDeg?: Record<string, number>;  // per layer: angle between W' and W (modes with a W' of their own)
+  /** Per layer: angle between the mode's ΔW and −α∇E on a probe batch (feedback/alignment.ts); modes other than symmetric. */
+  gradientAlignmentDeg?: Record<string, number | null>;
 }
 
 export type EndStatus =

@@ -19,8 +19,9 @@ export interface RunWriterOptions {
 
 /** A run's file name: <preset>-s<seed>, or <preset>-lr<α>-s<seed> for a run at a chosen α (a grid's, or
  *  another than the preset's), so it never takes the place of a paper-α run. Sweeps and notebooks share it. */
-export function runName(preset: string, seed: number, lr?: number | string): string {
-  return lr === undefined ? `${preset}-s${seed}` : `${preset}-lr${lr}-s${seed}`;
+/** <preset>[-<feedback mode>][-lr<α>]-s<seed>: the paper's symmetric feedback is not named. */
+export function runName(preset: string, seed: number, lr?: number | string, feedback?: string): string {
+  return `${preset}${feedback && feedback !== 'symmetric' ? `-${feedback}` : ''}${lr === undefined ? '' : `-lr${lr}`}-s${seed}`;
 }
 
 export function runFilePath(header: Pick<RunHeader, 'experiment' | 'runId'>, root = DEFAULT_RESULTS_ROOT): string {

@@ -1,0 +1,187 @@
+// Notebook 09 (and RESULTS.md's weight-transport table), beyond the paper: which feedback modes
+// (src/feedback/modes.ts) still learn under reward-only feedback (DeepAGREL) and under error
+// feedback (EBP), on the MNIST FC and conv nets, on one fixed budget. The runs are the ones
+// `deepagrel sweep --feedback …` makes with the same budget flags (same config, name and folder),
+// so either can train them and both read them:
+//   deepagrel sweep --presets 'mnist-fc-*,mnist-conv-*' --feedback symmetric,sign-symmetric,kolen-pollack,fixed-random,direct \
+//     --seeds 1-3 --per-class 1000 --epochs E --patience E     (E: BUDGET.epochs of the net)
+// Records: results/weight-transport/<preset>[-<mode>][-lr<α>]-s<seed>.jsonl.
+
+import * as aq from 'arquero';
+import type { Dataset } from '../data/types.ts';
+import { FEEDBACK, type FeedbackMode } from '../feedback/modes.ts';
+import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
+import { runExperiment } from '../train.ts';
+import { runName } from '../results/writer.ts';
+import { WEIGHT_TRANSPORT_EXPERIMENT } from '../results/reader.ts';
+import { bandTraces, epochAxis, epochBands, PALETTE } from '../results/curves.ts';
+import { meanSdOf } from '../results/stats.ts';
+import type { RunRecord } from '../results/schema.ts';
+import type { PlotlyFigure } from '../plots/types.ts';
+import type { DisplaySink } from '../plots/display.ts';
+import { LiveCurves } from './live.ts';
+import { alignmentFigure, MODE_COLOR, modeOf } from './feedback-weights.ts';
+import { checkSeeds, type RunRoots } from './params.ts';
+
+export const EXPERIMENT = WEIGHT_TRANSPORT_EXPERIMENT;
+export const TRANSPORT_MODES: readonly FeedbackMode[] = ['symmetric', 'sign-symmetric', 'kolen-pollack', 'fixed-random', 'direct'];
+export type TransportNet = 'fc' | 'conv';
+export type TransportRule = 'deepagrel' | 'ebp';
+
+/** The fixed budget of one net: the first `perClass` training images of each class, `epochs` epochs
+ *  (no early stop); `valSize`/`testLimit` shrink validation and test (quick runs). */
+export interface Budget { perClass: number; epochs: number; valSize?: number; testLimit?: number }
+
+export interface TransportSetup {
+  modes: readonly FeedbackMode[];
+  rules: readonly TransportRule[];
+  nets: readonly TransportNet[];
+  budget: Record<TransportNet, Budget>;
+  /** α per mode (else the preset's, Table 1), per rule and net: e.g. { direct: { deepagrel: { fc: 0.1 } } }. */
+  lr?: Partial<Record<FeedbackMode, Partial<Record<TransportRule, Partial<Record<TransportNet, number>>>>>>;
+}
+
+export const presetOf = (net: TransportNet, rule: TransportRule) => `mnist-${net}-${rule}`;
+
+/** The experiment of one cell: the MNIST preset with this feedback mode on the net's budget. */
+export function transportConfig(mode: FeedbackMode, rule: TransportRule, net: TransportNet, s: TransportSetup): ExperimentConfig {
+  const b = s.budget[net];
+  const lr = s.lr?.[mode]?.[rule]?.[net];
+  return resolvePreset(presetOf(net, rule), {
+    feedback: mode, perClass: b.perClass, maxEpochs: b.epochs, patience: b.epochs,
+    ...(b.valSize !== undefined ? { valSize: b.valSize } : {}), ...(b.testLimit ? { testLimit: b.testLimit } : {}), ...(lr !== undefined ? { lr } : {}),
+  });
+}
+
+/** The run's name, as `deepagrel sweep --feedback` gives it. */
+export function transportRunId(cfg: ExperimentConfig, seed: number): string {
+  const lr = cfg.lr !== PRESETS[cfg.preset]?.lr ? String(cfg.lr) : undefined;
+  return runName(cfg.preset, seed, lr, cfg.feedback);
+}
+
+/** The CLI commands that train the same runs (one per net, rule and α; for the notebook to print). */
+export function sweepCommand(s: TransportSetup, seeds: number[]): string[] {
+  const out: string[] = [];
+  for (const net of s.nets) for (const rule of s.rules) {
+    const b = s.budget[net];
+    const byLr = new Map<number, FeedbackMode[]>();
+    for (const m of s.modes) { const a = transportConfig(m, rule, net, s).lr; byLr.set(a, [...(byLr.get(a) ?? []), m]); }
+    for (const [lr, modes] of byLr) out.push(`npx deepagrel sweep --presets ${presetOf(net, rule)} --feedback ${modes.join(',')} --seeds ${seeds.join(',')}`
+      + `${lr !== PRESETS[presetOf(net, rule)].lr ? ` --lr ${lr}` : ''} --per-class ${b.perClass} --epochs ${b.epochs} --patience ${b.epochs}`
+      + `${b.valSize !== undefined ? ` --val-size ${b.valSize}` : ''}${b.testLimit ? ` --test-limit ${b.testLimit}` : ''}`);
+  }
+  return out;
+}
+
+export interface TransportRunOptions {
+  setup: TransportSetup;
+  seeds: number[];
+  roots: RunRoots;
+  dataset: Dataset;
+  sink?: DisplaySink;
+  log?: ((line: string) => void) | null;
+}
+
+/** Train every net × rule × mode × seed (finished runs are read, not trained); validation accuracy drawn live. */
+export async function trainWeightTransport(o: TransportRunOptions): Promise<RunRecord[]> {
+  checkSeeds(o.seeds);
+  const s = o.setup;
+  for (const m of s.modes) if (!FEEDBACK[m]) throw new Error(`MODES: unknown feedback mode ${JSON.stringify(m)}; allowed: ${Object.keys(FEEDBACK).join(', ')}`);
+  const runs: RunRecord[] = [];
+  for (const net of s.nets) for (const rule of s.rules) {
+    const live = new LiveCurves({ title: `MNIST ${net}, ${rule}: validation accuracy per feedback mode (live)`, sink: o.sink, log: o.log });
+    for (const mode of s.modes) {
+      const cfg = transportConfig(mode, rule, net, s);
+      for (const seed of o.seeds) {
+        const label = `${mode} s${seed}`;
+        const res = await runExperiment(cfg, {
+          seed, dataset: o.dataset, experiment: EXPERIMENT, runId: transportRunId(cfg, seed),
+          resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot, events: live.events(label),
+        });
+        res.network?.dispose();
+        if (res.skipped && res.record) live.reused(label, res.record);
+        if (res.record) runs.push(res.record);
+      }
+    }
+  }
+  return runs;
+}
+
+const netOf = (r: RunRecord) => String(r.header.arch);
+const cellOf = (r: RunRecord) => `MNIST ${netOf(r)}, ${r.header.rule}`;
+
+/** Validation accuracy per epoch, one panel per net × rule, one band (mean ± 2σ over seeds) per mode. */
+export function transportAccuracyFigure(runs: RunRecord[], opts: { title?: string } = {}): PlotlyFigure {
+  const cells = [...new Set(runs.map(cellOf))];
+  const cols = Math.min(2, Math.max(1, cells.length)), rows = Math.ceil(cells.length / cols);
+  const gapX = 0.08, gapY = 0.14;
+  const w = (1 - gapX * (cols - 1)) / cols, h = (1 - gapY * (rows - 1)) / Math.max(1, rows);
+  const layout: Record<string, unknown> = {
+    width: 980, height: 330 * Math.max(1, rows) + 120, hovermode: 'closest', margin: { l: 60, r: 20, t: 80, b: 70 },
+    title: { text: opts.title ?? 'Validation accuracy per feedback mode (mean ± 2σ over seeds)' },
+    legend: { orientation: 'h', x: 0, y: -0.1 }, annotations: [] as unknown[],
+  };
+  const data: Array<Record<string, unknown>> = [];
+  const shown = new Set<string>();
+  cells.forEach((cell, i) => {
+    const suffix = i === 0 ? '' : String(i + 1);
+    const x0 = (i % cols) * (w + gapX), y1 = 1 - Math.floor(i / cols) * (h + gapY);
+    const mine = runs.filter(r => cellOf(r) === cell);
+    layout[`xaxis${suffix}`] = { ...epochAxis(mine.flatMap(r => r.epochs.map(e => e.epoch))), domain: [x0, x0 + w], anchor: `y${suffix}` };
+    layout[`yaxis${suffix}`] = { range: [0, 1], title: { text: i % cols === 0 ? 'validation accuracy' : '' }, domain: [y1 - h, y1], anchor: `x${suffix}` };
+    (layout.annotations as unknown[]).push({ text: `<b>${cell}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: x0 + w / 2, y: y1, xanchor: 'center', yanchor: 'bottom' });
+    for (const band of epochBands(mine, e => e.valAccuracy, modeOf, [0, 1])) {
+      const traces = bandTraces(band, { name: band.group, color: MODE_COLOR[band.group] ?? PALETTE[7], xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: !shown.has(band.group) });
+      shown.add(band.group);
+      data.push(...(band.n.every(n => n <= 1) ? traces.slice(-1) : traces));
+    }
+  });
+  return { data, layout };
+}
+
+/** Each layer's update vs the true gradient over training, for one net and rule (one panel per layer). */
+export function transportAlignmentFigure(runs: RunRecord[], net: TransportNet, rule: TransportRule): PlotlyFigure {
+  const mine = runs.filter(r => netOf(r) === net && r.header.rule === rule);
+  return alignmentFigure(mine, { metric: 'gradientAlignmentDeg', yMax: 120,
+    title: `MNIST ${net}, ${rule}: angle between each layer's update and the true gradient (0° = backprop, 90° = unrelated)` });
+}
+
+const f1 = (x: number | null) => x == null ? '–' : x.toFixed(1);
+const pctSd = (xs: number[]) => {
+  const [m, sd] = meanSdOf(xs);
+  return m == null ? '–' : `${(100 * m).toFixed(2)}${sd != null && xs.length > 1 ? ` ± ${(100 * sd).toFixed(2)}` : ''}`;
+};
+
+/**
+ * Per net, rule and mode: α, seeds, epochs, test accuracy (%, mean ± sd over seeds; a diverged
+ * run counts in "diverged", not in the mean), and the last epoch's angle to the gradient of the
+ * bottom layer and of the top hidden layer (mean over seeds).
+ */
+export function transportTable(runs: RunRecord[]): aq.ColumnTable {
+  const keys = [...new Set(runs.map(r => `${netOf(r)}|${r.header.rule}|${modeOf(r)}`))];
+  const order = (k: string) => { const [n, r, m] = k.split('|'); return [n === 'fc' ? 0 : 1, r === 'deepagrel' ? 0 : 1, TRANSPORT_MODES.indexOf(m as FeedbackMode)]; };
+  keys.sort((a, b) => { const x = order(a), y = order(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; });
+  return aq.from(keys.map(k => {
+    const [net, rule, mode] = k.split('|');
+    const mine = runs.filter(r => `${netOf(r)}|${r.header.rule}|${modeOf(r)}` === k);
+    const ok = mine.filter(r => r.end && r.end.status !== 'diverged' && r.end.testAccuracy != null);
+    const angles = (pick: (names: string[]) => string | undefined) => {
+      const xs = mine.flatMap(r => {
+        const a = r.epochs.at(-1)?.gradientAlignmentDeg;
+        const name = a && pick(Object.keys(a));
+        const v = name ? a![name] : null;
+        return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
+      });
+      return mode === 'symmetric' ? '0 (gradient)' : f1(meanSdOf(xs)[0]);
+    };
+    const alphas = [...new Set(mine.map(r => Number(r.header.config.lr)))];
+    return {
+      net: `MNIST ${net}`, rule, feedback: mode, 'α': alphas.join(', '),
+      seeds: String(mine.length), epochs: String(Math.max(...mine.map(r => r.end?.epochs ?? r.epochs.length))),
+      'test accuracy (%)': pctSd(ok.map(r => r.end!.testAccuracy!)),
+      diverged: String(mine.filter(r => r.end?.status === 'diverged').length),
+      '∠ bottom layer (°)': angles(ns => ns[0]),
+      '∠ top hidden layer (°)': angles(ns => ns.at(-2)),
+    };
+  }));
+}
