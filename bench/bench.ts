@@ -39,7 +39,7 @@ import { runStepChild, type ChildResult, type StepSpec } from './step-child.ts';
 import { runSweepChild } from './sweep-child.ts';
 import { measureSweep, spawnChild, type SweepResult } from './workers.ts';
 import { checkTargets, profileLines, table, toRows } from './report.ts';
-import { attachGflops, compareEngines, compareTable, gflopTable, headlineLines, pytorchConfigTable, roundLines, type CompareResult } from './compare.ts';
+import { attachGflops, buildLines, compareEngines, compareTable, gflopTable, headlineLines, pytorchConfigTable, roundLines, type CompareResult } from './compare.ts';
 import { runCompareChild } from './compare-child.ts';
 import { bestPeak, peakByThreads, runPeakChild, type PeakAtThreads, type PeakResult, type PeakSpec } from './peak.ts';
 import { gitInfo } from '../src/results/provenance.ts';
@@ -190,6 +190,7 @@ function compareText(c: CompareResult, peak: { library: string; isa?: string; be
     'PyTorch configurations (t threads = torch.set_num_threads(t) and OMP/MKL/OPENBLAS_NUM_THREADS=t; "rounds fastest" = rounds in which it was PyTorch\'s best):', '',
     pytorchConfigTable(archs), '',
     'Ratios per round:', ...roundLines(archs), '',
+    ...(archs.some(a => a.runners.some(r => r.build)) ? ['Other native builds (--native-dir) against this checkout\'s, within-round ratio (below 1: the other is faster):', ...buildLines(archs), ''] : []),
     `CPU/wall of our runners (1 thread: below ~0.95 it waited for a core; 2 threads: up to ~2 on an idle machine): ${archs.map(a => `${a.arch} ${a.runners.filter(r => r.engine !== 'pytorch').map(r => `${r.key} ${r.cpuPerWall ?? '–'}`).join(', ')}`).join('; ')}`, '',
     peak ? `FP32 peak (measured: ${peak.best[0]?.n}³ sgemm through the native addon, ${peak.library}, ${peak.isa}; best of ${peak.best[0]?.reps} calls, before and after the comparison): ` +
       peak.best.map(p => `${p.threads} thread${p.threads > 1 ? 's' : ''} ${p.gflopPerSec} GFLOP/s`).join(', ') +

@@ -17,7 +17,8 @@ import { round, summarize } from './stats.ts';
 export type Engine = 'native' | 'wasm' | 'pytorch';
 
 /** What the summary needs to know of a runner. */
-export interface RunnerMeta { key: string; engine: Engine; threads: number; label: string }
+/** `build`: another native build's folder (bench --native-dir), run beside this checkout's; it stays out of the ratios to PyTorch. */
+export interface RunnerMeta { key: string; engine: Engine; threads: number; label: string; build?: string }
 
 /** One runner's fastest pick in a round. */
 export interface Pick { key: string; ms: number }
@@ -84,7 +85,7 @@ function winner(picks: (Pick | null)[], ms: Record<string, number>): { ms: numbe
 export function summarizeRule(rule: RuleName, runners: RunnerMeta[], samples: Record<string, number[]>, roundsMs: Record<string, (number | null)[]>, nRounds: number): RuleComparison {
   const torch = runners.filter(r => r.engine === 'pytorch');
   const torchThreads = [...new Set(torch.map(r => r.threads))].sort((a, b) => a - b);
-  const ours = (engine: Engine) => new Map(runners.filter(r => r.engine === engine).map(r => [r.threads, r.key]));
+  const ours = (engine: Engine) => new Map(runners.filter(r => r.engine === engine && !r.build).map(r => [r.threads, r.key]));
   const native = ours('native'), wasm = ours('wasm');
   const ms: Record<string, number> = {};
   for (const r of runners) if (samples[r.key]?.length) ms[r.key] = round(summarize(samples[r.key]).median);
@@ -158,7 +159,7 @@ export function gflopFigures(rc: RuleComparison, runners: RunnerMeta[], flopsPer
   const threadsOf = (key: string | null) => runners.find(r => r.key === key)?.threads ?? 0;
   return {
     gflopPerStep: round(flopsPerStep / 1e9, 3),
-    native: Object.fromEntries(runners.filter(r => r.engine === 'native').map(r => [String(r.threads), fig(rc.ms[r.key], r.threads)])),
+    native: Object.fromEntries(runners.filter(r => r.engine === 'native' && !r.build).map(r => [String(r.threads), fig(rc.ms[r.key], r.threads)])),
     pytorchBest: fig(rc.pytorchBest.ms, threadsOf(rc.pytorchBest.key)),
     pytorchBest1t: rc.pytorchBestAt['1'] ? fig(rc.pytorchBestAt['1'].ms, 1) : null,
   };

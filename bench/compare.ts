@@ -35,6 +35,8 @@ export interface CompareOptions {
   pythons: string[];
   /** Run the short-spin variant of PyTorch's multi-thread configurations. */
   spin: boolean;
+  /** Other native builds (folders like native/, e.g. against another oneDNN), run beside ours at each thread count. */
+  nativeDirs?: string[];
 }
 
 export interface RunnerInfo extends RunnerMeta {
@@ -107,15 +109,20 @@ function pytorchNet(arch: ArchName, rules: RuleName[]) {
 let presetOf: (name: string) => { layers: unknown[]; lr: number; init: number; epsilon: number; beta: number };
 
 /** Our engines at each thread count, then every PyTorch configuration. */
-export function runnersFor(o: Pick<CompareOptions, 'engines' | 'threads'>, configs: PytorchConfig[]): Runner[] {
+export function runnersFor(o: Pick<CompareOptions, 'engines' | 'threads' | 'nativeDirs'>, configs: PytorchConfig[]): Runner[] {
   const ours = o.engines.filter(e => e !== 'pytorch').flatMap(engine => o.threads.map(t => ({
     key: `${engine}-${t}t`, engine, threads: t, label: `${engine}, ${t} thread${t > 1 ? 's' : ''}`, cmd: process.execPath, env: {},
   })));
+  // Another build loads through DEEPAGREL_NATIVE_DIR (src/backend/native-addon.ts) in its own child.
+  const builds = o.engines.includes('native') ? (o.nativeDirs ?? []).flatMap((dir, i) => o.threads.map(t => ({
+    key: `native-build${i + 2}-${t}t`, engine: 'native' as const, threads: t, build: dir,
+    label: `native (${dir}), ${t} thread${t > 1 ? 's' : ''}`, cmd: process.execPath, env: { DEEPAGREL_NATIVE_DIR: dir },
+  }))) : [];
   const torch = o.engines.includes('pytorch') ? configs.map(c => ({
     key: c.key, engine: 'pytorch' as const, threads: c.threads, label: c.label, cmd: c.python, env: c.env,
     python: c.python, torch: c.torch, blas: c.blas, overrides: c.overrides, spin: c.spin,
   })) : [];
-  return [...ours, ...torch];
+  return [...ours, ...builds, ...torch];
 }
 
 /**
@@ -194,7 +201,7 @@ async function compareArch(arch: ArchName, o: CompareOptions, runners: Runner[],
   const measured = infos.filter(r => samples[o.rules[0]]?.[r.key]?.length);
   const rules = o.rules.map(rule => summarizeRule(rule, measured, samples[rule] ?? {}, roundsMs[rule] ?? {}, roundsRun));
   const nativeDeepagrelVsEbp: Record<string, number | null> = {};
-  for (const r of measured.filter(x => x.engine === 'native')) {
+  for (const r of measured.filter(x => x.engine === 'native' && !x.build)) {
     const d = roundsMs.deepagrel?.[r.key], e = roundsMs.ebp?.[r.key];
     const xs = d && e ? d.map((x, k) => x != null && e[k] != null ? x / e[k]! : null).filter((x): x is number => x != null) : [];
     nativeDeepagrelVsEbp[String(r.threads)] = xs.length ? round(summarize(xs).median, 3) : null;
@@ -249,6 +256,24 @@ export function pytorchConfigTable(archs: CompareArch[]): string {
       f(r.cpuPerWall, 2), f(a.evalImagesPerSec[r.key], 0)].join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Native builds side by side (--native-dir): per net, rule and thread count, each build's median step
+ * and its within-round ratio to this checkout's build (below 1: the other build is faster).
+ */
+export function buildLines(archs: CompareArch[]): string[] {
+  const out: string[] = [];
+  for (const a of archs) for (const rc of a.rules) for (const r of a.runners.filter(x => x.build)) {
+    const mine = rc.roundsMs[`native-${r.threads}t`] ?? [], other = rc.roundsMs[r.key] ?? [];
+    const per = other.map((x, k) => x != null && mine[k] != null ? x / mine[k]! : null);
+    const ok = per.filter((x): x is number => x != null);
+    const lib = (v?: Record<string, string>) => v ? Object.entries(v).filter(([k]) => /onednn|dnnl/i.test(k)).map(([k, x]) => `${k} ${x}`).join(', ') : '';
+    const main = a.runners.find(x => x.key === `native-${r.threads}t`);
+    out.push(`  ${a.arch} ${rc.rule} ${r.threads}t: ${r.build} (${lib(r.versions) || '?'}) ${f(rc.ms[r.key])} ms vs this checkout's (${lib(main?.versions) || '?'}) ` +
+      `${f(rc.ms[`native-${r.threads}t`])} ms; per round ${per.map(x => f(x, 2)).join(', ')} → ${ok.length ? f(summarize(ok).median, 3) : '–'}`);
+  }
+  return out;
 }
 
 /** Per net and rule: the ratio in each round, then the median. */

@@ -2,6 +2,8 @@
 
 import { parseArgs } from 'node:util';
 import os from 'node:os';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ENGINES, type CompareOptions, type Engine } from './compare.ts';
 
 // Architectures (Table 1 rows without augmentation; CIFAR-10 class count)
@@ -48,6 +50,8 @@ export const HELP = `npm run bench -- [options]
   --pytorch-threads 1,2   PyTorch's thread counts (default 1, powers of 2 below the cores, the cores,
                           and --threads): PyTorch's best is the fastest of all its configurations
   --no-pytorch-spin       skip PyTorch's short-spin (GOMP_SPINCOUNT=30000) variants above 1 thread
+  --native-dir DIR        another native build's folder (its build/, e.g. against oneDNN 3) run beside
+                          this checkout's at each thread count (repeatable); ratios printed per round
   --no-compare            skip the engine comparison
   --out DIR               where the JSON goes (default results/bench; --out '' writes nothing)`;
 
@@ -88,7 +92,7 @@ export function parseOptions(argv: string[]): Options {
       'no-profile': { type: 'boolean' }, backend: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       'compare-archs': { type: 'string' }, engines: { type: 'string' }, rounds: { type: 'string' }, 'compare-steps': { type: 'string' },
       python: { type: 'string', multiple: true }, 'no-compare': { type: 'boolean' },
-      'pytorch-threads': { type: 'string' }, 'no-pytorch-spin': { type: 'boolean' },
+      'pytorch-threads': { type: 'string' }, 'no-pytorch-spin': { type: 'boolean' }, 'native-dir': { type: 'string', multiple: true },
     },
   });
   if (values.help) { console.log(HELP); process.exit(0); }
@@ -107,6 +111,11 @@ export function parseOptions(argv: string[]): Options {
     steps: posInt(values['compare-steps'], 'compare-steps', quick ? 3 : 5),
     evalImages: quick ? 1000 : 2000, batchSize: 100,
     pythons: (values.python ?? []).flatMap(p => p.split(',')).map(p => p.trim()).filter(Boolean),
+    nativeDirs: (values['native-dir'] ?? []).map(d => {
+      const dir = path.resolve(d);
+      if (!fs.existsSync(path.join(dir, 'build', 'Release', 'deepagrel_native.node'))) throw new Error(`--native-dir ${d}: expected a built native folder (${path.join(dir, 'build', 'Release', 'deepagrel_native.node')} is missing)`);
+      return dir;
+    }),
   };
   return {
     quick,

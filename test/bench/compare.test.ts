@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gflopFigures, summarizeRule, type RunnerMeta } from '../../bench/compare-summary.ts';
-import { attachGflops, compareTable, gflopTable, headlineLines, pytorchConfigTable, roundLines, runnersFor, type CompareArch } from '../../bench/compare.ts';
+import { attachGflops, buildLines, compareTable, gflopTable, headlineLines, pytorchConfigTable, roundLines, runnersFor, type CompareArch } from '../../bench/compare.ts';
 import { checkTargets } from '../../bench/report.ts';
 import { pytorchConfigs } from '../../bench/pytorch-configs.ts';
 
@@ -129,4 +129,20 @@ test('runners: ours at each thread count, then every PyTorch configuration', () 
   assert.deepEqual(rs.map(r => r.key), ['native-1t', 'native-2t', 'wasm-1t', 'wasm-2t', 'torch1.13-1t', 'torch1.13-2t', 'torch1.13-2t-spin30k']);
   assert.equal(rs.find(r => r.key === 'torch1.13-2t')!.cmd, '/p');
   assert.deepEqual(runnersFor({ engines: ['native'], threads: [2] }, configs).map(r => r.key), ['native-2t']);
+});
+
+test('--native-dir: another build runs beside ours at each thread count, stays out of the PyTorch ratios, and gets its own within-round ratio', () => {
+  const rs = runnersFor({ engines: ['native', 'pytorch'], threads: [1, 2], nativeDirs: ['/b/native'] }, []);
+  assert.deepEqual(rs.map(r => r.key), ['native-1t', 'native-2t', 'native-build2-1t', 'native-build2-2t']);
+  const other = rs.find(r => r.key === 'native-build2-2t')!;
+  assert.deepEqual([other.engine, other.build, other.env], ['native', '/b/native', { DEEPAGREL_NATIVE_DIR: '/b/native' }]);
+  assert.deepEqual(runnersFor({ engines: ['wasm'], threads: [1], nativeDirs: ['/b/native'] }, []).map(r => r.key), ['wasm-1t'], 'no native engine, no other build');
+  // The other build is far faster: if it counted as "native", the ratios to PyTorch would change.
+  const withBuild: RunnerMeta[] = [...runners, { key: 'native-build2-2t', engine: 'native', threads: 2, label: 'other', build: '/b/native' }];
+  const ms = { ...roundsMs, 'native-build2-2t': [11, 15, 22] };
+  const smp = { ...samples, 'native-build2-2t': [11, 15, 22] };
+  const rc = summarizeRule('deepagrel', withBuild, smp, ms, 3);
+  assert.deepEqual(rc.rounds.map(r => r.vsPytorchBest['2']), [0.55, 0.6, 0.8]);
+  const a: CompareArch = { ...syntheticArch(), runners: withBuild.map(r => ({ ...r, versions: { onednn: r.build ? '3.7.2' : '2.6.3' } })), rules: [rc] };
+  assert.deepEqual(buildLines([a]), ['  mnist-conv deepagrel 2t: /b/native (onednn 3.7.2) 15.0 ms vs this checkout\'s (onednn 2.6.3) 33.0 ms; per round 0.33, 0.50, 0.50 → 0.500']);
 });
