@@ -82,28 +82,31 @@ export interface TransportRunOptions {
   log?: ((line: string) => void) | null;
 }
 
-/** Train every net × rule × mode × seed (finished runs are read, not trained); validation accuracy drawn live. */
+/**
+ * Train every net × rule × mode × seed (finished runs are read, not trained). One live figure for
+ * all of them (validation accuracy, one band per net, rule and mode over the seeds) that becomes the
+ * accuracy figure (transportAccuracyFigure) at the end: one output instead of several (each figure
+ * JupyterLab draws keeps a PNG snapshot of ~90 KB in the saved notebook).
+ */
 export async function trainWeightTransport(o: TransportRunOptions): Promise<RunRecord[]> {
   checkSeeds(o.seeds);
   const s = o.setup;
   for (const m of s.modes) if (!FEEDBACK[m]) throw new Error(`MODES: unknown feedback mode ${JSON.stringify(m)}; allowed: ${Object.keys(FEEDBACK).join(', ')}`);
+  const live = new LiveCurves({ title: 'MNIST: validation accuracy per net, rule and feedback mode (live)', sink: o.sink, log: o.log });
   const runs: RunRecord[] = [];
-  for (const net of s.nets) for (const rule of s.rules) {
-    const live = new LiveCurves({ title: `MNIST ${net}, ${rule}: validation accuracy per feedback mode (live)`, sink: o.sink, log: o.log });
-    for (const mode of s.modes) {
-      const cfg = transportConfig(mode, rule, net, s);
-      for (const seed of o.seeds) {
-        const label = `${mode} s${seed}`;
-        const res = await runExperiment(cfg, {
-          seed, dataset: o.dataset, experiment: EXPERIMENT, runId: transportRunId(cfg, seed),
-          resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot, events: live.events(label),
-        });
-        res.network?.dispose();
-        if (res.skipped && res.record) live.reused(label, res.record);
-        if (res.record) runs.push(res.record);
-      }
+  for (const net of s.nets) for (const rule of s.rules) for (const mode of s.modes) {
+    const cfg = transportConfig(mode, rule, net, s);
+    for (const seed of o.seeds) {
+      const res = await runExperiment(cfg, {
+        seed, dataset: o.dataset, experiment: EXPERIMENT, runId: transportRunId(cfg, seed),
+        resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot, events: live.events(`${net} ${rule} ${mode}`),
+      });
+      res.network?.dispose();
+      if (res.skipped && res.record) live.reused(`${net} ${rule} ${mode}`, res.record);
+      if (res.record) runs.push(res.record);
     }
   }
+  if (runs.length) live.replace(transportAccuracyFigure(runs));
   return runs;
 }
 

@@ -44,6 +44,7 @@ const NOTEBOOKS: Record<string, { lr?: RegExp; shot?: { file: string; selector: 
   '06-table1': { shot: { file: 'table1.png', selector: '.jp-RenderedHTMLCommon table' } },
   '07-feedback-weights': { lr: /const LR = \{ deepagrel: (0\.5),/ },
   '08-learning-rate': { lr: /\{ 'mnist-fc-ebp': \[(0\.03),/ },
+  '09-weight-transport': { lr: /deepagrel: \{ fc: (0\.5),/ },
 };
 const chosen = (process.env.DEEPAGREL_BROWSER_NOTEBOOKS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const names = Object.keys(NOTEBOOKS).filter((n) => chosen.length === 0 || chosen.some((c) => n.startsWith(c)));
