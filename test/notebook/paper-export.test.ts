@@ -43,4 +43,11 @@ test('exportTable1: LaTeX, Markdown and CSV files; without runs, a line and noth
   assert.deepEqual(await exportTable1([], path.join(dir, 'none'), 'table1', (l) => none.push(l)), []);
   assert.deepEqual(none, ['No runs yet: nothing to export.']);
   assert.ok(!fs.existsSync(path.join(dir, 'none')));
+  // notebook 06's ALL_ROWS: all 22 rows of the paper, the 20 without runs saying why (MNIST needs no --data-dir)
+  await exportTable1(readRuns(root), path.join(dir, 'all'), 'table1', null, { allRows: true });
+  const csv = fs.readFileSync(path.join(dir, 'all', 'table1.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 1 + 22);
+  assert.equal(csv.filter((l) => l.includes('not run')).length, 20);
+  assert.match(csv.find((l) => l.startsWith('mnist-conv-ebp,'))!, /not run yet: a long run here \(npx deepagrel sweep --presets mnist-conv-ebp --seeds 1-10 --epochs 300 --patience 20\),/);
+  assert.equal((await exportTable1([], path.join(dir, 'all-none'), 'table1', null, { allRows: true })).length, 3, 'without runs: the paper\'s rows, all "not run"');
 });
