@@ -6,13 +6,16 @@
 //   feedback(fb) fb = activity of this layer's feedback units (eq 9, 12, 14). The layer stores the
 //                postsynaptic factor g ⊙ fb and sends W'·(g ⊙ fb) down to the layer below.
 //   update(α)    the four-factor rule ΔW = α · pre ⊗ (g ⊙ fb) (eq 13), δ already folded into fb
-//                (see network.ts), averaged over the batch; the same ΔW is applied to W'.
+//                (see network.ts), averaged over the batch. W' follows as the feedback mode says
+//                (../feedback/modes.ts: the paper's symmetric W' is W itself; the direct mode
+//                sends no feedback through W' at all and feeds each layer from the output).
 //
 // Optional biases b (off by default: the paper's equations have none; Keras layers add them).
 // A bias is a synapse from a unit that is always on (pre = 1), so it learns by the same rule,
 // Δb = α · (g ⊙ fb); it has no feedback twin, as no feedback flows down to a constant unit.
 //
-// A layer never knows which learning rule is running: rules only shape the output signal.
+// A layer never knows which learning rule is running: rules only shape the output signal. Nor
+// which feedback path: it is handed fb, wherever fb came from.
 
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.ts';
