@@ -13,7 +13,7 @@ import { learnsWithW, type FeedbackMode } from '../feedback/modes.ts';
 import type { LayerSpec } from '../network.ts';
 import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
-import { bandTraces, epochAxis, epochBands, learningCurves, PALETTE } from '../results/curves.ts';
+import { bandTraces, epochAxis, epochBands, learningCurves, PALETTE, type Band } from '../results/curves.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
 import type { DisplaySink } from '../plots/display.ts';
@@ -101,8 +101,9 @@ export function alignmentLayers(runs: RunRecord[], metric: AngleMetric = 'alignm
  * 'gradientAlignmentDeg' each layer's update to the true gradient), mean ± 2σ over seeds, per
  * mode. Symmetric runs record no angle (W′ is W, its update is the gradient): a dashed line at 0°.
  */
-export function alignmentFigure(runs: RunRecord[], opts: { title?: string; metric?: AngleMetric; yMax?: number } = {}): PlotlyFigure {
+export function alignmentFigure(runs: RunRecord[], opts: { title?: string; metric?: AngleMetric; yMax?: number; groupOf?: (r: RunRecord) => string } = {}): PlotlyFigure {
   const metric = opts.metric ?? 'alignmentDeg';
+  const groupOf = opts.groupOf ?? modeOf;
   const layers = alignmentLayers(runs, metric);
   const gap = 0.06;
   const w = layers.length ? (1 - gap * (layers.length - 1)) / layers.length : 1;
@@ -119,8 +120,8 @@ export function alignmentFigure(runs: RunRecord[], opts: { title?: string; metri
     layout[`xaxis${suffix}`] = { ...epochAxis(runs.flatMap((r) => r.epochs.map((e) => e.epoch))), domain: [x0, x0 + w], anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { range: [0, opts.yMax ?? 95], title: { text: i === 0 ? 'angle (degrees)' : '' }, anchor: `x${suffix}` };
     (layout.annotations as unknown[]).push({ text: `<b>${layer}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: x0 + w / 2, y: 1.0, xanchor: 'center', yanchor: 'bottom' });
-    for (const band of epochBands(runs.filter((r) => modeOf(r) !== 'symmetric'), (e) => e[metric]?.[layer], modeOf)) {
-      data.push(...bandTraces(band, { name: band.group, color: MODE_COLOR[band.group] ?? PALETTE[7], xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: i === 0 }));
+    for (const band of epochBands(runs.filter((r) => modeOf(r) !== 'symmetric'), (e) => e[metric]?.[layer], groupOf)) {
+      data.push(...variantTraces(band, `x${suffix}`, `y${suffix}`, i === 0));
     }
     if (runs.some((r) => modeOf(r) === 'symmetric')) {
       data.push({ type: 'scatter', mode: 'lines', x: [1, maxEpoch], y: [0, 0], name: metric === 'alignmentDeg' ? 'symmetric (W′ = Wᵀ by construction)' : 'symmetric (the gradient: Appendix A)',
@@ -128,6 +129,14 @@ export function alignmentFigure(runs: RunRecord[], opts: { title?: string; metri
     }
   });
   return { data, layout };
+}
+
+/** A band's traces in its mode's colour; a variant of a mode (a label with more than the mode's name, e.g. "direct α=0.1") dashed. */
+export function variantTraces(band: Band, xaxis: string, yaxis: string, showlegend: boolean): Array<Record<string, unknown>> {
+  const mode = band.group.split(' ')[0];
+  const traces = bandTraces(band, { name: band.group, color: MODE_COLOR[mode] ?? PALETTE[7], xaxis, yaxis, showlegend });
+  if (band.group !== mode) traces[2].line = { ...(traces[2].line as object), dash: 'dash' };
+  return band.n.every((n) => n <= 1) ? traces.slice(-1) : traces;
 }
 
 /** Validation accuracy per epoch, mean ± 2σ over seeds, one curve per feedback mode. */

@@ -9,18 +9,18 @@
 
 import * as aq from 'arquero';
 import type { Dataset } from '../data/types.ts';
-import { FEEDBACK, type FeedbackMode } from '../feedback/modes.ts';
+import { FEEDBACK, learnsWithW, type FeedbackMode } from '../feedback/modes.ts';
 import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
 import { runName } from '../results/writer.ts';
 import { WEIGHT_TRANSPORT_EXPERIMENT } from '../results/reader.ts';
-import { bandTraces, epochAxis, epochBands, PALETTE } from '../results/curves.ts';
+import { epochAxis, epochBands } from '../results/curves.ts';
 import { meanSdOf } from '../results/stats.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { PlotlyFigure } from '../plots/types.ts';
 import type { DisplaySink } from '../plots/display.ts';
 import { LiveCurves } from './live.ts';
-import { alignmentFigure, MODE_COLOR, modeOf } from './feedback-weights.ts';
+import { alignmentFigure, modeOf, variantTraces } from './feedback-weights.ts';
 import { checkSeeds, type RunRoots } from './params.ts';
 
 export const EXPERIMENT = WEIGHT_TRANSPORT_EXPERIMENT;
@@ -113,9 +113,23 @@ export async function trainWeightTransport(o: TransportRunOptions): Promise<RunR
 const netOf = (r: RunRecord) => String(r.header.arch);
 const cellOf = (r: RunRecord) => `MNIST ${netOf(r)}, ${r.header.rule}`;
 
+/**
+ * What a run is within its net and rule: the mode, its α where it differs from the α of that
+ * cell's symmetric runs (a mode that diverged there is run at a smaller one), and λ where W′
+ * learns with decay. "direct α=0.1", "kolen-pollack λ=0.01".
+ */
+export function variantLabeller(runs: RunRecord[]): (r: RunRecord) => string {
+  const symLr = new Map(runs.filter(r => modeOf(r) === 'symmetric').map(r => [cellOf(r), Number(r.header.config.lr)]));
+  return r => {
+    const mode = modeOf(r) as FeedbackMode, lr = Number(r.header.config.lr), base = symLr.get(cellOf(r));
+    return `${mode}${base !== undefined && lr !== base ? ` α=${lr}` : ''}${learnsWithW(mode) ? ` λ=${r.header.config.weightDecay}` : ''}`;
+  };
+}
+
 /** Validation accuracy per epoch, one panel per net × rule, one band (mean ± 2σ over seeds) per mode. */
 export function transportAccuracyFigure(runs: RunRecord[], opts: { title?: string } = {}): PlotlyFigure {
   const cells = [...new Set(runs.map(cellOf))];
+  const label = variantLabeller(runs);
   const cols = Math.min(2, Math.max(1, cells.length)), rows = Math.ceil(cells.length / cols);
   const gapX = 0.08, gapY = 0.14;
   const w = (1 - gapX * (cols - 1)) / cols, h = (1 - gapY * (rows - 1)) / Math.max(1, rows);
@@ -133,10 +147,9 @@ export function transportAccuracyFigure(runs: RunRecord[], opts: { title?: strin
     layout[`xaxis${suffix}`] = { ...epochAxis(mine.flatMap(r => r.epochs.map(e => e.epoch))), domain: [x0, x0 + w], anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { range: [0, 1], title: { text: i % cols === 0 ? 'validation accuracy' : '' }, domain: [y1 - h, y1], anchor: `x${suffix}` };
     (layout.annotations as unknown[]).push({ text: `<b>${cell}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: x0 + w / 2, y: y1, xanchor: 'center', yanchor: 'bottom' });
-    for (const band of epochBands(mine, e => e.valAccuracy, modeOf, [0, 1])) {
-      const traces = bandTraces(band, { name: band.group, color: MODE_COLOR[band.group] ?? PALETTE[7], xaxis: `x${suffix}`, yaxis: `y${suffix}`, showlegend: !shown.has(band.group) });
+    for (const band of epochBands(mine, e => e.valAccuracy, label, [0, 1])) {
+      data.push(...variantTraces(band, `x${suffix}`, `y${suffix}`, !shown.has(band.group)));
       shown.add(band.group);
-      data.push(...(band.n.every(n => n <= 1) ? traces.slice(-1) : traces));
     }
   });
   return { data, layout };
@@ -145,7 +158,7 @@ export function transportAccuracyFigure(runs: RunRecord[], opts: { title?: strin
 /** Each layer's update vs the true gradient over training, for one net and rule (one panel per layer). */
 export function transportAlignmentFigure(runs: RunRecord[], net: TransportNet, rule: TransportRule): PlotlyFigure {
   const mine = runs.filter(r => netOf(r) === net && r.header.rule === rule);
-  return alignmentFigure(mine, { metric: 'gradientAlignmentDeg', yMax: 120,
+  return alignmentFigure(mine, { metric: 'gradientAlignmentDeg', yMax: 120, groupOf: variantLabeller(mine),
     title: `MNIST ${net}, ${rule}: angle between each layer's update and the true gradient (0° = backprop, 90° = unrelated)` });
 }
 
@@ -161,12 +174,18 @@ const pctSd = (xs: number[]) => {
  * bottom layer and of the top hidden layer (mean over seeds).
  */
 export function transportTable(runs: RunRecord[]): aq.ColumnTable {
-  const keys = [...new Set(runs.map(r => `${netOf(r)}|${r.header.rule}|${modeOf(r)}`))];
-  const order = (k: string) => { const [n, r, m] = k.split('|'); return [n === 'fc' ? 0 : 1, r === 'deepagrel' ? 0 : 1, TRANSPORT_MODES.indexOf(m as FeedbackMode)]; };
-  keys.sort((a, b) => { const x = order(a), y = order(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; });
+  const label = variantLabeller(runs);
+  const keyOf = (r: RunRecord) => `${netOf(r)}|${r.header.rule}|${label(r)}`;
+  const keys = [...new Set(runs.map(keyOf))];
+  const order = (k: string) => {
+    const [n, r, v] = k.split('|');
+    return [n === 'fc' ? 0 : 1, r === 'deepagrel' ? 0 : 1, TRANSPORT_MODES.indexOf(v.split(' ')[0] as FeedbackMode), v.includes(' ') ? 1 : 0];
+  };
+  keys.sort((a, b) => { const x = order(a), y = order(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || x[3] - y[3] || a.localeCompare(b); });
   return aq.from(keys.map(k => {
-    const [net, rule, mode] = k.split('|');
-    const mine = runs.filter(r => `${netOf(r)}|${r.header.rule}|${modeOf(r)}` === k);
+    const [net, rule] = k.split('|');
+    const mine = runs.filter(r => keyOf(r) === k);
+    const mode = modeOf(mine[0]) as FeedbackMode;
     const ok = mine.filter(r => r.end && r.end.status !== 'diverged' && r.end.testAccuracy != null);
     const angles = (pick: (names: string[]) => string | undefined) => {
       const xs = mine.flatMap(r => {
@@ -177,9 +196,8 @@ export function transportTable(runs: RunRecord[]): aq.ColumnTable {
       });
       return mode === 'symmetric' ? '0 (gradient)' : f1(meanSdOf(xs)[0]);
     };
-    const alphas = [...new Set(mine.map(r => Number(r.header.config.lr)))];
     return {
-      net: `MNIST ${net}`, rule, feedback: mode, 'α': alphas.join(', '),
+      net: `MNIST ${net}`, rule, feedback: mode + (learnsWithW(mode) ? ` (λ ${mine[0].header.config.weightDecay})` : ''), 'α': String(mine[0].header.config.lr),
       seeds: String(mine.length), epochs: String(Math.max(...mine.map(r => r.end?.epochs ?? r.epochs.length))),
       'test accuracy (%)': pctSd(ok.map(r => r.end!.testAccuracy!)),
       diverged: String(mine.filter(r => r.end?.status === 'diverged').length),

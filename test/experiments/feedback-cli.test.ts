@@ -43,7 +43,7 @@ test('train --feedback direct: its own run name and folder, the mode in the reco
   const t = cli(['weight-transport', '--results', path.join(dir, 'results', 'weight-transport')]);
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stdout, /\|MNIST fc\|deepagrel\|direct\|0\.5\|1\|2\|/);
-  assert.match(t.stdout, /\|MNIST fc\|ebp\|kolen-pollack\|0\.1\|1\|2\|/);
+  assert.match(t.stdout, /\|MNIST fc\|ebp\|kolen-pollack \(λ 0\.01\)\|0\.1\|1\|2\|/);
 });
 
 test('sweep --feedback: one job per mode, named <preset>[-<mode>]-s<seed>, into weight-transport/; bad lists are usage errors', () => {

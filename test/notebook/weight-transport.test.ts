@@ -57,6 +57,13 @@ test('training: one live figure that ends as the accuracy figure, records with a
   assert.match(rows[1]['test accuracy (%)'], /^\d+\.\d\d$/);
   assert.equal(rows[5].epochs, '1');
 
+  // a mode at another α than the cell's symmetric runs (e.g. after diverging there) is its own row and curve
+  const other = { ...runs[1], header: { ...runs[1].header, config: { ...runs[1].header.config, lr: 0.05 } } };
+  const rows2 = transportTable([...runs.slice(0, 2), other]).objects() as Array<Record<string, string>>;
+  assert.deepEqual(rows2.map(r => `${r.feedback} ${r['α']} ${r.seeds}`), ['symmetric 0.5 1', 'direct 0.5 1', 'direct 0.05 1']);
+  const names = transportAccuracyFigure([...runs.slice(0, 2), other]).data.filter(t => t.mode === 'lines' && t.showlegend !== false).map(t => t.name);
+  assert.deepEqual(names, ['symmetric', 'direct', 'direct α=0.05']);
+
   const angles = transportAlignmentFigure(runs, 'conv', 'deepagrel');
   const legend = angles.data.filter(t => t.showlegend !== false && t.mode === 'lines' && t.xaxis === 'x').map(t => t.name);
   assert.deepEqual(legend, ['direct', 'symmetric (the gradient: Appendix A)']);
