@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const dir = path.join(import.meta.dirname, '..', '..', 'notebooks');
-const NOTEBOOKS = ['00-quickstart', '01-derivation-check', '02-mnist', '03-cifar10', '04-cifar100', '05-figure3', '06-table1', '07-feedback-weights', '08-learning-rate'];
+const NOTEBOOKS = ['00-quickstart', '01-derivation-check', '02-mnist', '03-cifar10', '04-cifar100', '05-figure3', '06-table1', '07-feedback-weights', '08-learning-rate', '09-weight-transport'];
 const MAX_LINES = 10;   // code cells after the parameters cell
 
 interface Cell { cell_type: string; id: string; source: string[] | string; outputs?: unknown[]; execution_count?: number | null }
@@ -40,12 +40,21 @@ for (const name of NOTEBOOKS) {
   });
 }
 
+test('09 ends with an export cell: the accuracy and angle figures as SVG, PDF and PNG at PNG_DPI (issue 32)', () => {
+  const nb = load('09-weight-transport');
+  const code = nb.cells.filter((c) => c.cell_type === 'code');
+  assert.match(text(code.at(-1)!), /exportForPaper\(accuracyFig, OUT_DIR, 'weight-transport-accuracy', \{ formats: \[\.\.\.FORMATS\], dpi: PNG_DPI \}\)/);
+  assert.match(text(code.at(-1)!), /exportForPaper\(alignFig, OUT_DIR, /);
+  assert.match(text(code[0]), /const MODES: FeedbackMode\[\] = \['symmetric', 'sign-symmetric', 'kolen-pollack', 'fixed-random', 'direct'\];/);
+});
+
 test('05 and 06 end with an export cell: Figure 3 as SVG, PDF and a print-resolution PNG; Table 1 as LaTeX, Markdown, CSV (issue 30)', () => {
   const last = (name: string) => text(load(name).cells.filter((c) => c.cell_type === 'code').at(-1)!);
   const first = (name: string) => text(load(name).cells.find((c) => c.cell_type === 'code')!);
   assert.match(last('05-figure3'), /exportForPaper\(fig, OUT_DIR, 'figure3', \{ formats: FORMATS, dpi: PNG_DPI \}\)/);
   assert.match(first('05-figure3'), /const FORMATS: ExportFormat\[\] = \['svg', 'pdf', 'png'\];/);
   assert.match(first('05-figure3'), /const PNG_DPI = 300;/);
-  assert.match(last('06-table1'), /exportTable1\(runs, OUT_DIR\)/);
+  assert.match(last('06-table1'), /exportTable1\(runs, OUT_DIR, 'table1', undefined, \{ allRows: ALL_ROWS \}\)/);
+  assert.match(first('06-table1'), /const ALL_ROWS = true;/);
   assert.match(first('06-table1'), /const OUT_DIR = runRoots\(QUICK, 'table1'\)\.figuresDir;/);
 });
