@@ -19,7 +19,7 @@ import { runName } from './results/writer.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
 import { UsageError, intFlag, seedFlag, parseLrGrid, parseFeedbackList, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
-import { runSweep, sweepJobs, jobRunId, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV, type Job } from './cli/sweep.ts';
+import { runSweep, sweepJobs, jobConfig, jobRunId, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV, type Job } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -86,7 +86,7 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
   --seed N             seed for init, shuffling, dropout and action selection: an integer
                        from 0 to 4294967295 (default 1); each seed its own random stream
   --data-dir DIR       folder with the official dataset files (default: env DEEPAGREL_DATA, cache, download)
-  --experiment NAME    results/<NAME>/ (default table1; weight-transport with --feedback other than symmetric); NAME and --run-id are one file name each:
+  --experiment NAME    results/<NAME>/ (default table1; weight-transport with --feedback); NAME and --run-id are one file name each:
                        letters, digits, . _ + - = , @ (no /, no leading dot)
   --results DIR        results root (default results)
   --checkpoints DIR    checkpoint root (default checkpoints)
@@ -114,9 +114,9 @@ function defaultRunId(cfg: { preset: string; lr: number; feedback: string }, see
   return lr !== undefined || cfg.feedback !== 'symmetric' ? runName(cfg.preset, seed, lr, cfg.feedback) : undefined;
 }
 
-/** Runs with feedback other than the paper's go to results/weight-transport/, never among Table 1's. */
-function defaultExperiment(cfg: { feedback: string }): string | undefined {
-  return cfg.feedback !== 'symmetric' ? WEIGHT_TRANSPORT_EXPERIMENT : undefined;
+/** Runs with --feedback (even symmetric, as a study's baseline) go to results/weight-transport/, never among Table 1's. */
+function defaultExperiment(cfg: { feedback: string }, feedbackGiven: boolean): string | undefined {
+  return feedbackGiven || cfg.feedback !== 'symmetric' ? WEIGHT_TRANSPORT_EXPERIMENT : undefined;
 }
 
 const train: Command = async argv => {
@@ -135,7 +135,7 @@ const train: Command = async argv => {
   const removeInterrupt = installCliInterrupt();
   let res;
   try {
-    res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment ?? defaultExperiment(cfg), resultsRoot: v.results,
+    res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment ?? defaultExperiment(cfg, v.feedback !== undefined), resultsRoot: v.results,
       checkpointRoot: v.checkpoints, protocol: v.protocol, runId, resume: !v['no-resume'], keepWeights: v['keep-weights'],
       acceptUnverifiedCheckpoint: v['accept-unverified-checkpoint'], events: progressEvents(`${cfg.preset}${cfg.feedback !== 'symmetric' ? ` ${cfg.feedback}` : ''} s${seed}`) });
   } catch (e) {
@@ -192,8 +192,10 @@ const sweep: Command = async argv => {
   const modes = v.feedback === undefined ? [] : usage(() => parseFeedbackList(v.feedback));
   delete v.feedback;
   const jobs = usage(() => sweepJobs(v.presets, v.seeds ?? '1', v.shard, lrs.length ? lrs : undefined, modes.length ? modes : undefined));
-  const experiment: string = v.experiment ?? (modes.some(m => m !== 'symmetric') ? WEIGHT_TRANSPORT_EXPERIMENT : lrs.length > 1 ? LR_STUDY_EXPERIMENT : 'table1');
-  const configOf = (j: Job) => ({ ...resolvePreset(j.preset, { ...collectOverrides(v), ...(j.lr ? { lr: Number(j.lr) } : {}), ...(j.feedback ? { feedback: j.feedback } : {}) }) });
+  // --feedback given (even symmetric alone): a weight-transport study, never runs for Table 1's folder
+  const experiment: string = v.experiment ?? (modes.length ? WEIGHT_TRANSPORT_EXPERIMENT : lrs.length > 1 ? LR_STUDY_EXPERIMENT : 'table1');
+  const overrides = usage(() => collectOverrides(v));
+  const configOf = (j: Job) => ({ ...jobConfig(j, overrides) });
   for (const j of jobs) usage(() => configOf(j));   // validate up front
   backendOptions(v);
   const workers = intFlag(v, 'workers', 1, 1024);

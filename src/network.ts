@@ -169,7 +169,7 @@ export class Network {
   /** Per weighted layer: angle in degrees between W' and W (0 = symmetric, ~90 = unrelated); {} in
    *  the direct mode, which has no W'. */
   async alignmentDeg(): Promise<Record<string, number>> {
-    const layers = this.config.feedback === 'direct' ? [] : this.weightedLayers();
+    const layers = FEEDBACK[this.config.feedback].weights === 'none' ? [] : this.weightedLayers();
     const deg = await anglesDeg(layers.map(l => [l.W!, l.Wfb!]));
     return Object.fromEntries(layers.map((l, i) => [l.name, deg[i]]));
   }

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, matchPresets, PRESETS } from '../presets.ts';
+import { ConfigError, matchPresets, PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runFilePath, runName } from '../results/writer.ts';
 import { readRunFile, runDifferences, runStatus } from '../results/reader.ts';
 import { parseSeeds, parseShard, shardJobs } from './options.ts';
@@ -37,6 +37,11 @@ export function sweepJobs(presets: string, seeds: string, shard?: string, lrs?: 
     preset, seed, ...(lr === undefined ? {} : { lr, lrInName: grid.length > 1 || Number(lr) !== PRESETS[preset]?.lr }), ...(fb ? { feedback: fb } : {}),
   })))));
   return shard ? shardJobs(jobs, parseShard(shard)) : jobs;
+}
+
+/** The config a job's worker trains with: its preset with the sweep's overrides, its α and its feedback mode. */
+export function jobConfig(j: Job, overrides: Partial<ExperimentConfig>): ExperimentConfig {
+  return resolvePreset(j.preset, { ...overrides, ...(j.lr ? { lr: Number(j.lr) } : {}), ...(j.feedback ? { feedback: j.feedback } : {}) });
 }
 
 export const jobRunId = (j: Job) => runName(j.preset, j.seed, j.lrInName ? j.lr : undefined, j.feedback);

@@ -9,7 +9,8 @@
 
 import * as aq from 'arquero';
 import type { Dataset } from '../data/types.ts';
-import { FEEDBACK, learnsWithW, type FeedbackMode } from '../feedback/modes.ts';
+import { FEEDBACK, FEEDBACK_MODES, learnsWithW, type FeedbackMode } from '../feedback/modes.ts';
+import { datasetLabel } from '../results/paper-table1.ts';
 import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
 import { runName } from '../results/writer.ts';
@@ -110,19 +111,30 @@ export async function trainWeightTransport(o: TransportRunOptions): Promise<RunR
   return runs;
 }
 
-const netOf = (r: RunRecord) => String(r.header.arch);
-const cellOf = (r: RunRecord) => `MNIST ${netOf(r)}, ${r.header.rule}`;
+/** The panel a run belongs to: dataset, net (augmented or not) and rule, e.g. "MNIST conv, deepagrel". */
+const cellOf = (r: RunRecord) => `${datasetLabel(r.header.dataset)} ${r.header.arch}${r.header.augment ? ' aug' : ''}, ${r.header.rule}`;
+const budgetOf = (r: RunRecord) => `${Number(r.header.config.perClass) > 0 ? `${r.header.config.perClass}/class` : 'all images'}, ${r.header.config.maxEpochs} epochs`;
+const distinct = <T>(xs: T[]) => new Set(xs).size;
 
 /**
- * What a run is within its net and rule: the mode, its α where it differs from the α of that
- * cell's symmetric runs (a mode that diverged there is run at a smaller one), and λ where W′
- * learns with decay. "direct α=0.1", "kolen-pollack λ=0.01".
+ * What a run is within its panel: the mode, plus what tells it apart from the panel's other runs
+ * of that mode: its α where the mode has several there or differs from the panel's one symmetric α
+ * (a mode that diverged there is run at a smaller one), its λ where several λ meet or a mode whose
+ * W′ does not learn has one, and its budget where the panel mixes budgets. "direct α=0.1".
+ * Runs with the same label are averaged: nothing that differs is merged.
  */
 export function variantLabeller(runs: RunRecord[]): (r: RunRecord) => string {
-  const symLr = new Map(runs.filter(r => modeOf(r) === 'symmetric').map(r => [cellOf(r), Number(r.header.config.lr)]));
+  const inCell = new Map<string, RunRecord[]>();
+  for (const r of runs) inCell.set(cellOf(r), [...(inCell.get(cellOf(r)) ?? []), r]);
   return r => {
-    const mode = modeOf(r) as FeedbackMode, lr = Number(r.header.config.lr), base = symLr.get(cellOf(r));
-    return `${mode}${base !== undefined && lr !== base ? ` α=${lr}` : ''}${learnsWithW(mode) ? ` λ=${r.header.config.weightDecay}` : ''}`;
+    const cell = inCell.get(cellOf(r)) ?? [r];
+    const mode = modeOf(r) as FeedbackMode, lr = Number(r.header.config.lr), wd = Number(r.header.config.weightDecay ?? 0);
+    const same = cell.filter(x => modeOf(x) === mode);
+    const symLrs = new Set(cell.filter(x => modeOf(x) === 'symmetric').map(x => Number(x.header.config.lr)));
+    const showLr = distinct(same.map(x => Number(x.header.config.lr))) > 1 || (mode !== 'symmetric' && symLrs.size === 1 && !symLrs.has(lr));
+    const showWd = distinct(same.map(x => Number(x.header.config.weightDecay ?? 0))) > 1 || (!learnsWithW(mode) && wd > 0);
+    const showBudget = distinct(cell.map(budgetOf)) > 1;
+    return `${mode}${showLr ? ` α=${lr}` : ''}${showWd ? ` λ=${wd}` : ''}${showBudget ? ` (${budgetOf(r)})` : ''}`;
   };
 }
 
@@ -155,9 +167,9 @@ export function transportAccuracyFigure(runs: RunRecord[], opts: { title?: strin
   return { data, layout };
 }
 
-/** Each layer's update vs the true gradient over training, for one net and rule (one panel per layer). */
+/** Each layer's update vs the true gradient over training, for one MNIST net and rule (one panel per layer). */
 export function transportAlignmentFigure(runs: RunRecord[], net: TransportNet, rule: TransportRule): PlotlyFigure {
-  const mine = runs.filter(r => netOf(r) === net && r.header.rule === rule);
+  const mine = runs.filter(r => r.header.preset === presetOf(net, rule));
   return alignmentFigure(mine, { metric: 'gradientAlignmentDeg', yMax: 120, groupOf: variantLabeller(mine),
     title: `MNIST ${net}, ${rule}: angle between each layer's update and the true gradient (0° = backprop, 90° = unrelated)` });
 }
@@ -175,17 +187,14 @@ const pctSd = (xs: number[]) => {
  */
 export function transportTable(runs: RunRecord[]): aq.ColumnTable {
   const label = variantLabeller(runs);
-  const keyOf = (r: RunRecord) => `${netOf(r)}|${r.header.rule}|${label(r)}`;
-  const keys = [...new Set(runs.map(keyOf))];
-  const order = (k: string) => {
-    const [n, r, v] = k.split('|');
-    return [n === 'fc' ? 0 : 1, r === 'deepagrel' ? 0 : 1, TRANSPORT_MODES.indexOf(v.split(' ')[0] as FeedbackMode), v.includes(' ') ? 1 : 0];
-  };
-  keys.sort((a, b) => { const x = order(a), y = order(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || x[3] - y[3] || a.localeCompare(b); });
-  return aq.from(keys.map(k => {
-    const [net, rule] = k.split('|');
-    const mine = runs.filter(r => keyOf(r) === k);
-    const mode = modeOf(mine[0]) as FeedbackMode;
+  const keyOf = (r: RunRecord) => `${cellOf(r)}|${label(r)}`;
+  const cells = [...new Set(runs.map(cellOf))];
+  const rank = (r: RunRecord) => [cells.indexOf(cellOf(r)), FEEDBACK_MODES.indexOf(modeOf(r) as FeedbackMode), label(r) === modeOf(r) ? 0 : 1];
+  const firsts = [...new Map(runs.map(r => [keyOf(r), r])).values()];
+  firsts.sort((a, b) => { const x = rank(a), y = rank(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || label(a).localeCompare(label(b)); });
+  return aq.from(firsts.map(first => {
+    const mine = runs.filter(r => keyOf(r) === keyOf(first));
+    const mode = modeOf(first) as FeedbackMode, wd = Number(first.header.config.weightDecay ?? 0);
     const ok = mine.filter(r => r.end && r.end.status !== 'diverged' && r.end.testAccuracy != null);
     const angles = (pick: (names: string[]) => string | undefined) => {
       const xs = mine.flatMap(r => {
@@ -196,8 +205,9 @@ export function transportTable(runs: RunRecord[]): aq.ColumnTable {
       });
       return mode === 'symmetric' ? '0 (gradient)' : f1(meanSdOf(xs)[0]);
     };
+    const [net, rule] = cellOf(first).split(', ');
     return {
-      net: `MNIST ${net}`, rule, feedback: mode + (learnsWithW(mode) ? ` (λ ${mine[0].header.config.weightDecay})` : ''), 'α': String(mine[0].header.config.lr),
+      net, rule, feedback: mode + (learnsWithW(mode) || wd > 0 ? ` (λ ${wd})` : ''), 'α': String(first.header.config.lr), budget: budgetOf(first),
       seeds: String(mine.length), epochs: String(Math.max(...mine.map(r => r.end?.epochs ?? r.epochs.length))),
       'test accuracy (%)': pctSd(ok.map(r => r.end!.testAccuracy!)),
       diverged: String(mine.filter(r => r.end?.status === 'diverged').length),

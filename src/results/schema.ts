@@ -56,7 +56,7 @@ export interface EpochRecord {
   wallTimeSec: number;           // seconds spent in this epoch (train + validation)
   samplesPerSec: number;         // training samples per second in this epoch
   alignmentDeg?: Record<string, number>;  // per layer: angle between W' and W (modes with a W' of their own)
-  /** Per layer: angle between the mode's ΔW and −α∇E on a probe batch (feedback/alignment.ts); modes other than symmetric. */
+  /** Per layer: angle between the mode's ΔW (weights W, not biases) and −α∇E on a probe batch (feedback/alignment.ts); modes other than symmetric. */
   gradientAlignmentDeg?: Record<string, number | null>;
 }
 

@@ -42,8 +42,8 @@ test('train --feedback direct: its own run name and folder, the mode in the reco
   // the table
   const t = cli(['weight-transport', '--results', path.join(dir, 'results', 'weight-transport')]);
   assert.equal(t.status, 0, t.stderr);
-  assert.match(t.stdout, /\|MNIST fc\|deepagrel\|direct\|0\.5\|1\|2\|/);
-  assert.match(t.stdout, /\|MNIST fc\|ebp\|kolen-pollack \(λ 0\.01\)\|0\.1\|1\|2\|/);
+  assert.match(t.stdout, /\|MNIST fc\|deepagrel\|direct\|0\.5\|10\/class, 2 epochs\|1\|2\|/);
+  assert.match(t.stdout, /\|MNIST fc\|ebp\|kolen-pollack \(λ 0\.01\)\|0\.1\|10\/class, 2 epochs\|1\|2\|/);
 });
 
 test('sweep --feedback: one job per mode, named <preset>[-<mode>]-s<seed>, into weight-transport/; bad lists are usage errors', () => {
@@ -62,4 +62,9 @@ test('sweep --feedback: one job per mode, named <preset>[-<mode>]-s<seed>, into 
   const t = cli(['train', '--preset', 'mnist-fc-deepagrel', '--feedback', 'mirror']);
   assert.equal(t.status, 2, t.stderr);
   assert.match(t.stderr, /feedback must be one of symmetric, sign-symmetric, kolen-pollack, reciprocal, fixed-random, direct, got "mirror"/);
+  assert.equal(t.stderr.trim().split('\n').length, 1, t.stderr);
+  // --feedback symmetric alone is a study's baseline: its own folder, never Table 1's
+  const sym = cli(['sweep', '--presets', 'mnist-fc-deepagrel', '--feedback', 'symmetric', '--seeds', '1', '--per-class', '1000', '--dry-run']);
+  assert.equal(sym.status, 0, sym.stderr);
+  assert.match(sym.stdout, /^1 job\(s\) into results[/\\]weight-transport:\nmnist-fc-deepagrel symmetric seed 1 → mnist-fc-deepagrel-s1\n/);
 });

@@ -2,15 +2,20 @@
 // config, name, folder), the table and the figures.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { presetOf, sweepCommand, trainWeightTransport, transportAccuracyFigure, transportAlignmentFigure, transportConfig, transportRunId, transportTable, type TransportSetup } from '../../src/notebook/weight-transport.ts';
-import { sweepJobs, jobRunId } from '../../src/cli/sweep.ts';
-import { resolvePreset } from '../../src/presets.ts';
+import { EXPERIMENT, presetOf, sweepCommand, trainWeightTransport, transportAccuracyFigure, transportAlignmentFigure, transportConfig, transportRunId, transportTable, type TransportSetup } from '../../src/notebook/weight-transport.ts';
+import { sweepJobs, jobConfig, jobRunId } from '../../src/cli/sweep.ts';
+import { collectOverrides, overrideOptions, parseFeedbackList } from '../../src/cli/options.ts';
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runRoots } from '../../src/notebook/params.ts';
 import { nativeSkip, quadrantDataset } from '../helpers.ts';
 import { useBackend } from '../engine/backends.ts';
 import { recorder } from './helpers.ts';
 
 // The presets' full-size nets: on the fastest CPU backend here (the numbers are not compared across backends).
+const bin = fileURLToPath(new URL('../../bin/deepagrel.js', import.meta.url));
+
 before(async () => { await useBackend(nativeSkip() ? 'wasm' : 'native'); });
 
 const setup: TransportSetup = {
@@ -19,18 +24,31 @@ const setup: TransportSetup = {
   lr: { direct: { deepagrel: { fc: 0.2 } }, symmetric: { ebp: { conv: 0.3 } }, 'kolen-pollack': { ebp: { conv: 0.3 } }, },
 };
 
-test('a cell\'s config, name and CLI command are the sweep\'s: same settings, same run name', () => {
-  const c = transportConfig('direct', 'deepagrel', 'fc', setup);
-  assert.deepEqual(c, resolvePreset('mnist-fc-deepagrel', { feedback: 'direct', perClass: 1000, maxEpochs: 10, patience: 10, lr: 0.2 }));
-  assert.equal(transportRunId(c, 3), 'mnist-fc-deepagrel-direct-lr0.2-s3');
-  assert.equal(transportRunId(transportConfig('symmetric', 'deepagrel', 'fc', setup), 3), 'mnist-fc-deepagrel-s3', 'paper α, symmetric: the plain name');
+test('a cell\'s config, name and folder are those of the sweep command the notebook prints for it', () => {
   assert.equal(transportConfig('kolen-pollack', 'ebp', 'fc', setup).weightDecay, 0.01, 'the Kolen–Pollack default λ');
   const cmds = sweepCommand(setup, [1, 2]);
   assert.ok(cmds.includes('npx deepagrel sweep --presets mnist-fc-deepagrel --feedback direct --seeds 1,2 --lr 0.2 --per-class 1000 --epochs 10 --patience 10'), cmds.join('\n'));
   assert.ok(cmds.includes('npx deepagrel sweep --presets mnist-conv-ebp --feedback symmetric,kolen-pollack --seeds 1,2 --lr 0.3 --per-class 1000 --epochs 10 --patience 10'), cmds.join('\n'));
-  // each printed command's jobs are named as the notebook names its runs
-  const jobs = sweepJobs('mnist-fc-deepagrel', '1,2', undefined, ['0.2'], ['direct']);
-  assert.deepEqual(jobs.map(jobRunId), [1, 2].map(s => transportRunId(c, s)));
+  let cells = 0;
+  for (const cmd of cmds) {
+    // the sweep's own reading of the command: its jobs, their configs (jobConfig, as its workers get them) and names
+    const args = cmd.split(' ').slice(2);
+    const v = parseArgs({ args: args.slice(1), options: { ...overrideOptions(), presets: { type: 'string' }, seeds: { type: 'string' } } }).values as Record<string, string | undefined>;
+    const jobs = sweepJobs(v.presets!, v.seeds!, undefined, v.lr ? [v.lr] : undefined, parseFeedbackList(v.feedback!));
+    const overrides = collectOverrides({ ...v, lr: undefined, feedback: undefined });
+    for (const j of jobs) {
+      const net = j.preset.split('-')[1] as 'fc' | 'conv', rule = j.preset.split('-')[2] as 'deepagrel' | 'ebp';
+      const mine = transportConfig(j.feedback!, rule, net, setup);
+      assert.deepEqual(jobConfig(j, overrides), mine, `${cmd}: ${jobRunId(j)}`);
+      assert.equal(jobRunId(j), transportRunId(mine, j.seed));
+      cells++;
+    }
+  }
+  assert.equal(cells, 3 * 2 * 2 * 2, 'every mode × rule × net × seed, once');
+  // and the folder: the sweep's default for --feedback is the notebook's EXPERIMENT
+  const dry = spawnSync(process.execPath, [bin, ...cmds[0].split(' ').slice(2), '--dry-run'], { encoding: 'utf8' });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, new RegExp(`into results[/\\\\]${EXPERIMENT}:`));
   assert.equal(presetOf('conv', 'ebp'), 'mnist-conv-ebp');
 });
 
@@ -60,9 +78,9 @@ test('training: one live figure that ends as the accuracy figure, records with a
   // a mode at another α than the cell's symmetric runs (e.g. after diverging there) is its own row and curve
   const other = { ...runs[1], header: { ...runs[1].header, config: { ...runs[1].header.config, lr: 0.05 } } };
   const rows2 = transportTable([...runs.slice(0, 2), other]).objects() as Array<Record<string, string>>;
-  assert.deepEqual(rows2.map(r => `${r.feedback} ${r['α']} ${r.seeds}`), ['symmetric 0.5 1', 'direct 0.5 1', 'direct 0.05 1']);
+  assert.deepEqual(rows2.map(r => `${r.feedback} ${r['α']} ${r.seeds}`), ['symmetric 0.5 1', 'direct 0.05 1', 'direct 0.5 1']);
   const names = transportAccuracyFigure([...runs.slice(0, 2), other]).data.filter(t => t.mode === 'lines' && t.showlegend !== false).map(t => t.name);
-  assert.deepEqual(names, ['symmetric', 'direct', 'direct α=0.05']);
+  assert.deepEqual(names, ['symmetric', 'direct α=0.5', 'direct α=0.05'], 'two α of one mode: both named, never averaged');
 
   const angles = transportAlignmentFigure(runs, 'conv', 'deepagrel');
   const legend = angles.data.filter(t => t.showlegend !== false && t.mode === 'lines' && t.xaxis === 'x').map(t => t.name);
