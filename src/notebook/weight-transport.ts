@@ -10,7 +10,7 @@
 import * as aq from 'arquero';
 import type { Dataset } from '../data/types.ts';
 import { FEEDBACK, FEEDBACK_MODES, learnsWithW, type FeedbackMode } from '../feedback/modes.ts';
-import { datasetLabel } from '../results/paper-table1.ts';
+import { datasetLabel, datasetRank } from '../results/paper-table1.ts';
 import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
 import { runName } from '../results/writer.ts';
@@ -113,6 +113,13 @@ export async function trainWeightTransport(o: TransportRunOptions): Promise<RunR
 
 /** The panel a run belongs to: dataset, net (augmented or not) and rule, e.g. "MNIST conv, deepagrel". */
 const cellOf = (r: RunRecord) => `${datasetLabel(r.header.dataset)} ${r.header.arch}${r.header.augment ? ' aug' : ''}, ${r.header.rule}`;
+/** The panels of `runs` in the paper's order: dataset, then FC, conv, loccon, then DeepAGREL before EBP. */
+function cellsOf(runs: RunRecord[]): string[] {
+  const rank = (r: RunRecord) => [datasetRank(r.header.dataset), ['fc', 'conv', 'loccon'].indexOf(r.header.arch), r.header.augment ? 1 : 0, r.header.rule === 'deepagrel' ? 0 : 1];
+  const firsts = [...new Map(runs.map(r => [cellOf(r), r])).values()];
+  firsts.sort((a, b) => { const x = rank(a), y = rank(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || x[3] - y[3]; });
+  return firsts.map(cellOf);
+}
 const budgetOf = (r: RunRecord) => `${Number(r.header.config.perClass) > 0 ? `${r.header.config.perClass}/class` : 'all images'}, ${r.header.config.maxEpochs} epochs`;
 const distinct = <T>(xs: T[]) => new Set(xs).size;
 
@@ -140,7 +147,7 @@ export function variantLabeller(runs: RunRecord[]): (r: RunRecord) => string {
 
 /** Validation accuracy per epoch, one panel per net × rule, one band (mean ± 2σ over seeds) per mode. */
 export function transportAccuracyFigure(runs: RunRecord[], opts: { title?: string } = {}): PlotlyFigure {
-  const cells = [...new Set(runs.map(cellOf))];
+  const cells = cellsOf(runs);
   const label = variantLabeller(runs);
   const cols = Math.min(2, Math.max(1, cells.length)), rows = Math.ceil(cells.length / cols);
   const gapX = 0.08, gapY = 0.14;
@@ -188,7 +195,7 @@ const pctSd = (xs: number[]) => {
 export function transportTable(runs: RunRecord[]): aq.ColumnTable {
   const label = variantLabeller(runs);
   const keyOf = (r: RunRecord) => `${cellOf(r)}|${label(r)}`;
-  const cells = [...new Set(runs.map(cellOf))];
+  const cells = cellsOf(runs);
   const rank = (r: RunRecord) => [cells.indexOf(cellOf(r)), FEEDBACK_MODES.indexOf(modeOf(r) as FeedbackMode), label(r) === modeOf(r) ? 0 : 1];
   const firsts = [...new Map(runs.map(r => [keyOf(r), r])).values()];
   firsts.sort((a, b) => { const x = rank(a), y = rank(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || label(a).localeCompare(label(b)); });
