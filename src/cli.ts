@@ -327,7 +327,7 @@ The weight-transport table (notebook 09) from the run records: per net, rule and
 α, seeds, epochs, test accuracy (%, mean ± sd over seeds; diverged runs counted apart) and the
 last epoch's angle between each layer's update and the true gradient (bottom layer, top hidden
 layer). Default --results results/weight-transport. --out FILE (.html, .svg, .png, .pdf) also
-writes the accuracy figure. The runs: deepagrel sweep --feedback <modes> (see sweep --help).`;
+writes the accuracy figure, and FILE-angles-<net>-<rule> the angles to the gradient per layer. The runs: deepagrel sweep --feedback <modes> (see sweep --help).`;
 
 const weightTransportCmd: Command = async argv => {
   const v = parse(argv, { help: COMMON.help, results: { type: 'string', multiple: true }, format: { type: 'string' }, out: { type: 'string' } });
@@ -335,7 +335,7 @@ const weightTransportCmd: Command = async argv => {
   const dirs: string[] = v.results ?? [path.join('results', WEIGHT_TRANSPORT_EXPERIMENT)];
   requireFolders(dirs);
   if (v.format !== undefined && !['md', 'csv', 'json'].includes(v.format)) throw new UsageError(`--format must be md, csv or json, got ${JSON.stringify(v.format)}`);
-  const { transportTable, transportAccuracyFigure } = await import('./notebook/weight-transport.ts');
+  const { transportTable, transportAccuracyFigure, transportAlignmentFigure, presetOf } = await import('./notebook/weight-transport.ts');
   const runs = readRuns(dirs).filter(r => r.end);
   if (runs.length === 0) throw new UsageError(`no finished runs in ${dirs.join(', ')} (deepagrel sweep --feedback … makes them)`);
   const t = transportTable(runs);
@@ -343,6 +343,12 @@ const weightTransportCmd: Command = async argv => {
   if (v.out) {
     const { exportFigure } = await import('./plots/export.ts');
     for (const f of await exportFigure(transportAccuracyFigure(runs), v.out)) console.error(`wrote ${f}`);
+    // and per MNIST net and rule with runs other than symmetric: each layer's angle to the gradient
+    for (const [net, rule] of [['fc', 'deepagrel'], ['fc', 'ebp'], ['conv', 'deepagrel'], ['conv', 'ebp']] as const) {
+      if (!runs.some(r => r.header.preset === presetOf(net, rule) && r.header.config.feedback !== 'symmetric')) continue;
+      const out = v.out.replace(/(\.[a-z]+)?$/i, (m: string) => `-angles-${net}-${rule}${m}`);
+      for (const f of await exportFigure(transportAlignmentFigure(runs, net, rule), out)) console.error(`wrote ${f}`);
+    }
   }
   return 0;
 };

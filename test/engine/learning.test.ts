@@ -135,7 +135,7 @@ test('bad hyper-parameters: errors name the value and the allowed range', async 
   assert.throws(() => new Network({ ...ok, layers: [{ type: 'dropout', rate: -0.2 }] }), /got -0.2/);
   assert.throws(() => new Network({ ...ok, layers: [{ type: 'maxpool' } as any] }), /unknown layer type "maxpool"; allowed: dense, conv2d, loccon2d, dropout, flatten/);
   assert.throws(() => getRule('hebb'), /unknown learning rule "hebb"; allowed: deepagrel, ebp/);
-  assert.throws(() => new Network({ ...ok, feedback: 'mirror' as any }), /feedback mode must be one of symmetric, reciprocal, fixed-random, got "mirror"/);
+  assert.throws(() => new Network({ ...ok, feedback: 'mirror' as any }), /feedback mode must be one of symmetric, sign-symmetric, kolen-pollack, reciprocal, fixed-random, direct, got "mirror"/);
   assert.throws(() => new Network({ ...ok, init: 0 }), /init .* must be > 0, got 0/);
   assert.throws(() => new Network({ ...ok, layers: [{ type: 'dense', units: 0 }] }), /units must be a positive integer, got 0/);
   const wrong = tf.zeros([2, 28, 28, 1]);
