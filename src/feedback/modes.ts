@@ -16,6 +16,10 @@
 //   direct          no W′: the output's signal reaches every hidden layer through its own fixed
 //                   random matrix Bₗ (direct feedback alignment, Nøkland 2016); for DeepAGREL that
 //                   signal is δ at the selected output only, as in phase 4. See ./direct.ts.
+//
+// Every mode is defined for every layer kind (dense, conv, locally connected): W′ has W's layout,
+// and the direct path projects onto whatever a layer's output is. Shared conv filters keep one W′
+// per filter, so sign-symmetric and kolen-pollack stay weight-shared in the feedback too.
 
 import * as tf from '@tensorflow/tfjs';
 
