@@ -6,7 +6,7 @@
 #   npm start         (the quick start: both rules train on MNIST, records and a figure)
 #   the engine, backend, install, CLI and kernel-protocol tests (node --test)
 #   a load check of the native packages: our addon, zeromq (the kernel's transport), webgpu (Dawn)
-# Usage: bash scripts/node-versions.sh [22 24 ...]. Exits non-zero at the first failure.
+# Usage: bash scripts/node-versions.sh [22 24 ...]: the versions run side by side; exits non-zero if one fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -19,7 +19,9 @@ TESTS=(test/engine/derivation.test.ts test/engine/rules.test.ts test/engine/gati
   test/backend/backend.test.ts test/backend/native.test.ts test/install/build-native.test.ts
   test/experiments/cli.test.ts test/kernel/protocol.test.ts test/rng.test.ts)
 
-for v in "${versions[@]}"; do
+check() {   # one version, start to end (its output: a log file, printed whole afterwards)
+  local v=$1
+  local start node_bin bindir work
   start=$(date +%s)
   node_bin=$(npx -y "node@$v" -p process.execPath)
   bindir=$(dirname "$node_bin")
@@ -42,4 +44,18 @@ for v in "${versions[@]}"; do
   )
   rm -rf "$work"
   echo "== Node $v: npm ci, npm start and ${#TESTS[@]} test files passed in $(( $(date +%s) - start )) s"
+}
+
+# The versions run side by side, each in its own clone: most of a version's time is npm ci, the
+# addon's compile and single-threaded test files, which overlap on 2 cores. Their logs are printed
+# whole, one after the other; the exit status is the first failing version's.
+logs=$(mktemp -d); pids=()
+for v in "${versions[@]}"; do check "$v" > "$logs/node-$v.log" 2>&1 & pids+=($!); done
+status=0
+for i in "${!versions[@]}"; do
+  code=0; wait "${pids[$i]}" || code=$?
+  cat "$logs/node-${versions[$i]}.log"
+  if [ $code -ne 0 ]; then echo "== Node ${versions[$i]}: FAILED (exit $code)" >&2; [ $status -ne 0 ] || status=$code; fi
 done
+rm -rf "$logs"
+exit $status
