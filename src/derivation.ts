@@ -57,20 +57,30 @@ function crossEntropy(q: tf.Tensor2D, labels: Int32Array): tf.Scalar {
 }
 
 /**
- * −α × the autodiff gradient of the rule's loss for the weights of every weighted layer (then the
- * biases, with `withBiases`), for the batch the network last ran forward in training (the same
- * dropout masks: Dropout.call reuses them), with these actions and rewards. Caller disposes.
+ * One batch through the engine and through autodiff, nothing applied: the forward pass in
+ * training, actions from `choose` (given the Q-values), the rule's signal through the feedback
+ * phase, then the engine's ΔW for learning rate `lr` (and Δb, with `withBiases`) beside −lr × the
+ * autodiff gradient of the rule's loss for the same actions and dropout masks (Dropout.call reuses
+ * the masks of the forward pass). Both lists: weighted layers, then biased ones. The caller
+ * disposes both and calls net.release().
  */
-export function gradientUpdates(net: Network, rule: Rule, x: tf.Tensor, labels: ArrayLike<number>, actions: Int32Array, reward: Float32Array, lr: number, withBiases = false): tf.Tensor[] {
+export async function engineAndGradient(net: Network, rule: Rule, x: tf.Tensor, labels: ArrayLike<number>, choose: (q: Float32Array) => Int32Array,
+  lr: number, withBiases = false): Promise<{ engine: tf.Tensor[]; gradient: tf.Tensor[] }> {
+  const n = net.config.numClasses;
+  const q = net.forward(x, true);
+  let qv: Float32Array;
+  try { qv = await q.data() as Float32Array; } finally { q.dispose(); }
+  const actions = choose(qv);
+  const out = rule.signal(qv, n, actions, labels);
+  tf.tidy(() => net.feedback(tf.tensor2d(out.signal, [actions.length, n])));
+  const engine = [...net.weightDeltas(lr), ...(withBiases ? net.biasDeltas(lr) : [])];
   const weighted = net.weightedLayers(), biased = withBiases ? net.biasedLayers() : [], nW = weighted.length;
   const ys = Int32Array.from(labels);
-  return tf.tidy(() => {
-    const grads = tf.grads((...ps: tf.Tensor[]) => {
-      const qq = net.call(x, ps.slice(0, nW), [...ps.slice(nW), ...(withBiases ? [] : net.biasedLayers().map(l => l.b!))]);
-      return rule.selectsActions ? rpeLoss(qq, actions, reward) : crossEntropy(qq, ys);
-    })([...weighted.map(l => l.W!), ...biased.map(l => l.b!)]);
-    return grads.map(g => tf.mul(g, -lr));
-  });
+  const gradient = tf.tidy(() => tf.grads((...ps: tf.Tensor[]) => {
+    const qq = net.call(x, ps.slice(0, nW), [...ps.slice(nW), ...(withBiases ? [] : net.biasedLayers().map(l => l.b!))]);
+    return rule.selectsActions ? rpeLoss(qq, actions, out.reward) : crossEntropy(qq, ys);
+  })([...weighted.map(l => l.W!), ...biased.map(l => l.b!)]).map(g => tf.mul(g, -lr)));
+  return { engine, gradient };
 }
 
 /** Compare one batch's engine updates with autodiff, layer by layer. */
@@ -84,16 +94,10 @@ export async function compareWithAutodiff(rule: Rule, c: DerivationCase, seed = 
   const x = tf.tensor(rng.uniformArray(B * c.inputShape.reduce((p, d) => p * d, 1), 0, 1), [B, ...c.inputShape]);
   const labels = Int32Array.from({ length: B }, () => rng.int(n));
   try {
-    const q = net.forward(x, true);
-    let qv: Float32Array;
-    try { qv = await q.data() as Float32Array; } finally { q.dispose(); }
     // Half the trials explore, so non-greedy actions are covered too.
-    const actions = rule.selectsActions ? selectAction(qv, n, { epsilon: 0.5, beta: 1 }, rng) : new Int32Array(B);
-    const out = rule.signal(qv, n, actions, labels);
-    tf.tidy(() => net.feedback(tf.tensor2d(out.signal, [B, n])));
-    const deltas = [...net.weightDeltas(lr), ...net.biasDeltas(lr)];
+    const choose = (qv: Float32Array) => rule.selectsActions ? selectAction(qv, n, { epsilon: 0.5, beta: 1 }, rng) : new Int32Array(B);
+    const { engine: deltas, gradient: scaled } = await engineAndGradient(net, rule, x, labels, choose, lr, true);
     const weighted = net.weightedLayers();
-    const scaled = gradientUpdates(net, rule, x, labels, actions, out.reward, lr, true);
     const names = [...weighted.map(l => [l.name, l.kind]), ...biased.map(l => [`${l.name}.b`, l.kind])];
     const [expected, got] = await Promise.all([scaled, deltas].map(ts => Promise.all(ts.map(t => t.data() as Promise<Float32Array>))));
     const rows = deltas.map((_, i) => ({

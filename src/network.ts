@@ -137,7 +137,7 @@ export class Network {
   /** Phase 3, feedback pass: `signal` [B, numClasses] enters at the output units and travels down W'
    *  (or, in the direct mode, to every hidden layer through its own fixed random matrix). */
   feedback(signal: tf.Tensor2D): void {
-    if (this.direct) { this.direct.feedback(this.layers, signal, this.lowestLearner); return; }
+    if (this.direct) { this.direct.feedback(this.layers, signal); return; }
     tf.tidy(() => {
       let fb: tf.Tensor | null = signal;
       for (let i = this.layers.length - 1; i >= 0 && fb; i--) fb = this.layers[i].feedback(fb, i > this.lowestLearner);

@@ -13,25 +13,19 @@ import { anglesDeg, type Network } from '../network.ts';
 import type { Rule } from '../rules/rule.ts';
 import { Rng } from '../rng.ts';
 import { greedy, selectAction, type ActionOptions } from '../action.ts';
-import { gradientUpdates } from '../derivation.ts';
+import { engineAndGradient } from '../derivation.ts';
 
 /** Per weighted layer (bottom to top): degrees between the mode's ΔW and −α∇E on batch x. */
 export async function gradientAlignmentDeg(net: Network, rule: Rule, x: tf.Tensor, labels: ArrayLike<number>, actionOpts: ActionOptions, seed: number): Promise<Record<string, number>> {
   const n = net.config.numClasses, saved = net.rngState();
-  let deltas: tf.Tensor[] = [], grads: tf.Tensor[] = [];
+  const choose = (qv: Float32Array) => rule.selectsActions ? selectAction(qv, n, actionOpts, new Rng(seed)) : greedy(qv, n);
+  let both: { engine: tf.Tensor[]; gradient: tf.Tensor[] } | undefined;
   try {
-    const q = net.forward(x, true);
-    let qv: Float32Array;
-    try { qv = await q.data() as Float32Array; } finally { q.dispose(); }
-    const actions = rule.selectsActions ? selectAction(qv, n, actionOpts, new Rng(seed)) : greedy(qv, n);
-    const out = rule.signal(qv, n, actions, labels);
-    tf.tidy(() => net.feedback(tf.tensor2d(out.signal, [actions.length, n])));
-    deltas = net.weightDeltas(1);
-    grads = gradientUpdates(net, rule, x, labels, actions, out.reward, 1);
-    const deg = await anglesDeg(deltas.map((d, i) => [d, grads[i]]));
+    both = await engineAndGradient(net, rule, x, labels, choose, 1);
+    const deg = await anglesDeg(both.engine.map((d, i) => [d, both!.gradient[i]]));
     return Object.fromEntries(net.weightedLayers().map((l, i) => [l.name, deg[i]]));
   } finally {
-    tf.dispose([...deltas, ...grads]);
+    if (both) tf.dispose([...both.engine, ...both.gradient]);
     net.release();
     net.setRngState(saved);
   }

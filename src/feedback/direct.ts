@@ -11,7 +11,7 @@
 // The output layer itself gets the signal unchanged (it has no layer above).
 
 import * as tf from '@tensorflow/tfjs';
-import type { Layer } from '../layers/layer.ts';
+import { sizeOf, type Layer } from '../layers/layer.ts';
 import type { Rng } from '../rng.ts';
 
 interface Target {
@@ -30,17 +30,16 @@ export class DirectFeedback {
     const weighted = layers.flatMap((l, i) => l.W ? [i] : []);
     for (let k = 0; k < weighted.length - 1; k++) {
       const above = weighted[k + 1];
-      const n = layers[above].inputShape.reduce((p, d) => p * d, 1);
+      const n = sizeOf(layers[above].inputShape);
       this.targets.push({ layer: weighted[k], above, B: tf.tensor2d(rng.uniformArray(numClasses * n, -init, init), [numClasses, n]) });
     }
   }
 
-  /** The feedback phase: `signal` [batch, outputs]; layers below index `lowest` do not learn. */
-  feedback(layers: Layer[], signal: tf.Tensor2D, lowest: number): void {
+  /** The feedback phase: `signal` [batch, outputs]. Every target learns (each is a weighted layer). */
+  feedback(layers: Layer[], signal: tf.Tensor2D): void {
     tf.tidy(() => {
       layers[layers.length - 1].feedback(signal, false);
       for (const t of this.targets) {
-        if (t.layer < lowest) continue;
         let fb: tf.Tensor = tf.reshape(tf.matMul(signal, t.B), [signal.shape[0], ...layers[t.above].inputShape]);
         for (let k = t.above - 1; k > t.layer; k--) fb = layers[k].feedback(fb, true)!;
         layers[t.layer].feedback(fb, false);
