@@ -26,6 +26,19 @@ export interface CheckpointState {
   configHash: string;            // refuses to resume a run whose configuration changed
   /** How dropout masks are drawn from dropoutRng (absent: the sequential sfc32 masks before 'counter-v1'). */
   maskGenerator?: string;
+  /** A checkpoint inside an epoch (long epochs, an interrupt): epoch `epoch + 1` is `batch` batches
+   *  in, with the sums its record is made of so far. Absent: at the end of epoch `epoch`. */
+  partial?: EpochProgress;
+}
+
+/** How far into an epoch a run is: batches trained, and the sums behind its epoch record. */
+export interface EpochProgress {
+  batch: number;
+  n: number;                     // images trained
+  reward: number;                // summed rewards
+  correct: number;               // greedy choices that were right
+  loss: number;                  // summed per-trial loss (½δ² or cross-entropy)
+  trainSec: number;              // training time so far (the epoch's wall time continues from it)
 }
 
 /** The dropout-mask generator of this code (Rng.bernoulliMask: counter based, keyed per mask). */
@@ -163,6 +176,10 @@ function checkShape(state: CheckpointState, entries: Entry[]): void {
   if (typeof state !== 'object' || state === null) throw new Error('no state');
   if (!isInt(state.epoch) || !isInt(state.bestEpoch) || typeof state.configHash !== 'string' || !rng(state.actionRng) || !rng(state.dropoutRng))
     throw new Error('state fields missing or of the wrong type');
+  const p = state.partial;
+  if (p !== undefined && !(typeof p === 'object' && p !== null && isInt(p.batch) && isInt(p.n) && isInt(p.correct)
+    && [p.reward, p.loss, p.trainSec].every(v => typeof v === 'number' && Number.isFinite(v))))
+    throw new Error('partial-epoch fields missing or of the wrong type');
   if (!Array.isArray(entries) || !entries.every(e => isInt(e?.length) && typeof e.layer === 'string'
     && (e.set === 'weights' || e.set === 'best') && (e.key === 'W' || e.key === 'Wfb' || e.key === 'b'))) throw new Error('bad weight manifest');
 }

@@ -18,7 +18,7 @@ import { readRuns, NOT_TABLE1, LR_STUDY_EXPERIMENT, WEIGHT_TRANSPORT_EXPERIMENT,
 import { runName } from './results/writer.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
-import { UsageError, intFlag, seedFlag, parseLrGrid, parseFeedbackList, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
+import { UsageError, intFlag, secondsFlag, seedFlag, parseLrGrid, parseFeedbackList, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
 import { runSweep, sweepJobs, jobConfig, jobRunId, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_SKIPPED, SWEEP_WORKER_ENV, type Job } from './cli/sweep.ts';
 import { RunLockedError } from './run-lock.ts';
 
@@ -79,7 +79,8 @@ async function setupBackend(values: Record<string, any>) {
 const TRAIN_HELP = `deepagrel train --preset <name> [--seed N] [options]
 
 Trains one run (one Table 1 row, one seed) with early stopping; writes
-results/<experiment>/<preset>-s<seed>.jsonl and a checkpoint after every epoch.
+results/<experiment>/<preset>-s<seed>.jsonl and a checkpoint after every epoch (and every
+5 minutes inside one).
 Re-running the same command resumes from the last checkpoint; a finished run is skipped.
 
   --preset NAME        a Table 1 row, e.g. mnist-conv-deepagrel (see: deepagrel presets)
@@ -100,6 +101,8 @@ Re-running the same command resumes from the last checkpoint; a finished run is 
                        which is refused otherwise: nothing shows its weights are the ones written
   --keep-weights       keep the finished run's weights (<checkpoints>/<experiment>/<run>.final.ckpt)
                        for deepagrel evaluate; without it a finished run's checkpoint is deleted
+  --checkpoint-every S inside an epoch, checkpoint again every S seconds (default 300; 0 = only at the
+                       end of each epoch): a killed run resumes at that batch, exactly as if never stopped
   --backend NAME       tensorflow | native | wasm | cpu (default: best available; see deepagrel backend)
   --threads N          compute threads, 1 to 256 (default: all cores; sweeps divide the cores among workers)
 Exit codes: 0 done (or already finished), 2 a bad option (nothing written), 3 another process is
@@ -122,7 +125,8 @@ function defaultExperiment(cfg: { feedback: string }, feedbackGiven: boolean): s
 const train: Command = async argv => {
   const v = parse(argv, { ...COMMON, ...overrideOptions(), preset: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' },
     experiment: { type: 'string' }, results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' }, 'no-resume': { type: 'boolean' },
-    'run-id': { type: 'string' }, 'keep-weights': { type: 'boolean' }, 'accept-unverified-checkpoint': { type: 'boolean' } });
+    'run-id': { type: 'string' }, 'keep-weights': { type: 'boolean' }, 'accept-unverified-checkpoint': { type: 'boolean' },
+    'checkpoint-every': { type: 'string' } });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   if (!v.preset) throw new UsageError('train needs --preset (see: deepagrel presets)');
   const seed = seedFlag(v) ?? 1;
@@ -130,6 +134,7 @@ const train: Command = async argv => {
   backendOptions(v);
   const runId = v['run-id'] ?? defaultRunId(cfg, seed);
   if (runId !== undefined) checkName(runId, '--run-id');
+  const checkpointEverySec = secondsFlag(v, 'checkpoint-every');
   await setupBackend(v);
   // Ctrl-C: the run stops after the current batch, keeps its checkpoint and says how to resume.
   const removeInterrupt = installCliInterrupt();
@@ -137,7 +142,7 @@ const train: Command = async argv => {
   try {
     res = await runExperiment(cfg, { seed, dataDir: v['data-dir'], experiment: v.experiment ?? defaultExperiment(cfg, v.feedback !== undefined), resultsRoot: v.results,
       checkpointRoot: v.checkpoints, protocol: v.protocol, runId, resume: !v['no-resume'], keepWeights: v['keep-weights'],
-      acceptUnverifiedCheckpoint: v['accept-unverified-checkpoint'], events: progressEvents(`${cfg.preset}${cfg.feedback !== 'symmetric' ? ` ${cfg.feedback}` : ''} s${seed}`) });
+      acceptUnverifiedCheckpoint: v['accept-unverified-checkpoint'], checkpointEverySec, events: progressEvents(`${cfg.preset}${cfg.feedback !== 'symmetric' ? ` ${cfg.feedback}` : ''} s${seed}`) });
   } catch (e) {
     if (!(e instanceof InterruptedError)) throw e;
     console.error(`\n${e.message}${e.info.file ? ` Record: ${e.info.file}` : ''}`);
@@ -171,6 +176,7 @@ Runs every (preset, seed) job, each in its own process, at most --workers at onc
                        into results/weight-transport/ unless --experiment says (notebook 09)
   --dry-run            list the jobs and exit
   --keep-weights       every finished run keeps its weights (for deepagrel evaluate)
+  --checkpoint-every S checkpoint inside long epochs every S seconds (default 300; 0 = at epoch ends only)
 Exit code 1 when a job failed; a run that diverged counts as failed (its record is kept).
 SLURM job array (10 tasks share one results folder): scripts/slurm/sweep.sbatch, e.g.
   sbatch --array=1-10 --export=ALL,PRESETS='cifar10-*',SEEDS=1-10,RESULTS=/shared/results scripts/slurm/sweep.sbatch
@@ -181,7 +187,7 @@ const sweep: Command = async argv => {
   const v = parse(argv, { ...COMMON, ...overrideOptions(), presets: { type: 'string' }, seeds: { type: 'string' }, workers: { type: 'string' },
     shard: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'data-dir': { type: 'string' }, experiment: { type: 'string' },
     results: { type: 'string' }, checkpoints: { type: 'string' }, protocol: { type: 'string' }, 'keep-weights': { type: 'boolean' },
-    'accept-unverified-checkpoint': { type: 'boolean' } });
+    'accept-unverified-checkpoint': { type: 'boolean' }, 'checkpoint-every': { type: 'string' } });
   if (v.help) { console.log(SWEEP_HELP); return 0; }
   if (!v.presets) throw new UsageError('sweep needs --presets (e.g. "mnist-*")');
   // --lr: every job at that α (or each α of a grid); a run at another α than its preset's is named
@@ -198,6 +204,7 @@ const sweep: Command = async argv => {
   const configOf = (j: Job) => ({ ...jobConfig(j, overrides) });
   for (const j of jobs) usage(() => configOf(j));   // validate up front
   backendOptions(v);
+  secondsFlag(v, 'checkpoint-every');   // checked here, passed on to every job
   const workers = intFlag(v, 'workers', 1, 1024);
   if (v['dry-run']) {
     console.log(`${jobs.length} job(s) into ${path.join(v.results ?? 'results', experiment)}:`);
@@ -205,7 +212,7 @@ const sweep: Command = async argv => {
     return 0;
   }
   const pass = (flag: string) => v[flag] === undefined ? [] : [`--${flag}`, v[flag]];
-  const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads'),
+  const trainArgs = [...overridesToArgs(v), ...pass('data-dir'), ...pass('checkpoints'), ...pass('protocol'), ...pass('backend'), ...pass('threads'), ...pass('checkpoint-every'),
     ...(v['keep-weights'] ? ['--keep-weights'] : []), ...(v['accept-unverified-checkpoint'] ? ['--accept-unverified-checkpoint'] : [])];
   const r = await runSweep({ jobs, workers, experiment, resultsRoot: v.results ?? 'results', checkpointRoot: v.checkpoints, trainArgs, configOf, protocol: v.protocol });
   return r.stoppedBy ? EXIT_INTERRUPTED : r.failed.length || r.interrupted.length ? 1 : 0;

@@ -52,6 +52,8 @@ export interface Evaluation {
   epoch: number;
   /** Epochs trained when the checkpoint was written. */
   epochsTrained: number;
+  /** Last weights from a checkpoint inside an epoch: this many batches into epoch epochsTrained + 1. */
+  atBatch?: number;
   finished: boolean;
   backend: string;
   sets: SetAccuracy[];
@@ -112,7 +114,9 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
   const net = runNetwork(cfg, ds, header.seed);
   try {
     net.setWeights(weights);
-    const rec = run.epochs.find(e => e.epoch === epoch);
+    // Last weights from inside an epoch belong to no epoch line of the record.
+    const inside = which === 'last' ? ck.state.partial?.batch : undefined;
+    const rec = inside ? undefined : run.epochs.find(e => e.epoch === epoch);
     // The record's test accuracy is of the best-validation weights (the last ones too when the best epoch was the last).
     const finishedOnBest = run.end?.testWeights === 'best-val' && run.end.testAccuracy !== null && (which === 'best' || epoch === run.end.bestEpoch);
     const recorded: Record<EvalSet, number | null> = {
@@ -130,7 +134,7 @@ export async function evaluateRun(runFile: string, opts: EvaluateOptions = {}): 
       out.push({ set, n: images.n, accuracy: await evaluate(net, images, 500, input), recorded: recorded[set] });
     }
     return { run: runFile, checkpoint: file, preset: header.preset, seed: header.seed, protocol: header.protocol, weights: which, epoch,
-      epochsTrained: ck.state.epoch, finished: !!run.end, backend: backend.name, sets: out,
+      epochsTrained: ck.state.epoch, ...(inside ? { atBatch: inside } : {}), finished: !!run.end, backend: backend.name, sets: out,
       provenance: { at: new Date().toISOString(), backend: { name: backend.name, threads: backend.threads },
         versions: { node: process.versions.node, ...backend.versions }, git: gitInfo() } };
   } finally { net.dispose(); }
@@ -142,7 +146,7 @@ const SET_NAMES: Record<EvalSet, string> = { train: 'training', val: 'validation
 export function renderEvaluation(e: Evaluation): string {
   const pct = (v: number | null) => v === null ? '–' : (100 * v).toFixed(2);
   const lines = [
-    `${e.run}: ${e.weights === 'best' ? 'best-validation' : 'last'} weights, from epoch ${e.epoch} (${e.epochsTrained} trained${e.finished ? ', run finished' : ''}), ${e.backend} backend`,
+    `${e.run}: ${e.weights === 'best' ? 'best-validation' : 'last'} weights, ${e.atBatch ? `${e.atBatch} batches into epoch ${e.epoch + 1}` : `from epoch ${e.epoch}`} (${e.epochsTrained} trained${e.finished ? ', run finished' : ''}), ${e.backend} backend`,
     `  ${'set'.padEnd(11)} ${'images'.padStart(7)}  ${'accuracy %'.padStart(10)}  ${'in record %'.padStart(11)}`,
     ...e.sets.map(s => `  ${SET_NAMES[s.set].padEnd(11)} ${String(s.n).padStart(7)}  ${pct(s.accuracy).padStart(10)}  ${pct(s.recorded).padStart(11)}`),
   ];

@@ -1,7 +1,7 @@
 // Stopping a training run from outside: Kernel ▸ Interrupt in Jupyter (SIGINT to the kernel) and
 // Ctrl-C in the CLI. The training loop yields to the event loop between batches and checks
-// `interruptSignal()`; once it is aborted the run stops within about one batch, keeps its
-// checkpoint (the last finished epoch), marks its record as interrupted and throws
+// `interruptSignal()`; once it is aborted the run stops within about one batch, writes a
+// checkpoint at that batch, marks its record as interrupted and throws
 // InterruptedError, whose message is the one line the user sees.
 //
 // The state lives on globalThis (Symbol.for), not in this module: the kernel launcher
@@ -83,6 +83,8 @@ export interface InterruptedInfo {
   batches: number;
   /** The epoch a resume starts after (the checkpoint's; 0 = the run starts over). */
   resumeAfterEpoch: number;
+  /** Batches into the next epoch where a resume continues (the checkpoint written at the cut; 0 = at its start). */
+  resumeAtBatch?: number;
   /** The run file (empty when records are off). */
   file: string;
 }
@@ -92,9 +94,11 @@ export class InterruptedError extends Error {
   declare readonly info: InterruptedInfo;
 
   constructor(info: InterruptedInfo) {
-    const where = info.resumeAfterEpoch > 0
-      ? `checkpoint after epoch ${info.resumeAfterEpoch} kept; run it again to resume from there`
-      : 'running it again starts over (no checkpoint to resume from)';
+    const where = info.resumeAtBatch
+      ? 'checkpoint written there; run it again to resume from that batch'
+      : info.resumeAfterEpoch > 0
+        ? `checkpoint after epoch ${info.resumeAfterEpoch} kept; run it again to resume from there`
+        : 'running it again starts over (no checkpoint to resume from)';
     super(`Interrupted: ${info.runId} stopped in epoch ${info.epoch} after batch ${info.batch}/${info.batches}; ${where}.`);
     this.name = 'InterruptedError';
     Object.defineProperty(this, 'info', { value: info, enumerable: false });

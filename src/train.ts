@@ -1,7 +1,7 @@
 // The paper's protocol around the training step: epochs of shuffled batches, validation after
 // each epoch, early stopping (patience), test accuracy of the best-validation weights, run records
-// (one JSON line per epoch), checkpoints after every epoch and exact resumption, and events for
-// progress bars and live curves. Same code for the CLI, sweeps and notebooks.
+// (one JSON line per epoch), checkpoints after every epoch (and inside long ones) and exact
+// resumption, and events for progress bars and live curves. Same code for the CLI, sweeps and notebooks.
 
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -25,11 +25,11 @@ import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
 import { RunWriter, runFilePath, runName } from './results/writer.ts';
 import { DATA_NOT_EXACT, readRunFile, runDifferences, runStatus, withDataNote } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
-import { checkpointPaths, cleanUpFinishedRun, keepFinalCheckpoint, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type Weights } from './checkpoint.ts';
+import { checkpointPaths, cleanUpFinishedRun, keepFinalCheckpoint, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type EpochProgress, type Weights } from './checkpoint.ts';
 import { checkName, ensureWritableDir, PathError } from './safe-fs.ts';
 import { EarlyStopping } from './early-stopping.ts';
 import { RunLock } from './run-lock.ts';
-import { pausePoint } from './fault-points.ts';
+import { killPoint, pausePoint } from './fault-points.ts';
 import { initBackend, backendInfo } from './backend.ts';
 import { InterruptedError, interruptSignal, listening, yieldToEventLoop } from './interrupt.ts';
 
@@ -38,7 +38,9 @@ export interface BatchEvent { epoch: number; batch: number; batches: number; rew
 /** Callbacks, Keras-style. All optional; called synchronously from the training loop. */
 export interface TrainEvents {
   /** `priorEpochs`: a resumed run's epochs from before the resume (its record's), e.g. to draw its whole curve. */
-  onStart?(header: RunHeader, info: { resumedFromEpoch: number; batchesPerEpoch: number; priorEpochs?: readonly EpochRecord[] }): void;
+  onStart?(header: RunHeader, info: { resumedFromEpoch: number; batchesPerEpoch: number; priorEpochs?: readonly EpochRecord[];
+    /** Batches of the next epoch already trained when it resumed from a checkpoint inside that epoch. */
+    resumedAtBatch?: number }): void;
   onBatch?(e: BatchEvent): void;
   onEpoch?(rec: EpochRecord, run: { bestEpoch: number; bestValAccuracy: number }): void;
   onEnd?(end: RunEnd): void;
@@ -72,10 +74,14 @@ export interface RunOptions {
   acceptUnverifiedCheckpoint?: boolean;
   /** Stop (as if killed) after this many epochs of this call, leaving the run unfinished. */
   haltAfterEpochs?: number;
+  /** Inside an epoch, checkpoint again once this many seconds have passed since the last checkpoint
+   *  (default 300; 0 = only at the ends of epochs). An augmented CIFAR-10 epoch takes ~10 minutes on
+   *  one core: a run killed (a session's end, SLURM preemption) then loses at most this much. */
+  checkpointEverySec?: number;
   /**
    * Stops the run between two batches (default: interruptSignal(), which Kernel ▸ Interrupt and
-   * Ctrl-C abort): the checkpoint of the last finished epoch stays, the record gets an
-   * "interrupted" line, and runExperiment throws InterruptedError.
+   * Ctrl-C abort): a checkpoint at that batch is written (when records are on), the record gets an
+   * "interrupted" line, and runExperiment throws InterruptedError; running it again resumes there.
    */
   signal?: AbortSignal;
 }
@@ -90,6 +96,7 @@ export interface RunResult {
 
 const STREAM_ACTION = 101;       // seed streams owned by the training loop (data uses 1–4)
 const STREAM_PROBE = 1_000_000;  // + epoch: the alignment probe's actions
+export const CHECKPOINT_EVERY_SEC = 300;
 
 /** Greedy accuracy of the network on a set (test-time behaviour: ε = 0). `input`: the run's
  *  input transform (`inputTransform`), or just a pixel scale. Reads each batch's Q-values
@@ -229,6 +236,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   const probeAlignment = async (epoch: number) => gradientAlignmentDeg(net, rule, probe!.x, probe!.y, step, deriveSeed(seed, STREAM_PROBE + epoch));
 
   let startEpoch = 0;
+  let resumeAt: EpochProgress | null = null;   // a checkpoint inside epoch startEpoch + 1
   const stopper = new EarlyStopping(cfg.patience);
   let best: Weights | null = null;
   let found = record && resume && runStatus(runFile) === 'unfinished' ? loadLatestCheckpoint(ckptFile, { acceptUnverified: opts.acceptUnverifiedCheckpoint }) : null;
@@ -252,6 +260,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       console.warn(`${found.file}: made by a version that drew dropout masks differently (${madeWith}); resuming with ${MASK_GENERATOR} masks — a valid continuation, but not bit-identical to an uninterrupted run of that version`);
     actionRng.setState(ck.state.actionRng);
     startEpoch = ck.state.epoch;
+    resumeAt = ck.state.partial ?? null;
     stopper.bestEpoch = ck.state.bestEpoch;
     stopper.bestValue = ck.state.bestValAccuracy;
     best = ck.best;
@@ -274,33 +283,58 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     git: gitInfo(), startedAt: new Date().toISOString(),
   };
   let writer: RunWriter | null = null;
-  if (record) writer = startEpoch > 0 ? RunWriter.resume(header, startEpoch, { root: resultsRoot }) : RunWriter.create(header, { root: resultsRoot, overwrite: true });
+  if (record) writer = startEpoch > 0 || resumeAt ? RunWriter.resume(header, startEpoch, { root: resultsRoot, atBatch: resumeAt?.batch }) : RunWriter.create(header, { root: resultsRoot, overwrite: true });
   // Weights kept by an earlier run of this name belong to the record just replaced.
   if (record && startEpoch === 0) fs.rmSync(keptFile, { force: true });
   // A resumed run's total time counts the epochs trained before the resume too (as recorded).
   const priorSec = (writer?.priorEpochs ?? []).reduce((s, e) => s + e.wallTimeSec, 0);
   const nBatches = batchesPerEpoch(train.n, cfg.batchSize, cfg.augmentFactor);
-  opts.events?.onStart?.(writer?.header ?? header, { resumedFromEpoch: startEpoch, batchesPerEpoch: nBatches, priorEpochs: writer?.priorEpochs ?? [] });
+  opts.events?.onStart?.(writer?.header ?? header, { resumedFromEpoch: startEpoch, batchesPerEpoch: nBatches, priorEpochs: writer?.priorEpochs ?? [],
+    ...(resumeAt ? { resumedAtBatch: resumeAt.batch } : {}) });
 
   const epochs: EpochRecord[] = [];
   let status: EndStatus = 'max-epochs', message: string | undefined;
   const t0 = Date.now();
   let halted = false;
   const signal = opts.signal ?? interruptSignal();
+  const everyMs = (opts.checkpointEverySec ?? CHECKPOINT_EVERY_SEC) * 1000;
+  let lastCheckpoint = Date.now();
   let cut: { epoch: number; batch: number; batches: number } | undefined;
+  // A checkpoint inside `epoch`: where the epoch is and the states that continue it exactly (the
+  // batch order and augmentation come from (seed, epoch, batch) alone, so they need no state).
+  const checkpointInside = async (epoch: number, progress: EpochProgress) => {
+    saveCheckpoint(ckptFile, {
+      state: { runId, epoch: epoch - 1, bestEpoch: stopper.bestEpoch, bestValAccuracy: stopper.bestValue, actionRng: actionRng.state(),
+        dropoutRng: net.rngState(), configHash: hash, maskGenerator: MASK_GENERATOR, partial: progress },
+      weights: await net.weights(), best,
+    });
+    lastCheckpoint = Date.now();
+    lock?.touch();
+  };
   for (let epoch = startEpoch + 1; epoch <= cfg.maxEpochs; epoch++) {
     const te = Date.now();
-    let n = 0, reward = 0, correct = 0, loss = 0;
+    const from = epoch === startEpoch + 1 ? resumeAt : null;
+    const priorSecs = from?.trainSec ?? 0;
+    let n = from?.n ?? 0, reward = from?.reward ?? 0, correct = from?.correct ?? 0, loss = from?.loss ?? 0;
+    const progress = (batch: number): EpochProgress => ({ batch, n, reward, correct, loss, trainSec: priorSecs + (Date.now() - te) / 1000 });
     try {
-      for (const b of epochBatches(train, { batchSize: cfg.batchSize, seed, epoch: epoch - 1, augment, factor: cfg.augmentFactor })) {
+      for (const b of epochBatches(train, { batchSize: cfg.batchSize, seed, epoch: epoch - 1, augment, factor: cfg.augmentFactor, startBatch: from?.batch ?? 0 })) {
         const x = applyInput(b.x, input);
         const m = await trainStep(net, rule, x, b.y, step, actionRng);
         tf.dispose([b.x, x]);
         n += m.n; reward += m.reward; correct += m.greedyCorrect; loss += m.loss;
-        opts.events?.onBatch?.({ epoch, batch: b.batch + 1, batches: b.batches, rewardRate: reward / n, samplesPerSec: n / ((Date.now() - te) / 1000) });
+        opts.events?.onBatch?.({ epoch, batch: b.batch + 1, batches: b.batches, rewardRate: reward / n, samplesPerSec: n / (priorSecs + (Date.now() - te) / 1000) });
         // Between batches: let the kernel send outputs and run its interrupt handler.
         await yieldToEventLoop();
-        if (signal.aborted) { cut = { epoch, batch: b.batch + 1, batches: b.batches }; break; }
+        if (signal.aborted) {
+          cut = { epoch, batch: b.batch + 1, batches: b.batches };
+          if (record && resume) await checkpointInside(epoch, progress(b.batch + 1));
+          break;
+        }
+        if (record && everyMs > 0 && b.batch + 1 < b.batches && Date.now() - lastCheckpoint >= everyMs) {
+          await checkpointInside(epoch, progress(b.batch + 1));
+          killPoint('train:after-partial-checkpoint');
+        }
       }
     } catch (e) {
       if (!(e instanceof DivergenceError)) throw e;
@@ -309,16 +343,17 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     }
     if (cut) {
       const resumeAfterEpoch = record && resume ? epoch - 1 : 0;
-      if (writer) fs.appendFileSync(writer.file, JSON.stringify({ type: 'interrupted', ...cut, resumeAfterEpoch, at: new Date().toISOString() }) + '\n');
+      const resumeAtBatch = record && resume ? cut.batch : 0;
+      if (writer) fs.appendFileSync(writer.file, JSON.stringify({ type: 'interrupted', ...cut, resumeAfterEpoch, resumeAtBatch, at: new Date().toISOString() }) + '\n');
       net.dispose();
       probe?.x.dispose();
-      throw new InterruptedError({ runId, ...cut, resumeAfterEpoch, file: writer?.file ?? '' });
+      throw new InterruptedError({ runId, ...cut, resumeAfterEpoch, resumeAtBatch, file: writer?.file ?? '' });
     }
-    const trainSec = (Date.now() - te) / 1000;
+    const trainSec = priorSecs + (Date.now() - te) / 1000;
     const valAccuracy = val.n > 0 ? await evaluate(net, val, 500, input) : correct / n;
     const rec: EpochRecord = {
       type: 'epoch', epoch, trainRewardRate: reward / n, trainAccuracy: correct / n, meanDelta2: loss / n, valAccuracy,
-      wallTimeSec: (Date.now() - te) / 1000, samplesPerSec: n / trainSec,
+      wallTimeSec: priorSecs + (Date.now() - te) / 1000, samplesPerSec: n / trainSec,
       ...(ownFeedbackArray(cfg.feedback) ? { alignmentDeg: await net.alignmentDeg() } : {}),
       ...(probe ? { gradientAlignmentDeg: await probeAlignment(epoch) } : {}),
     };
@@ -336,6 +371,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       state: { runId, epoch, bestEpoch, bestValAccuracy: bestVal, actionRng: actionRng.state(), dropoutRng: net.rngState(), configHash: hash, maskGenerator: MASK_GENERATOR },
       weights: current, best,
     });
+    lastCheckpoint = Date.now();
     lock?.touch();
     opts.events?.onEpoch?.(rec, { bestEpoch, bestValAccuracy: bestVal });
     if (stopper.shouldStop(epoch)) { status = 'converged'; break; }
@@ -350,7 +386,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   const end: RunEnd = {
     type: 'end', status, epochs: startEpoch + epochs.length,
     bestEpoch: stopper.bestEpoch, bestValAccuracy: Math.max(stopper.bestValue, 0), testAccuracy, testWeights: 'best-val',
-    totalTimeSec: priorSec + (Date.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...(message ? { message } : {}),
+    totalTimeSec: priorSec + (resumeAt?.trainSec ?? 0) + (Date.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...(message ? { message } : {}),
   };
   // Kept before the end line: once the run reads as finished, clean-up may delete its checkpoint.
   // A diverged run keeps the weights of its last finite epoch (what an lr-study divergence is read from).

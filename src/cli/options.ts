@@ -40,6 +40,16 @@ export function intFlag(values: Record<string, unknown>, flag: string, min: numb
   return x;
 }
 
+/** A duration in seconds, ≥ 0 (decimals allowed, e.g. 0.5). */
+export function secondsFlag(values: Record<string, unknown>, flag: string): number | undefined {
+  const v = values[flag];
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!(typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) && Number.isFinite(x)))
+    throw new UsageError(`--${flag} expects seconds, a number ≥ 0 (e.g. 300; 0 = off), got ${JSON.stringify(v)}`);
+  return x;
+}
+
 /** A seed flag: an integer 0…2³²−1 in digits (every seed its own stream; see Rng), like each seed of --seeds. */
 export function seedFlag(values: Record<string, unknown>, flag = 'seed'): number | undefined {
   return intFlag(values, flag, 0, MAX_SEED);

@@ -11,6 +11,7 @@ import type { PlotlyFigure } from '../plots/types.ts';
 import type { RunRecord } from '../results/schema.ts';
 import type { TrainEvents } from '../train.ts';
 import { pct } from './params.ts';
+import { resumeNote } from '../progress.ts';
 
 export interface LiveCurvesOptions {
   /** Per-epoch metric drawn (default valAccuracy). */
@@ -57,7 +58,7 @@ export class LiveCurves {
         run = { header, epochs: [...(info.priorEpochs ?? [])], file: '' };
         this.runs.push(run);
         this.labels.set(run, label);
-        const resumed = info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : '';
+        const resumed = resumeNote(info);
         this.log?.(`${label}: ${header.preset} seed ${header.seed}, α = ${String(header.config.lr)}, ${header.datasetInfo?.nTrain ?? '?'} training images, `
           + `${info.batchesPerEpoch} batches/epoch, backend ${header.backend.name}${resumed}`);
         this.redraw();

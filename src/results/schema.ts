@@ -43,7 +43,9 @@ export interface RunHeader {
   /** What each resume ran on (newer records; match an entry to resumedAt by `at`, since resumes
    *  made before this field existed have no entry): the code and the backend may differ from the
    *  start's (another machine, a newer checkout); the numbers after the resume come from these. */
-  resumes?: { at: string; /** The epoch the resume continued after (0: from scratch; absent in older records). */ afterEpoch?: number; backend: RunHeader['backend']; versions: Record<string, string>; git?: { commit: string; dirty: boolean } }[];
+  resumes?: { at: string; /** The epoch the resume continued after (0: from scratch; absent in older records). */ afterEpoch?: number;
+    /** Batches of epoch afterEpoch + 1 already trained: the resume continued inside that epoch (a checkpoint taken mid-epoch). */
+    atBatch?: number; backend: RunHeader['backend']; versions: Record<string, string>; git?: { commit: string; dirty: boolean } }[];
 }
 
 export interface EpochRecord {
@@ -89,6 +91,7 @@ export interface RunInterrupted {
   batch: number;                 // batches of it that had been trained
   batches: number;
   resumeAfterEpoch: number;      // a resume continues after this epoch (0: starts over)
+  resumeAtBatch?: number;        // … and this many batches into the next one (a checkpoint at the cut; absent in older records)
   at: string;                    // ISO time
 }
 

@@ -50,9 +50,10 @@ export class RunWriter {
    * The file's header must describe the same run (identity fields, config, dataset); epochs after
    * the checkpoint are dropped because they will be trained again. The stored header is kept (its
    * startedAt, backend, versions); the resume time is added to `resumedAt`, and when it resumed
-   * (the epoch it continues after) and what it runs on (backend, versions, git) to `resumes`.
+   * (the epoch it continues after, and `atBatch` when the checkpoint was inside the next epoch) and
+   * what it runs on (backend, versions, git) to `resumes`.
    */
-  static resume(header: RunHeader, checkpointEpoch: number, opts: RunWriterOptions = {}): RunWriter {
+  static resume(header: RunHeader, checkpointEpoch: number, opts: RunWriterOptions & { atBatch?: number } = {}): RunWriter {
     const file = runFilePath(header, opts.root);
     if (!fs.existsSync(file)) throw new Error(`${file}: cannot resume, the file does not exist`);
     const { record } = parseRunText(fs.readFileSync(file, 'utf8'), file);
@@ -70,7 +71,7 @@ export class RunWriter {
     const stored: RunHeader = {
       ...record.header,
       resumedAt: [...(record.header.resumedAt ?? []), at],
-      resumes: [...(record.header.resumes ?? []), { at, afterEpoch: checkpointEpoch, backend: header.backend, versions: header.versions, ...(header.git ? { git: header.git } : {}) }],
+      resumes: [...(record.header.resumes ?? []), { at, afterEpoch: checkpointEpoch, ...(opts.atBatch ? { atBatch: opts.atBatch } : {}), backend: header.backend, versions: header.versions, ...(header.git ? { git: header.git } : {}) }],
     };
     const kept = record.epochs.slice(0, checkpointEpoch);
     writeAtomically(file, [stored, ...kept]);

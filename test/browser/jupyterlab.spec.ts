@@ -337,7 +337,7 @@ test('JupyterLab: Kernel ▸ Interrupt stops a training cell within seconds; the
   await sleep(500);   // a person's "at once"; tslab drops requests within 200 ms of an error
   await trainCell.locator('.jp-InputArea-prompt').click();
   await command(page, 'notebook:run-cell');
-  await waitUntil('the re-run resumed', 120_000, async () => /resuming after epoch \d+/.test((await trainCell.textContent()) ?? ''));
+  await waitUntil('the re-run resumed', 120_000, async () => /resuming in epoch \d+ at batch \d+/.test((await trainCell.textContent()) ?? ''));
   await sleep(Math.max(0, interruptedAt + Lab.INTERRUPT_GRACE_MS + 4000 - Date.now()));
   const cellPrompt = async () => ((await trainCell.locator('.jp-InputArea-prompt').textContent()) ?? '').trim();
   assert.equal(await cellPrompt(), '[*]:', `the re-run ended while it trained: ${((await trainCell.textContent()) ?? '').slice(-600)}`);

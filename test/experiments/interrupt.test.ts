@@ -1,7 +1,7 @@
 // Interrupting a run (issue 12, point 2): the training loop yields between batches and obeys an
 // AbortSignal (Kernel ▸ Interrupt / Ctrl-C abort the default one). It stops within a batch, keeps
-// the checkpoint of the last finished epoch, marks the record "interrupted" and throws
-// InterruptedError; running it again resumes and ends with the records of an uninterrupted run.
+// a checkpoint at that batch, marks the record "interrupted" and throws InterruptedError; running
+// it again resumes at that batch and ends with the records of an uninterrupted run.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,7 +24,7 @@ const tiny = (over: Partial<ExperimentConfig> = {}): ExperimentConfig => resolve
   layers: [{ type: 'dense', units: 16 }], init: 0.3, lr: 0.5, epsilon: 0.2, batchSize: 16, valSize: 40, maxEpochs: 4, patience: 10, ...over });
 const strip = (r: any) => r.epochs.map(({ wallTimeSec, samplesPerSec, ...rest }: any) => rest);
 
-test('interrupted in epoch 3: InterruptedError, record marked, checkpoint kept; the re-run resumes to the uninterrupted result', async () => {
+test('interrupted in epoch 3: InterruptedError, record marked, checkpoint at that batch; the re-run resumes there to the uninterrupted result', async () => {
   const ds = quadrantDataset(200, 100);
   const dirA = tmp(), dirB = tmp();
   const common = (dir: string) => ({ seed: 3, dataset: ds, experiment: 'int', resultsRoot: path.join(dir, 'results'), checkpointRoot: path.join(dir, 'ck') });
@@ -38,15 +38,16 @@ test('interrupted in epoch 3: InterruptedError, record marked, checkpoint kept; 
     events: { onBatch: (e) => { if (ctl.signal.aborted) batchesAfterAbort++; if (e.epoch === 3 && e.batch === 4) ctl.abort(); } },
   }).then(() => null, (e) => e);
   assert.ok(err instanceof InterruptedError, String(err));
-  assert.deepEqual({ ...err.info, file: path.basename(err.info.file) }, { runId: 'mnist-fc-deepagrel-s3', epoch: 3, batch: 4, batches: err.info.batches, resumeAfterEpoch: 2, file: 'mnist-fc-deepagrel-s3.jsonl' });
+  assert.deepEqual({ ...err.info, file: path.basename(err.info.file) }, { runId: 'mnist-fc-deepagrel-s3', epoch: 3, batch: 4, batches: err.info.batches, resumeAfterEpoch: 2, resumeAtBatch: 4, file: 'mnist-fc-deepagrel-s3.jsonl' });
   assert.equal(batchesAfterAbort, 0, 'no batch trained after the abort');
-  assert.match(err.message, /^Interrupted: mnist-fc-deepagrel-s3 stopped in epoch 3 after batch 4\/\d+; checkpoint after epoch 2 kept; run it again to resume from there\.$/);
+  assert.match(err.message, /^Interrupted: mnist-fc-deepagrel-s3 stopped in epoch 3 after batch 4\/\d+; checkpoint written there; run it again to resume from that batch\.$/);
   assert.equal(err.stack, err.message, 'shown as one line');
   const rec = readRunFile(err.info.file);
   assert.equal(rec.end, undefined);
   assert.equal(rec.epochs.length, 2);
   assert.equal(rec.interrupted?.type, 'interrupted');
   assert.equal(rec.interrupted?.resumeAfterEpoch, 2);
+  assert.equal(rec.interrupted?.resumeAtBatch, 4);
   assert.ok(fs.existsSync(path.join(dirB, 'ck', 'int', 'mnist-fc-deepagrel-s3.ckpt')), 'checkpoint kept');
   assert.ok(!fs.existsSync(path.join(dirB, 'ck', 'int', 'mnist-fc-deepagrel-s3.ckpt.lock')), 'lock released');
 
@@ -55,6 +56,7 @@ test('interrupted in epoch 3: InterruptedError, record marked, checkpoint kept; 
   assert.deepEqual(strip(resumed.record), strip(full.record));
   assert.equal(resumed.record!.end!.testAccuracy, full.record!.end!.testAccuracy);
   assert.equal(resumed.record!.interrupted, undefined, 'the mark is gone once resumed');
+  assert.deepEqual(resumed.record!.header.resumes?.map(r => [r.afterEpoch, r.atBatch]), [[2, 4]], 'the record says where it resumed');
 });
 
 test('the default signal: requestInterrupt() stops the running loop; runs started afterwards get a fresh signal', async () => {
@@ -69,7 +71,9 @@ test('the default signal: requestInterrupt() stops the running loop; runs starte
   assert.equal(seen, 1);
   assert.ok(err instanceof InterruptedError);
   assert.equal(err.info.resumeAfterEpoch, 0);
-  assert.match(err.message, /running it again starts over \(no checkpoint to resume from\)/);
+  assert.equal(err.info.resumeAtBatch, err.info.batch, 'even in epoch 1 the run resumes where it stopped');
+  assert.ok(err.info.batch >= 2);
+  assert.match(err.message, /run it again to resume from that batch/);
   assert.equal(activeRuns(), 0);
   assert.equal(interruptSignal().aborted, false);
   const next = await runExperiment(tiny({ maxEpochs: 1 }), { ...opts, seed: 5 });
@@ -108,10 +112,11 @@ test('Ctrl-C in `deepagrel train`: stops within a batch, exit 130, one line with
   console.log(`# CLI interrupt: exit ${code} after ${latency} ms`);
   assert.equal(code, 130, stderr);
   assert.ok(latency < 5000, `${latency} ms`);
-  assert.match(stderr, /Interrupted: mnist-fc-deepagrel-s6 stopped in epoch \d+ after batch \d+\/\d+; checkpoint after epoch \d+ kept; run it again to resume from there\. Record: /);
+  assert.match(stderr, /Interrupted: mnist-fc-deepagrel-s6 stopped in epoch \d+ after batch \d+\/\d+; checkpoint written there; run it again to resume from that batch\. Record: /);
   const rec = readRunFile(runFile);
   assert.equal(rec.end, undefined);
   assert.equal(rec.interrupted?.resumeAfterEpoch, rec.epochs.length);
+  assert.ok((rec.interrupted?.resumeAtBatch ?? 0) > 0);
 });
 
 /** A sweep of two runs, one worker; `send` stops it once the first run has an epoch on disk. */
@@ -155,7 +160,7 @@ for (const [how, send] of [
     assert.ok(!fs.existsSync(runFile(7)), 'no job starts once the sweep is stopping');
     const again = spawnSync(process.execPath, args, { encoding: 'utf8' });
     assert.equal(again.status, 0, again.stdout + again.stderr);
-    assert.match(again.stdout, /resuming after epoch \d+/);
+    assert.match(again.stdout, /resuming in epoch \d+ at batch \d+/);
     assert.match(again.stdout, /sweep: 2 finished, 0 skipped, 0 running elsewhere, 0 failed$/m);
   });
 }

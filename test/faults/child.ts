@@ -10,10 +10,12 @@ const child = fileURLToPath(new URL('./train-child.ts', import.meta.url));
 export interface Outcome { code: number | null; signal: NodeJS.Signals | null; stderr: string }
 export type Kill = { point: string; k: number } | { afterMs: number };
 
-export function runChild(dirs: { results: string; ck: string }, seed: number, epochs: number, o: { kill?: Kill; onStarted?: () => void } = {}): Promise<Outcome> {
+export function runChild(dirs: { results: string; ck: string }, seed: number, epochs: number,
+  o: { kill?: Kill; onStarted?: () => void; checkpointEverySec?: number } = {}): Promise<Outcome> {
   const kill = o.kill;
   const env = { ...process.env, ...(kill && 'point' in kill ? { DEEPAGREL_KILL_AT: `${kill.point}:${kill.k}` } : {}) };
-  const p = spawn(process.execPath, [...process.execArgv, child, dirs.results, dirs.ck, String(seed), String(epochs)],
+  const p = spawn(process.execPath, [...process.execArgv, child, dirs.results, dirs.ck, String(seed), String(epochs),
+    ...(o.checkpointEverySec !== undefined ? [String(o.checkpointEverySec)] : [])],
     { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   p.stderr!.on('data', d => {

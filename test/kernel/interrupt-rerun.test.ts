@@ -40,7 +40,7 @@ const train = () => runExperiment(cfg, { seed: 3, dataset: mnist, experiment: 'r
   // stop_on_error): it resumes, and is still training when the first interrupt's grace period is over
   await sleep(400);
   const second = k.execute(cell);
-  await k.waitFor(() => /resuming after epoch \d+/.test(k.stdout(second)), 60_000, 'the re-run resuming');
+  await k.waitFor(() => /resuming in epoch \d+ at batch \d+/.test(k.stdout(second)), 60_000, 'the re-run resuming');
   await sleep(GRACE_MS + 2500);
   const early = k.replies.find((m) => m.parent_header.msg_id === second);
   assert.equal(early, undefined, `the re-run ended while it trained: ${JSON.stringify(early?.content)}\n${k.stdout(second)}`);

@@ -183,7 +183,7 @@ await runExperiment(long, { seed: 2, dataset: mnist, experiment: 'interrupt', re
   assert.equal(errors.length, 1);
   assert.equal(errors[0].content.ename, 'InterruptedError');
   assert.equal(errors[0].content.traceback.length, 1, errors[0].content.traceback.join('\n'));
-  assert.match(errors[0].content.traceback[0], /^Interrupted: mnist-fc-deepagrel-s2 stopped in epoch \d+ after batch \d+\/\d+; checkpoint after epoch \d+ kept/);
+  assert.match(errors[0].content.traceback[0], /^Interrupted: mnist-fc-deepagrel-s2 stopped in epoch \d+ after batch \d+\/\d+; checkpoint written there; run it again to resume from that batch\./);
   assert.equal(k.stderrOf(id), '');
   assert.equal(reply.content.ename, 'InterruptedError');
   // the record says so, and is resumable (cells sent within 200 ms of an error are aborted, as with stop_on_error)
