@@ -15,7 +15,6 @@ import { progressEvents } from './progress.ts';
 import { initBackend, commandLineThreads, REQUESTS, MAX_THREADS, type BackendRequest } from './backend.ts';
 import { BACKEND_HELP, backendCommand, skippedNativeLine } from './cli/backend.ts';
 import { readRuns, NOT_TABLE1, LR_STUDY_EXPERIMENT, WEIGHT_TRANSPORT_EXPERIMENT, experimentMatches } from './results/reader.ts';
-import { runName } from './results/writer.ts';
 import { renderTable1, type Table1Format } from './results/table1.ts';
 import { figure3 } from './results/figure3.ts';
 import { UsageError, intFlag, secondsFlag, seedFlag, parseLrGrid, parseFeedbackList, collectOverrides, overrideHelp, overrideOptions, overridesToArgs } from './cli/options.ts';
@@ -110,13 +109,6 @@ training this run, 5 the run diverged (its record is kept), 130 interrupted (res
 Overrides of the preset:
 ${overrideHelp()}`;
 
-/** A run at another α than its preset's, or with other feedback than the paper's, is another run (as
- *  sweeps and notebooks name it), never the paper one: <preset>[-<feedback>][-lr<α>]-s<seed>. */
-function defaultRunId(cfg: { preset: string; lr: number; feedback: string }, seed: number): string | undefined {
-  const lr = cfg.lr !== PRESETS[cfg.preset]?.lr ? String(cfg.lr) : undefined;
-  return lr !== undefined || cfg.feedback !== 'symmetric' ? runName(cfg.preset, seed, lr, cfg.feedback) : undefined;
-}
-
 /** Runs with --feedback (even symmetric, as a study's baseline) go to results/weight-transport/, never among Table 1's. */
 function defaultExperiment(cfg: { feedback: string }, feedbackGiven: boolean): string | undefined {
   return feedbackGiven || cfg.feedback !== 'symmetric' ? WEIGHT_TRANSPORT_EXPERIMENT : undefined;
@@ -132,7 +124,8 @@ const train: Command = async argv => {
   const seed = seedFlag(v) ?? 1;
   const cfg = usage(() => resolvePreset(v.preset, collectOverrides(v)));
   backendOptions(v);
-  const runId = v['run-id'] ?? defaultRunId(cfg, seed);
+  // Default: configRunName (α and feedback in the name when not the paper's), as sweeps and notebooks name runs.
+  const runId = v['run-id'];
   if (runId !== undefined) checkName(runId, '--run-id');
   const checkpointEverySec = secondsFlag(v, 'checkpoint-every');
   await setupBackend(v);

@@ -6,7 +6,7 @@
 
 import type { LayerSpec } from './network.ts';
 import { FEEDBACK_MODES, KOLEN_POLLACK_DECAY, type FeedbackMode } from './feedback/modes.ts';
-import { PAPER_TABLE1, presetName, type PaperArch } from './results/paper-table1.ts';
+import { PAPER_TABLE1, presetName, runName, type PaperArch } from './results/paper-table1.ts';
 import type { RuleName } from './results/schema.ts';
 import { INPUT_NORMS, type InputNorm } from './data/input-norm.ts';
 
@@ -107,6 +107,14 @@ export function resolvePreset(name: string, overrides: Partial<ExperimentConfig>
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The default name of a run of this configuration: α in it when other than the preset's, the
+ *  feedback mode when not the paper's (<preset>[-<feedback>][-lr<α>]-s<seed>), so such a run never
+ *  takes the place of the paper's. `train`, `sweep` and the notebooks name runs so. */
+export function configRunName(cfg: Pick<ExperimentConfig, 'preset' | 'lr' | 'feedback'>, seed: number): string {
+  const lr = cfg.lr !== PRESETS[cfg.preset]?.lr ? cfg.lr : undefined;
+  return runName(cfg.preset, seed, lr, cfg.feedback);
 }
 
 /** Presets matching a glob such as "mnist-*" or "cifar10-conv-*-deepagrel" (comma-separated list allowed). */

@@ -13,7 +13,7 @@ import { getRule } from './rules/index.ts';
 import { trainStep, DivergenceError, type StepOptions } from './step.ts';
 import { greedy } from './action.ts';
 import { Rng, seedProblem } from './rng.ts';
-import { ConfigError, type ExperimentConfig, PRESETS, validateConfig } from './presets.ts';
+import { ConfigError, type ExperimentConfig, PRESETS, configRunName, validateConfig } from './presets.ts';
 import { loadDataset } from './data/datasets.ts';
 import { splitValidation, subsetPerClass, takeIndices } from './data/split.ts';
 import { epochBatches, evalBatches, batchesPerEpoch } from './data/batches.ts';
@@ -22,7 +22,7 @@ import { deriveSeed } from './data/seeds.ts';
 import { applyInput, inputTransform, type InputTransform } from './data/input-norm.ts';
 import { gitInfo } from './results/provenance.ts';
 import type { Dataset, DatasetName, ImageSet } from './data/types.ts';
-import { RunWriter, runFilePath, runName } from './results/writer.ts';
+import { RunWriter, runFilePath } from './results/writer.ts';
 import { DATA_NOT_EXACT, readRunFile, runDifferences, runStatus, withDataNote } from './results/reader.ts';
 import type { EpochRecord, EndStatus, RunEnd, RunHeader, RunRecord } from './results/schema.ts';
 import { checkpointPaths, cleanUpFinishedRun, keepFinalCheckpoint, saveCheckpoint, loadLatestCheckpoint, removeCheckpoint, removeStaleTemps, MASK_GENERATOR, type EpochProgress, type Weights } from './checkpoint.ts';
@@ -174,7 +174,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   if (badSeed) throw new ConfigError(badSeed);
   const record = opts.record ?? true;
   const experiment = opts.experiment ?? 'table1';
-  const runId = opts.runId ?? runName(cfg.preset, seed, undefined, cfg.feedback);
+  const runId = opts.runId ?? configRunName(cfg, seed);
   // Both become paths under the results and checkpoint roots: one safe name each, never "../x" or "".
   checkName(experiment, 'experiment');
   checkName(runId, 'run name');

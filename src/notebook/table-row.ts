@@ -8,9 +8,8 @@
 import * as aq from 'arquero';
 import { loadDataset, locateDataset } from '../data/datasets.ts';
 import type { Dataset } from '../data/types.ts';
-import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
+import { PRESETS, configRunName, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
-import { runName } from '../results/writer.ts';
 import { learningCurves } from '../results/curves.ts';
 import { ARCH_LABEL, PAPER_TABLE1, datasetLabel, presetName, ruleName, type PaperArch } from '../results/paper-table1.ts';
 import { formatAlpha, meanSd, renderTable1 } from '../results/table1.ts';
@@ -178,7 +177,7 @@ async function trainRow(presets: string[], ds: Dataset, o: RowOptions, live: Liv
       const res = await runExperiment(cfg, {
         seed, dataset: ds, experiment: o.quick ? 'quick' : 'table1',
         // another α than Table 1's is another run (its protocol label says lr=…), never a reuse of the paper's
-        ...(cfg.lr !== base.lr ? { runId: runName(preset, seed, cfg.lr) } : {}),
+        runId: configRunName(cfg, seed),
         resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot,
         events: live.events(`${ruleName(cfg.rule)} s${seed}`),
       });

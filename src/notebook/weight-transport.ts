@@ -11,9 +11,8 @@ import * as aq from 'arquero';
 import type { Dataset } from '../data/types.ts';
 import { FEEDBACK, FEEDBACK_MODES, learnsWithW, type FeedbackMode } from '../feedback/modes.ts';
 import { datasetLabel, datasetRank } from '../results/paper-table1.ts';
-import { PRESETS, resolvePreset, type ExperimentConfig } from '../presets.ts';
+import { PRESETS, configRunName, resolvePreset, type ExperimentConfig } from '../presets.ts';
 import { runExperiment } from '../train.ts';
-import { runName } from '../results/writer.ts';
 import { WEIGHT_TRANSPORT_EXPERIMENT } from '../results/reader.ts';
 import { epochAxis, epochBands } from '../results/curves.ts';
 import { meanSdOf } from '../results/stats.ts';
@@ -52,12 +51,6 @@ export function transportConfig(mode: FeedbackMode, rule: TransportRule, net: Tr
     feedback: mode, perClass: b.perClass, maxEpochs: b.epochs, patience: b.epochs,
     ...(b.valSize !== undefined ? { valSize: b.valSize } : {}), ...(b.testLimit ? { testLimit: b.testLimit } : {}), ...(lr !== undefined ? { lr } : {}),
   });
-}
-
-/** The run's name, as `deepagrel sweep --feedback` gives it. */
-export function transportRunId(cfg: ExperimentConfig, seed: number): string {
-  const lr = cfg.lr !== PRESETS[cfg.preset]?.lr ? String(cfg.lr) : undefined;
-  return runName(cfg.preset, seed, lr, cfg.feedback);
 }
 
 /** The CLI commands that train the same runs (one per net, rule and α; for the notebook to print). */
@@ -99,7 +92,7 @@ export async function trainWeightTransport(o: TransportRunOptions): Promise<RunR
     const cfg = transportConfig(mode, rule, net, s);
     for (const seed of o.seeds) {
       const res = await runExperiment(cfg, {
-        seed, dataset: o.dataset, experiment: EXPERIMENT, runId: transportRunId(cfg, seed),
+        seed, dataset: o.dataset, experiment: EXPERIMENT, runId: configRunName(cfg, seed),
         resultsRoot: o.roots.resultsRoot, checkpointRoot: o.roots.checkpointRoot, events: live.events(`${net} ${rule} ${mode}`),
       });
       res.network?.dispose();

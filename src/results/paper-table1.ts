@@ -29,6 +29,13 @@ export function presetName(row: Table1Key): string {
   return `${row.dataset}-${row.arch}${row.augment ? '-aug' : ''}-${row.rule}`;
 }
 
+/** A run's file name: <preset>[-<feedback mode>][-lr<α>]-s<seed>, the paper's symmetric feedback not
+ *  named; α for a run at a chosen α (a grid's, or another than the preset's), so it never takes the
+ *  place of a paper-α run. Sweeps, notebooks and the CLI share it (presets.ts: configRunName). */
+export function runName(preset: string, seed: number, lr?: number | string, feedback?: string): string {
+  return `${preset}${feedback && feedback !== 'symmetric' ? `-${feedback}` : ''}${lr === undefined ? '' : `-lr${lr}`}-s${seed}`;
+}
+
 const FC = '1500-1000-500';
 const MNIST_CONV = '21632-5408-1000-500';
 const CIFAR_CONV = '28800-7200-1000-500';

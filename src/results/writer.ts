@@ -17,12 +17,7 @@ export interface RunWriterOptions {
   root?: string;
 }
 
-/** A run's file name: <preset>-s<seed>, or <preset>-lr<α>-s<seed> for a run at a chosen α (a grid's, or
- *  another than the preset's), so it never takes the place of a paper-α run. Sweeps and notebooks share it. */
-/** <preset>[-<feedback mode>][-lr<α>]-s<seed>: the paper's symmetric feedback is not named. */
-export function runName(preset: string, seed: number, lr?: number | string, feedback?: string): string {
-  return `${preset}${feedback && feedback !== 'symmetric' ? `-${feedback}` : ''}${lr === undefined ? '' : `-lr${lr}`}-s${seed}`;
-}
+export { runName } from './paper-table1.ts';
 
 export function runFilePath(header: Pick<RunHeader, 'experiment' | 'runId'>, root = DEFAULT_RESULTS_ROOT): string {
   return path.join(root, header.experiment, `${header.runId}.jsonl`);

@@ -93,7 +93,7 @@ test('resume after a kill at epoch 2 of 4 gives the same records as an uninterru
   // Resuming with a changed configuration is refused with a clear message.
   const dirC = tmp();
   (await runExperiment(tiny(), { ...common(dirC), haltAfterEpochs: 1 })).network?.dispose();
-  await assert.rejects(runExperiment(tiny({ lr: 0.3 }), common(dirC)), /different configuration or seed/);
+  await assert.rejects(runExperiment(tiny({ epsilon: 0.1 }), common(dirC)), /different configuration or seed/);
 });
 
 test('records: header with config/seed/backend/versions, one line per epoch, end with best-val test accuracy', async () => {
@@ -186,4 +186,17 @@ test('a label given with --protocol keeps the data note of a re-encoded copy (su
   const again = await runExperiment(cfg, { seed: 1, dataset: { ...quadrantDataset(48, 16), exact: false }, experiment: 'p', resultsRoot: dir, checkpointRoot: dir, protocol: 'my label' });
   assert.ok(again.skipped);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a run at another α than its preset\'s, or with other feedback, is named so by default: never the paper run\'s file', async () => {
+  const ds = quadrantDataset(120, 60);
+  const dir = tmp();
+  const names: string[] = [];
+  for (const over of [{}, { lr: 0.3 }, { feedback: 'sign-symmetric' as const }, { lr: 0.3, feedback: 'direct' as const }]) {
+    const res = await runExperiment(tiny({ maxEpochs: 1, ...over }), { seed: 2, dataset: ds, experiment: 'names', resultsRoot: dir, checkpointRoot: path.join(dir, 'ck') });
+    res.network?.dispose();
+    names.push(path.basename(res.record!.file));
+  }
+  assert.deepEqual(names, ['mnist-fc-deepagrel-s2.jsonl', 'mnist-fc-deepagrel-lr0.3-s2.jsonl', 'mnist-fc-deepagrel-sign-symmetric-s2.jsonl',
+    'mnist-fc-deepagrel-direct-lr0.3-s2.jsonl']);
 });

@@ -2,13 +2,14 @@
 // config, name, folder), the table and the figures.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXPERIMENT, presetOf, sweepCommand, trainWeightTransport, transportAccuracyFigure, transportAlignmentFigure, transportConfig, transportRunId, transportTable, type TransportSetup } from '../../src/notebook/weight-transport.ts';
+import { EXPERIMENT, presetOf, sweepCommand, trainWeightTransport, transportAccuracyFigure, transportAlignmentFigure, transportConfig, transportTable, type TransportSetup } from '../../src/notebook/weight-transport.ts';
 import { sweepJobs, jobConfig, jobRunId } from '../../src/cli/sweep.ts';
 import { collectOverrides, overrideOptions, parseFeedbackList } from '../../src/cli/options.ts';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runRoots } from '../../src/notebook/params.ts';
+import { configRunName } from '../../src/presets.ts';
 import { nativeSkip, quadrantDataset } from '../helpers.ts';
 import { useBackend } from '../engine/backends.ts';
 import { recorder } from './helpers.ts';
@@ -40,7 +41,7 @@ test('a cell\'s config, name and folder are those of the sweep command the noteb
       const net = j.preset.split('-')[1] as 'fc' | 'conv', rule = j.preset.split('-')[2] as 'deepagrel' | 'ebp';
       const mine = transportConfig(j.feedback!, rule, net, setup);
       assert.deepEqual(jobConfig(j, overrides), mine, `${cmd}: ${jobRunId(j)}`);
-      assert.equal(jobRunId(j), transportRunId(mine, j.seed));
+      assert.equal(jobRunId(j), configRunName(mine, j.seed));
       cells++;
     }
   }
