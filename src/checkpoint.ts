@@ -133,6 +133,22 @@ export function saveCheckpoint(file: string, ck: Checkpoint): void {
   pausePoint('ckpt:written', file);
 }
 
+/** A checkpoint's state alone (its first few hundred bytes; the weights are not read and not
+ *  verified): for an overview such as `deepagrel status`. Null when there is none or it is unreadable. */
+export function peekCheckpointState(file: string): CheckpointState | null {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(MAGIC.length + 4);
+    if (fs.readSync(fd, head, 0, head.length, 0) !== head.length || head.toString('ascii', 0, MAGIC.length) !== MAGIC) return null;
+    const json = Buffer.alloc(head.readUInt32LE(MAGIC.length));
+    if (json.length > 1 << 24 || fs.readSync(fd, json, 0, json.length, head.length) !== json.length) return null;
+    const { state, entries } = JSON.parse(json.toString('utf8')) as { state: CheckpointState; entries: Entry[] };
+    checkShape(state, entries);
+    return state;
+  } catch { return null; } finally { if (fd !== undefined) fs.closeSync(fd); }
+}
+
 /** Read and verify one checkpoint file; any defect is a CheckpointError naming the file. */
 export function loadCheckpoint(file: string, opts: LoadOptions = {}): Checkpoint {
   let buf: Buffer;

@@ -34,3 +34,28 @@ test('status: finished, training (lock held by a live process) and stopped runs,
   // Lock released (the process ended): the run is resumable, not training.
   assert.equal(statusRows([root], ckpt).find(r => r.runId === 'mnist-fc-deepagrel-s1')!.state, 'stopped');
 });
+
+test('status: a checkpoint inside an epoch shows how far into it (+batch/batches) and counts that part as done; before the first epoch ends its pace gives the time left', async () => {
+  const { saveCheckpoint } = await import('../../src/checkpoint.ts');
+  const root = tempRoot();
+  const ckpt = tempRoot();
+  const config = { lr: 1, batchSize: 100, patience: 20, maxEpochs: 300, augmentFactor: 10 };
+  const datasetInfo = { source: 'x', exact: false, nTrain: 49000, nVal: 1000, nTest: 10000 };
+  writeRun(root, header({ preset: 'cifar10-conv-aug-deepagrel', seed: 1, config, datasetInfo }), [0.3, 0.4], null);   // 1 s per epoch
+  writeRun(root, header({ preset: 'cifar10-conv-aug-deepagrel', seed: 2, config, datasetInfo }), [], null);
+  const rng = { s: [1, 2, 3, 4] };
+  const state = (epoch: number, batch: number, trainSec: number) => ({ runId: 'r', epoch, bestEpoch: epoch, bestValAccuracy: 0.4, actionRng: rng, dropoutRng: rng,
+    configHash: 'h', partial: { batch, n: batch * 100, reward: 0, correct: 0, loss: 0, trainSec } });
+  saveCheckpoint(path.join(ckpt, 'table1', 'cifar10-conv-aug-deepagrel-s1.ckpt'), { state: state(2, 1225, 0.25), weights: { d: { W: new Float32Array(3) } }, best: null });
+  saveCheckpoint(path.join(ckpt, 'table1', 'cifar10-conv-aug-deepagrel-s2.ckpt'), { state: state(0, 2450, 300), weights: { d: { W: new Float32Array(3) } }, best: null });
+  const rows = statusRows([root], ckpt);
+  const s1 = rows.find(r => r.runId === 'cifar10-conv-aug-deepagrel-s1')!, s2 = rows.find(r => r.runId === 'cifar10-conv-aug-deepagrel-s2')!;
+  assert.deepEqual(s1.inEpoch, { batch: 1225, batches: 4900 });
+  assert.deepEqual(s1.remainingSec, [20 - 0.25, 298 - 0.25]);        // best at 2: could stop after 22; a quarter of epoch 3 done
+  assert.deepEqual(s2.inEpoch, { batch: 2450, batches: 4900 });
+  assert.equal(s2.secPerEpoch, 600);                                  // half an epoch in 300 s
+  assert.deepEqual(s2.remainingSec, [19.5 * 600, 299.5 * 600]);
+  const text = renderStatus(rows);
+  assert.match(text, /2\/300 \+1225\/4900/);
+  assert.match(text, /"epoch 12\/300 \+2100\/4900": 12 epochs finished/);
+});
