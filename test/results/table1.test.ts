@@ -130,7 +130,7 @@ test('allRows: every row of the paper in its order, a row without runs saying wh
   assert.equal(c100.accMean, null);
   assert.equal(c100.paperAccMean, 32.73);
   assert.match(c100.protocol, /^not run: no CIFAR-100 copy is reachable here \(npx deepagrel sweep --presets cifar100-loccon-ebp .*--data-dir <CIFAR-100 folder>\)$/);
-  assert.match(all.find(r => r.preset === 'cifar10-loccon-aug-deepagrel')!.protocol, /^not run yet: an augmented run takes ~8–10 core-hours here \(npx deepagrel sweep --presets cifar10-loccon-aug-deepagrel /);
+  assert.match(all.find(r => r.preset === 'cifar10-loccon-aug-deepagrel')!.protocol, /^not run yet: an augmented run takes ~10–13 core-hours here, resumable across sessions \(npx deepagrel sweep --presets cifar10-loccon-aug-deepagrel /);
   assert.equal(all.find(r => r.preset === 'cifar100-conv-deepagrel')!.protocol, 'paper', 'a row with runs is not "not run"');
   assert.match(renderTable1(runs, 'md', { allRows: true }), /\|cifar10-loccon-ebp\|CIFAR10\|Error-BP\|LocCon\|no\|–\|–\|–\|–\|145 \(16\)\|64\.65 \(1\.16\)\|not run yet/);
   assert.deepEqual(table1Rows(runs).map(r => r.preset), rows.map(r => r.preset), 'without allRows: only rows with runs');
