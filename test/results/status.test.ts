@@ -43,7 +43,7 @@ test('status: a checkpoint inside an epoch shows how far into it (+batch/batches
   const datasetInfo = { source: 'x', exact: false, nTrain: 49000, nVal: 1000, nTest: 10000 };
   writeRun(root, header({ preset: 'cifar10-conv-aug-deepagrel', seed: 1, config, datasetInfo }), [0.3, 0.4], null);   // 1 s per epoch
   writeRun(root, header({ preset: 'cifar10-conv-aug-deepagrel', seed: 2, config, datasetInfo }), [], null);
-  const rng = { s: [1, 2, 3, 4] };
+  const rng = { s: [1, 2, 3, 4] as [number, number, number, number] };
   const state = (epoch: number, batch: number, trainSec: number) => ({ runId: 'r', epoch, bestEpoch: epoch, bestValAccuracy: 0.4, actionRng: rng, dropoutRng: rng,
     configHash: 'h', partial: { batch, n: batch * 100, reward: 0, correct: 0, loss: 0, trainSec } });
   saveCheckpoint(path.join(ckpt, 'table1', 'cifar10-conv-aug-deepagrel-s1.ckpt'), { state: state(2, 1225, 0.25), weights: { d: { W: new Float32Array(3) } }, best: null });
