@@ -199,5 +199,5 @@ test('Ctrl-C during a GPU training step (webgpu; lavapipe in CI) is answered wit
   // run stopped once that step was done: no later step started.
   assert.ok(answer!.at < batches[3]?.at, `the answer came after step 4 had ended: ${JSON.stringify(events)}`);
   assert.equal(batches.length, 4, `steps trained: ${batches.length}`);
-  assert.match(end.error ?? '', /^Interrupted: mnist-conv-deepagrel-s1 stopped in epoch 1 after batch 4\/8; /);
+  assert.match(end.error ?? '', /^Interrupted: mnist-conv-deepagrel-lr0.1-s1 stopped in epoch 1 after batch 4\/8; /);
 });

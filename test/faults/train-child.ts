@@ -17,6 +17,7 @@ const cfg = resolvePreset('mnist-fc-deepagrel', { layers: TINY_LAYERS, init: 0.3
   testLimit: 200, maxEpochs: Number(epochs ?? 8), patience: 100 });
 try {
   const res = await runExperiment(cfg, { seed: Number(seed), dataset: quadrantDataset(1100, 200), experiment: 'faults', resultsRoot, checkpointRoot,
+    runId: `mnist-fc-deepagrel-s${seed}`,   // the name child.ts reads (its α 0.3 would otherwise be in it)
     keepCheckpoint: true, ...(every ? { checkpointEverySec: Number(every) } : {}), events: { onStart: (_h, i) => process.stderr.write(`started after epoch ${i.resumedFromEpoch}${i.resumedAtBatch ? ` at batch ${i.resumedAtBatch}` : ''}\n`) } });
   res.network?.dispose();
   process.stdout.write(res.skipped ? 'skipped\n' : 'finished\n');
