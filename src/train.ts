@@ -262,7 +262,8 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     startEpoch = ck.state.epoch;
     resumeAt = ck.state.partial ?? null;
     stopper.bestEpoch = ck.state.bestEpoch;
-    stopper.bestValue = ck.state.bestValAccuracy;
+    // No best epoch yet (a checkpoint inside epoch 1): its -Infinity went through JSON as null.
+    stopper.bestValue = ck.state.bestEpoch > 0 ? ck.state.bestValAccuracy : -Infinity;
     best = ck.best;
   }
 

@@ -59,6 +59,26 @@ test('interrupted in epoch 3: InterruptedError, record marked, checkpoint at tha
   assert.deepEqual(resumed.record!.header.resumes?.map(r => [r.afterEpoch, r.atBatch]), [[2, 4]], 'the record says where it resumed');
 });
 
+test('interrupted inside epoch 1 (no best epoch yet): the re-run resumes there to the uninterrupted result', async () => {
+  const ds = quadrantDataset(200, 100);
+  const dirA = tmp(), dirB = tmp();
+  const common = (dir: string) => ({ seed: 8, dataset: ds, experiment: 'int1', resultsRoot: path.join(dir, 'results'), checkpointRoot: path.join(dir, 'ck') });
+  const full = await runExperiment(tiny(), common(dirA));
+  full.network?.dispose();
+  const ctl = new AbortController();
+  const err = await runExperiment(tiny(), { ...common(dirB), signal: ctl.signal, events: { onBatch: (e) => { if (e.epoch === 1 && e.batch === 3) ctl.abort(); } } })
+    .then(() => null, (e) => e);
+  assert.ok(err instanceof InterruptedError, String(err));
+  assert.deepEqual([err.info.resumeAfterEpoch, err.info.resumeAtBatch], [0, 3]);
+  const starts: string[] = [];
+  const resumed = await runExperiment(tiny(), { ...common(dirB), events: { onStart: (_h, i) => starts.push(`${i.resumedFromEpoch}+${i.resumedAtBatch}`) } });
+  resumed.network?.dispose();
+  assert.deepEqual(starts, ['0+3']);
+  assert.deepEqual(strip(resumed.record), strip(full.record));
+  assert.equal(resumed.record!.end!.bestEpoch, full.record!.end!.bestEpoch);
+  assert.equal(resumed.record!.end!.testAccuracy, full.record!.end!.testAccuracy);
+});
+
 test('the default signal: requestInterrupt() stops the running loop; runs started afterwards get a fresh signal', async () => {
   const ds = quadrantDataset(200, 100);
   const dir = tmp();
