@@ -301,13 +301,13 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
   const everyMs = (opts.checkpointEverySec ?? CHECKPOINT_EVERY_SEC) * 1000;
   let lastCheckpoint = Date.now();
   let cut: { epoch: number; batch: number; batches: number } | undefined;
-  // A checkpoint inside `epoch`: where the epoch is and the states that continue it exactly (the
-  // batch order and augmentation come from (seed, epoch, batch) alone, so they need no state).
-  const checkpointInside = async (epoch: number, progress: EpochProgress) => {
+  // After `epochsDone` epochs, or inside the next one (`partial`: how far, and its sums so far). The
+  // batch order and augmentation come from (seed, epoch, batch) alone, so they need no state.
+  const checkpoint = (epochsDone: number, weights: Weights, partial?: EpochProgress) => {
     saveCheckpoint(ckptFile, {
-      state: { runId, epoch: epoch - 1, bestEpoch: stopper.bestEpoch, bestValAccuracy: stopper.bestValue, actionRng: actionRng.state(),
-        dropoutRng: net.rngState(), configHash: hash, maskGenerator: MASK_GENERATOR, partial: progress },
-      weights: await net.weights(), best,
+      state: { runId, epoch: epochsDone, bestEpoch: stopper.bestEpoch, bestValAccuracy: stopper.bestValue, actionRng: actionRng.state(),
+        dropoutRng: net.rngState(), configHash: hash, maskGenerator: MASK_GENERATOR, ...(partial ? { partial } : {}) },
+      weights, best,
     });
     lastCheckpoint = Date.now();
     lock?.touch();
@@ -317,23 +317,24 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     const from = epoch === startEpoch + 1 ? resumeAt : null;
     const priorSecs = from?.trainSec ?? 0;
     let n = from?.n ?? 0, reward = from?.reward ?? 0, correct = from?.correct ?? 0, loss = from?.loss ?? 0;
-    const progress = (batch: number): EpochProgress => ({ batch, n, reward, correct, loss, trainSec: priorSecs + (Date.now() - te) / 1000 });
+    const elapsedSec = () => priorSecs + (Date.now() - te) / 1000;
+    const progress = (batch: number): EpochProgress => ({ batch, n, reward, correct, loss, trainSec: elapsedSec() });
     try {
       for (const b of epochBatches(train, { batchSize: cfg.batchSize, seed, epoch: epoch - 1, augment, factor: cfg.augmentFactor, startBatch: from?.batch ?? 0 })) {
         const x = applyInput(b.x, input);
         const m = await trainStep(net, rule, x, b.y, step, actionRng);
         tf.dispose([b.x, x]);
         n += m.n; reward += m.reward; correct += m.greedyCorrect; loss += m.loss;
-        opts.events?.onBatch?.({ epoch, batch: b.batch + 1, batches: b.batches, rewardRate: reward / n, samplesPerSec: n / (priorSecs + (Date.now() - te) / 1000) });
+        opts.events?.onBatch?.({ epoch, batch: b.batch + 1, batches: b.batches, rewardRate: reward / n, samplesPerSec: n / elapsedSec() });
         // Between batches: let the kernel send outputs and run its interrupt handler.
         await yieldToEventLoop();
         if (signal.aborted) {
           cut = { epoch, batch: b.batch + 1, batches: b.batches };
-          if (record && resume) await checkpointInside(epoch, progress(b.batch + 1));
+          if (record && resume) checkpoint(epoch - 1, await net.weights(), progress(b.batch + 1));
           break;
         }
         if (record && everyMs > 0 && b.batch + 1 < b.batches && Date.now() - lastCheckpoint >= everyMs) {
-          await checkpointInside(epoch, progress(b.batch + 1));
+          checkpoint(epoch - 1, await net.weights(), progress(b.batch + 1));
           killPoint('train:after-partial-checkpoint');
         }
       }
@@ -350,11 +351,11 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
       probe?.x.dispose();
       throw new InterruptedError({ runId, ...cut, resumeAfterEpoch, resumeAtBatch, file: writer?.file ?? '' });
     }
-    const trainSec = priorSecs + (Date.now() - te) / 1000;
+    const trainSec = elapsedSec();
     const valAccuracy = val.n > 0 ? await evaluate(net, val, 500, input) : correct / n;
     const rec: EpochRecord = {
       type: 'epoch', epoch, trainRewardRate: reward / n, trainAccuracy: correct / n, meanDelta2: loss / n, valAccuracy,
-      wallTimeSec: priorSecs + (Date.now() - te) / 1000, samplesPerSec: n / trainSec,
+      wallTimeSec: elapsedSec(), samplesPerSec: n / trainSec,
       ...(ownFeedbackArray(cfg.feedback) ? { alignmentDeg: await net.alignmentDeg() } : {}),
       ...(probe ? { gradientAlignmentDeg: await probeAlignment(epoch) } : {}),
     };
@@ -368,12 +369,7 @@ async function trainRun(cfg: ExperimentConfig, opts: RunOptions, { seed, record,
     const bestEpoch = stopper.bestEpoch, bestVal = stopper.bestValue;
     epochs.push(rec);
     writer?.appendEpoch(rec);
-    if (record) saveCheckpoint(ckptFile, {
-      state: { runId, epoch, bestEpoch, bestValAccuracy: bestVal, actionRng: actionRng.state(), dropoutRng: net.rngState(), configHash: hash, maskGenerator: MASK_GENERATOR },
-      weights: current, best,
-    });
-    lastCheckpoint = Date.now();
-    lock?.touch();
+    if (record) checkpoint(epoch, current);
     opts.events?.onEpoch?.(rec, { bestEpoch, bestValAccuracy: bestVal });
     if (stopper.shouldStop(epoch)) { status = 'converged'; break; }
     if (opts.haltAfterEpochs !== undefined && epoch - startEpoch >= opts.haltAfterEpochs) { halted = true; break; }
